@@ -1,0 +1,39 @@
+#pragma once
+// The AWS JSON 1.1 protocol in front of the operation handlers:
+//   POST /  X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>
+// Every request is authenticated (SigV4), routed, and its body validated
+// against botocore's model before a handler runs. Every response carries
+// x-amzn-RequestId; every error is `{"__type": ..., "message": ...}`.
+#include <string>
+
+#include "api/credentials.h"
+#include "api/router.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "net/http_server.h"
+
+namespace gantry::api {
+
+inline constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
+
+class ApiServer {
+ public:
+  ApiServer(const Router& router, const Credentials& credentials, const core::Clock& clock,
+            core::Random& random, std::string account_id);
+
+  void handle(net::HttpRequest&& request, net::Responder respond) const;
+  net::HttpResponse reject(boost::beast::http::status status, std::string reason) const;
+
+ private:
+  const Router& router_;
+  const Credentials& credentials_;
+  const core::Clock& clock_;
+  core::Random& random_;
+  std::string account_id_;
+};
+
+// The response bodies and headers of the protocol, shared with tests.
+net::HttpResponse json_response(const std::string& request_id, const boost::json::object& body);
+net::HttpResponse error_response(const std::string& request_id, const core::ApiError& error);
+
+}  // namespace gantry::api

@@ -1,0 +1,27 @@
+#pragma once
+// What an operation handler is given: the validated request and who sent it,
+// and how it answers (once, from any thread).
+#include <boost/json.hpp>
+
+#include <functional>
+#include <string>
+
+#include "core/clock.h"
+#include "state/control_state.h"
+
+namespace gantry::api {
+
+struct RequestContext {
+  std::string operation;
+  std::string request_id;
+  std::string region;      // from the SigV4 credential scope
+  std::string account_id;  // the operator's configured account
+  std::string caller_arn;  // the IAM-style principal of the access key
+  core::SystemTime now;
+  boost::json::object body;  // validated against the operation's input shape
+};
+
+using Reply = std::function<void(state::Answer)>;
+using OperationHandler = std::function<void(RequestContext&, Reply)>;
+
+}  // namespace gantry::api

@@ -1,0 +1,85 @@
+// TagResource, UntagResource, ListTagsForResource for clusters and task
+// definitions.
+#include "api/arns.h"
+#include "api/handler_support.h"
+#include "api/tags.h"
+#include "core/error.h"
+
+namespace gantry::api {
+
+namespace json = boost::json;
+using state::ClusterState;
+
+namespace {
+
+// The tagged record an ARN names, copied so that it can be changed.
+struct TaggedRecord {
+  std::string key;
+  state::Record record;
+  json::array& tags() {
+    if (auto* cluster = std::get_if<state::ClusterRecord>(&record)) {
+      return cluster->doc["tags"].emplace_array();
+    }
+    return std::get<state::TaskDefinitionRecord>(record).tags;
+  }
+};
+
+TaggedRecord find_tagged(const ClusterState& state, std::string_view resource_arn) {
+  auto arn = parse_arn(resource_arn);
+  if (!arn) {
+    throw core::invalid_parameter("Invalid resourceArn '" + std::string(resource_arn) +
+                                  "': expected an ECS ARN such as arn:aws:ecs:<region>:"
+                                  "<account>:cluster/<name>.");
+  }
+  if (arn->resource_type == "cluster") {
+    const state::ClusterRecord* cluster = state.cluster(arn->resource_id);
+    if (!cluster || !cluster->active()) throw core::cluster_not_found();
+    return {state::cluster_key(arn->resource_id), *cluster};
+  }
+  if (arn->resource_type == "task-definition") {
+    TaskDefinitionRef ref = parse_task_definition_ref(arn->resource_id);
+    const state::TaskDefinitionRecord* definition =
+        ref.revision ? state.task_definition(ref.family, *ref.revision) : nullptr;
+    if (!definition || definition->status() == "DELETE_IN_PROGRESS") {
+      throw core::resource_not_found("The specified task definition does not exist: " +
+                                     std::string(resource_arn) + ".");
+    }
+    return {state::task_definition_key(ref.family, *ref.revision), *definition};
+  }
+  throw core::invalid_parameter("Tagging of '" + arn->resource_type +
+                                "' resources is not supported by gantry yet.");
+}
+
+state::Outcome store_tags(TaggedRecord tagged, json::array tags) {
+  tagged.tags() = std::move(tags);
+  return {{state::put_change(std::move(tagged.key), std::move(tagged.record))}, json::object{}};
+}
+
+state::Outcome tag_resource(const RequestContext& context, const ClusterState& state) {
+  TaggedRecord tagged = find_tagged(state, string_member(context.body, "resourceArn"));
+  const json::array& added = *array_member(context.body, "tags");
+  validate_tags(added);
+  json::array merged = merge_tags(tagged.tags(), added);
+  return store_tags(std::move(tagged), std::move(merged));
+}
+
+state::Outcome untag_resource(const RequestContext& context, const ClusterState& state) {
+  TaggedRecord tagged = find_tagged(state, string_member(context.body, "resourceArn"));
+  json::array kept = remove_tags(tagged.tags(), *array_member(context.body, "tagKeys"));
+  return store_tags(std::move(tagged), std::move(kept));
+}
+
+json::object list_tags(const RequestContext& context, const ClusterState& state) {
+  TaggedRecord tagged = find_tagged(state, string_member(context.body, "resourceArn"));
+  return {{"tags", tagged.tags()}};
+}
+
+}  // namespace
+
+void register_tag_handlers(Router& router, Services services) {
+  router.add("TagResource", write_handler(services, tag_resource));
+  router.add("UntagResource", write_handler(services, untag_resource));
+  router.add("ListTagsForResource", read_handler(services, list_tags));
+}
+
+}  // namespace gantry::api

@@ -1,0 +1,35 @@
+#pragma once
+// Wires the control plane together: the store, the single writer, the ECS
+// API behind SigV4, and the HTTP server. `gantry dev` and `gantry server`
+// both run one.
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <string>
+
+namespace gantry::cli {
+
+struct ControlPlaneOptions {
+  std::string listen = "127.0.0.1:8246";
+  std::string data_dir = "./gantry-data";
+  std::string credentials_file;  // default: <data_dir>/credentials
+  std::string account_id = "123456789012";
+  std::string region = "us-east-1";  // printed for clients; ARNs use the request's
+  size_t max_body_bytes = 1 << 20;
+  unsigned threads = 0;  // 0: one per core
+};
+
+class ControlPlane {
+ public:
+  explicit ControlPlane(ControlPlaneOptions options);
+  ~ControlPlane();
+
+  // Serves until SIGINT or SIGTERM. `banner` is printed once listening.
+  void run(const std::string& role);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gantry::cli

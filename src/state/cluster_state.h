@@ -1,0 +1,69 @@
+#pragma once
+// The in-memory, indexed view of everything the control plane keeps. It is
+// a materialized view of the store: applying the same changes in the same
+// order to two copies yields equal views, which is what lets the writer
+// keep a draft copy ahead of the published one.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "state/records.h"
+
+namespace gantry::state {
+
+// One write: the record now under `key`, or its removal when null.
+struct Change {
+  std::string key;
+  std::shared_ptr<const Record> record;
+};
+
+// What a cluster holds, as DescribeClusters counts it.
+struct ClusterCounts {
+  int64_t registered_instances = 0;
+  int64_t running_tasks = 0;
+  int64_t pending_tasks = 0;
+  int64_t active_services = 0;
+};
+
+class ClusterState {
+ public:
+  template <class T>
+  using ByName = std::map<std::string, std::shared_ptr<const T>, std::less<>>;
+  using Revisions = std::map<int64_t, std::shared_ptr<const TaskDefinitionRecord>>;
+
+  void apply(const Change& change);
+
+  const ClusterRecord* cluster(std::string_view name) const;
+  const ByName<ClusterRecord>& clusters() const { return clusters_; }
+  // Container instances, tasks and services are not kept yet, so a
+  // cluster's counts are all zero.
+  ClusterCounts counts(std::string_view /*cluster*/) const { return {}; }
+
+  const TaskDefinitionRecord* task_definition(std::string_view family, int64_t revision) const;
+  // The highest ACTIVE revision of a family, as DescribeTaskDefinition
+  // resolves a bare family name.
+  const TaskDefinitionRecord* latest_active(std::string_view family) const;
+  // The highest revision ever registered in a family (0 when none):
+  // revisions are never reused, even after deletion.
+  int64_t last_revision(std::string_view family) const;
+  const std::map<std::string, Revisions, std::less<>>& families() const { return families_; }
+
+  // Account settings keyed by (name, principalArn); "" is the account default.
+  using SettingKey = std::pair<std::string, std::string>;
+  const std::map<SettingKey, std::shared_ptr<const AccountSettingRecord>>& account_settings()
+      const {
+    return account_settings_;
+  }
+
+ private:
+  ByName<ClusterRecord> clusters_;
+  std::map<std::string, Revisions, std::less<>> families_;
+  std::map<SettingKey, std::shared_ptr<const AccountSettingRecord>> account_settings_;
+};
+
+// Helpers for building changes from records.
+Change put_change(std::string key, Record record);
+Change delete_change(std::string key);
+
+}  // namespace gantry::state

@@ -1,0 +1,88 @@
+#pragma once
+// The one writer (after Nomad's plan applier). Every mutation is a function
+// of the latest state that either refuses (throws core::ApiError) or returns
+// the changes to make and the answer to give. The writer thread drains the
+// queue in batches: it runs each mutation against a draft that already holds
+// the earlier mutations of the batch, commits the whole batch in one store
+// transaction (group commit), and only then publishes the changes to the
+// readers' view and answers the callers. No reader ever sees, and no caller
+// is ever told of, a change that is not durable.
+#include <boost/json.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <variant>
+
+#include "core/error.h"
+#include "state/cluster_state.h"
+#include "store/store.h"
+
+namespace gantry::state {
+
+struct Outcome {
+  std::vector<Change> changes;
+  boost::json::object response;
+};
+
+using Mutation = std::function<Outcome(const ClusterState& latest)>;
+using Answer = std::variant<boost::json::object, core::ApiError>;
+using Completion = std::function<void(Answer)>;
+
+struct WriterStats {
+  uint64_t batches = 0;
+  uint64_t mutations = 0;
+};
+
+class ControlState {
+ public:
+  // Loads every record from the store, then starts the writer thread.
+  explicit ControlState(store::Store& store, size_t max_batch = 1024);
+  ~ControlState();
+  ControlState(const ControlState&) = delete;
+  ControlState& operator=(const ControlState&) = delete;
+
+  // Runs `reader` against the published (durable) state under a shared lock.
+  template <class Reader>
+  auto read(Reader&& reader) const {
+    std::shared_lock lock(published_mutex_);
+    return reader(static_cast<const ClusterState&>(published_));
+  }
+
+  // Queues a mutation; `done` is called once, from the writer thread, after
+  // the batch holding it is durable (or with the error that refused it).
+  void submit(Mutation mutation, Completion done);
+
+  WriterStats stats() const;
+
+ private:
+  struct Pending {
+    Mutation mutation;
+    Completion done;
+  };
+
+  void run();
+  void apply_batch(std::deque<Pending>& batch);
+
+  store::Store& store_;
+  const size_t max_batch_;
+
+  // Only the writer thread touches the draft.
+  ClusterState draft_;
+
+  mutable std::shared_mutex published_mutex_;
+  ClusterState published_;
+
+  mutable std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  WriterStats stats_;
+
+  std::thread thread_;
+};
+
+}  // namespace gantry::state

@@ -1,0 +1,116 @@
+#include "state/control_state.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <latch>
+
+#include "fakes/memory_store.h"
+
+namespace gantry::state {
+namespace {
+
+namespace json = boost::json;
+
+ClusterRecord cluster(const std::string& name) {
+  return ClusterRecord{json::object{{"clusterName", name}, {"status", "ACTIVE"}}};
+}
+
+Mutation create(const std::string& name) {
+  return [name](const ClusterState& latest) -> Outcome {
+    if (latest.cluster(name)) throw core::client_error("exists: " + name);
+    return {{put_change(cluster_key(name), cluster(name))}, json::object{{"created", name}}};
+  };
+}
+
+Answer submit_and_wait(ControlState& state, Mutation mutation) {
+  std::promise<Answer> answered;
+  state.submit(std::move(mutation), [&](Answer a) { answered.set_value(std::move(a)); });
+  return answered.get_future().get();
+}
+
+TEST(ControlStateTest, AnswersAfterCommitAndPublishes) {
+  testing::MemoryStore store;
+  ControlState state(store);
+  Answer answer = submit_and_wait(state, create("a"));
+  ASSERT_TRUE(std::holds_alternative<json::object>(answer));
+  EXPECT_EQ(std::get<json::object>(answer).at("created"), "a");
+  EXPECT_TRUE(store.get("clusters/a").has_value());
+  EXPECT_TRUE(state.read([](const ClusterState& s) { return s.cluster("a") != nullptr; }));
+}
+
+TEST(ControlStateTest, RefusalWritesNothing) {
+  testing::MemoryStore store;
+  ControlState state(store);
+  submit_and_wait(state, create("a"));
+  int64_t revision = store.revision();
+  Answer answer = submit_and_wait(state, create("a"));
+  ASSERT_TRUE(std::holds_alternative<core::ApiError>(answer));
+  EXPECT_EQ(std::get<core::ApiError>(answer).type(), "ClientException");
+  EXPECT_EQ(store.revision(), revision);
+}
+
+TEST(ControlStateTest, ConcurrentMutationsSeeEachOtherWithinABatch) {
+  testing::MemoryStore store;
+  ControlState state(store);
+  constexpr int kCallers = 200;
+  std::latch done(kCallers);
+  std::atomic<int> created{0}, refused{0};
+  // Every caller tries to create the same cluster: exactly one may win,
+  // however the writer batches them.
+  for (int i = 0; i < kCallers; ++i) {
+    state.submit(create("same"), [&](Answer a) {
+      (std::holds_alternative<json::object>(a) ? created : refused)++;
+      done.count_down();
+    });
+  }
+  done.wait();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(refused.load(), kCallers - 1);
+}
+
+TEST(ControlStateTest, GroupsConcurrentMutationsIntoFewerCommits) {
+  testing::MemoryStore store;
+  ControlState state(store);
+  constexpr int kCallers = 500;
+  std::latch done(kCallers);
+  for (int i = 0; i < kCallers; ++i) {
+    state.submit(create("c" + std::to_string(i)), [&](Answer) { done.count_down(); });
+  }
+  done.wait();
+  EXPECT_EQ(state.read([](const ClusterState& s) { return s.clusters().size(); }), 500u);
+  WriterStats stats = state.stats();
+  EXPECT_EQ(stats.mutations, 500u);
+  EXPECT_EQ(static_cast<uint64_t>(store.commits()), stats.batches);
+}
+
+TEST(ControlStateTest, FailedCommitAnswersServerErrorAndRollsBack) {
+  testing::MemoryStore store;
+  ControlState state(store);
+  store.fail_commits(true);
+  Answer failed = submit_and_wait(state, create("a"));
+  ASSERT_TRUE(std::holds_alternative<core::ApiError>(failed));
+  EXPECT_EQ(std::get<core::ApiError>(failed).type(), "ServerException");
+  EXPECT_FALSE(state.read([](const ClusterState& s) { return s.cluster("a") != nullptr; }));
+  store.fail_commits(false);
+  // The draft was rolled back: creating "a" again is not refused as a duplicate.
+  EXPECT_TRUE(std::holds_alternative<json::object>(submit_and_wait(state, create("a"))));
+}
+
+TEST(ControlStateTest, ReloadsEverythingFromTheStore) {
+  testing::MemoryStore store;
+  {
+    ControlState state(store);
+    submit_and_wait(state, create("a"));
+    submit_and_wait(state, create("b"));
+    submit_and_wait(state, [](const ClusterState&) -> Outcome {
+      return {{delete_change(cluster_key("a"))}, {}};
+    });
+  }
+  ControlState reloaded(store);
+  EXPECT_FALSE(reloaded.read([](const ClusterState& s) { return s.cluster("a") != nullptr; }));
+  EXPECT_TRUE(reloaded.read([](const ClusterState& s) { return s.cluster("b") != nullptr; }));
+}
+
+}  // namespace
+}  // namespace gantry::state

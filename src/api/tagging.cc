@@ -18,7 +18,9 @@ struct TaggedRecord {
   state::Record record;
   json::array& tags() {
     if (auto* cluster = std::get_if<state::ClusterRecord>(&record)) {
-      return cluster->doc["tags"].emplace_array();
+      json::value& tags = cluster->doc["tags"];
+      if (!tags.is_array()) tags.emplace_array();
+      return tags.get_array();
     }
     return std::get<state::TaskDefinitionRecord>(record).tags;
   }

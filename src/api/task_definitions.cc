@@ -185,8 +185,8 @@ state::Outcome delete_task_definitions(const RequestContext& context, const Clus
         record.doc["deleteRequestedAt"] = core::to_epoch_seconds(context.now);
       }
       deleted.push_back(record.doc);
-      outcome.changes.push_back(state::put_change(
-          state::task_definition_key(record.family(), record.revision()), std::move(record)));
+      std::string key = state::task_definition_key(record.family(), record.revision());
+      outcome.changes.push_back(state::put_change(std::move(key), std::move(record)));
     }
   }
   outcome.response = {{"taskDefinitions", std::move(deleted)}, {"failures", std::move(failures)}};

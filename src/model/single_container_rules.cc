@@ -1,6 +1,7 @@
 // The container rules that look at one container alone. Messages are ECS's
 // where they are known (quoted from ECS answers seen in the wild); the others
 // follow their wording and name the container and the member to fix.
+#include <cstdint>
 #include <set>
 #include <string>
 

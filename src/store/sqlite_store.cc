@@ -232,6 +232,8 @@ TxnResult SqliteStore::apply(const Txn& txn) {
     commit_.run().execute();
     return {true, current};
   }
+  // Every transaction with ops gets its own revision (even a delete that found
+  // nothing), so that watchers and readers can tell each commit apart.
   int64_t next = current + 1;
   for (const auto& op : txn.ops) {
     if (const auto* put = std::get_if<Put>(&op)) {

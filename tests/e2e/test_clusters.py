@@ -135,7 +135,9 @@ class ClusterTest(GantryTestCase):
                          [{"arn": cluster_arn("not-there"), "reason": "MISSING"}])
 
     def test_list_paginates_through_every_cluster(self):
-        names = [self.unique("page") for _ in range(7)]
+        # Names of every length modulo 3, so that page tokens of every
+        # base64 padding are handed out and taken back.
+        names = ["%s-%s" % (self.unique("page"), "x" * i) for i in range(7)]
         for name in names:
             self.ecs.create_cluster(clusterName=name)
         everything = self.ecs.list_clusters()["clusterArns"]
@@ -157,9 +159,10 @@ class ClusterTest(GantryTestCase):
         self.assertTrue({cluster_arn(n) for n in names} <= set(collected))
         self.assertGreaterEqual(pages, 3)
 
-        paginated = self.ecs.get_paginator("list_clusters").paginate(
-            PaginationConfig={"PageSize": 2}).build_full_result()
-        self.assertEqual(sorted(paginated["clusterArns"]), sorted(everything))
+        for page_size in (1, 2):
+            paginated = self.ecs.get_paginator("list_clusters").paginate(
+                PaginationConfig={"PageSize": page_size}).build_full_result()
+            self.assertEqual(sorted(paginated["clusterArns"]), sorted(everything))
 
     def test_list_refuses_bad_paging(self):
         for max_results in (0, 101):

@@ -38,8 +38,9 @@ class DurabilityTest(GantryTestCase):
             "tags": {},
         }
         for cluster in state["clusters"]["clusters"]:
-            arn = cluster["clusterArn"]
-            state["tags"][arn] = ecs.list_tags_for_resource(resourceArn=arn)["tags"]
+            if cluster["status"] == "ACTIVE":
+                arn = cluster["clusterArn"]
+                state["tags"][arn] = ecs.list_tags_for_resource(resourceArn=arn)["tags"]
         for family in families:
             for status in ("ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"):
                 arns = ecs.list_task_definitions(familyPrefix=family, status=status)

@@ -42,6 +42,14 @@ class RegisterTaskDefinitionTest(GantryTestCase):
         self.assertComputed(registered, family, 1)
         self.assertIn("EC2", registered["compatibilities"])
         self.assertNotIn("FARGATE", registered["compatibilities"])
+        attributes = {a["name"] for a in registered["requiresAttributes"]}
+        for needed in ("com.amazonaws.ecs.capability.task-iam-role",
+                       "ecs.capability.execution-role-awslogs",
+                       "ecs.capability.container-health-check",
+                       "ecs.capability.secrets.ssm.environment-variables",
+                       "ecs.capability.secrets.asm.environment-variables",
+                       "ecs.capability.efs"):
+            self.assertIn(needed, attributes)
         self.maxDiff = None
         self.assertEqual(without_computed(registered), expected_registered(request))
 
@@ -56,6 +64,8 @@ class RegisterTaskDefinitionTest(GantryTestCase):
         self.assertComputed(registered, family, 1)
         self.assertIn("FARGATE", registered["compatibilities"])
         self.assertIn("EC2", registered["compatibilities"])
+        self.assertIn("ecs.capability.task-eni",
+                      {a["name"] for a in registered["requiresAttributes"]})
         expected = expected_registered(request)
         expected["cpu"], expected["memory"] = "1024", "2048"
         self.maxDiff = None
@@ -269,8 +279,15 @@ class TaskDefinitionLifecycleTest(GantryTestCase):
         self.assertEqual(len(unknown_reason), 1, failures)
         self.assertTrue(unknown_reason[0])
 
+        described = self.ecs.describe_task_definition(taskDefinition=td_arn(family, 1))
+        self.assertEqual(described["taskDefinition"]["status"], "DELETE_IN_PROGRESS")
         self.assertNotIn(td_arn(family, 1), self.ecs.list_task_definitions(
             familyPrefix=family, status="INACTIVE")["taskDefinitionArns"])
+        self.assertEqual(self.ecs.list_task_definitions(
+            familyPrefix=family, status="DELETE_IN_PROGRESS")["taskDefinitionArns"],
+            [td_arn(family, 1)])
+        families = self.ecs.list_task_definition_families()["families"]
+        self.assertNotIn("", families, "a deletion created a family without a name")
         self.assertEqual(self.ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"],
                          [td_arn(family, 2)])
 

@@ -33,9 +33,11 @@ class ApiServerTest : public ::testing::Test {
 
   net::HttpRequest signed_request(const std::string& operation, const std::string& body,
                                   std::optional<std::string> secret = std::nullopt) {
-    HttpRequestView view{"POST", "/", {{"Host", "127.0.0.1:8246"},
-                                       {"Content-Type", "application/x-amz-json-1.1"},
-                                       {"X-Amz-Target", std::string(kTargetPrefix) + operation}},
+    HttpRequestView view{"POST",
+                         "/",
+                         {{"Host", "127.0.0.1:8246"},
+                          {"Content-Type", "application/x-amz-json-1.1"},
+                          {"X-Amz-Target", std::string(kTargetPrefix) + operation}},
                          body};
     auto [key_id, real_secret] = credentials_.first_key();
     sign_sigv4(view, SigningKey{key_id, secret.value_or(real_secret)}, "eu-west-1", "ecs",
@@ -48,7 +50,8 @@ class ApiServerTest : public ::testing::Test {
 
   net::HttpResponse call(net::HttpRequest request) {
     std::promise<net::HttpResponse> answered;
-    server_.handle(std::move(request), [&](net::HttpResponse r) { answered.set_value(std::move(r)); });
+    server_.handle(std::move(request),
+                   [&](net::HttpResponse r) { answered.set_value(std::move(r)); });
     return answered.get_future().get();
   }
 
@@ -103,13 +106,15 @@ TEST_F(ApiServerTest, UnknownAndUnimplementedOperations) {
 }
 
 TEST_F(ApiServerTest, BadBodiesGetClientErrorsAndWriteNothing) {
-  EXPECT_EQ(error_type(call(signed_request("CreateCluster", "{not json"))), "SerializationException");
+  EXPECT_EQ(error_type(call(signed_request("CreateCluster", "{not json"))),
+            "SerializationException");
   EXPECT_EQ(error_type(call(signed_request("CreateCluster", R"({"clusterName":5})"))),
             "SerializationException");
   EXPECT_EQ(error_type(call(signed_request("CreateCluster", R"({"bogus":1})"))),
             "InvalidParameterException");
-  EXPECT_EQ(error_type(call(signed_request("RegisterTaskDefinition", R"({"containerDefinitions":[]})"))),
-            "InvalidParameterException");
+  EXPECT_EQ(
+      error_type(call(signed_request("RegisterTaskDefinition", R"({"containerDefinitions":[]})"))),
+      "InvalidParameterException");
   EXPECT_EQ(error_type(call(signed_request("CreateCluster", R"({"clusterName":"bad name!"})"))),
             "InvalidParameterException");
   EXPECT_EQ(store_.revision(), 0);

@@ -42,9 +42,9 @@ TEST(ArnsTest, TaskDefinitionReferences) {
   auto by_arn = parse_task_definition_ref(task_definition_arn("us-east-1", "1", "web", 7));
   EXPECT_EQ(by_arn.family, "web");
   EXPECT_EQ(*by_arn.revision, 7);
-  for (const char* bad : {"web:", "web:0", "web:x", ":3", "web:99999999999",
-                          "arn:aws:ecs:us-east-1:1:task-definition/web",
-                          "arn:aws:ecs:us-east-1:1:cluster/web:1"}) {
+  for (const char* bad :
+       {"web:", "web:0", "web:x", ":3", "web:99999999999",
+        "arn:aws:ecs:us-east-1:1:task-definition/web", "arn:aws:ecs:us-east-1:1:cluster/web:1"}) {
     EXPECT_THROW(parse_task_definition_ref(bad), core::ApiError) << bad;
   }
 }

@@ -285,6 +285,16 @@ TEST_F(SqliteStoreTest, WatchGetsTheOpsUnderItsPrefix) {
   EXPECT_EQ(unrelated_calls, 0);
 }
 
+TEST_F(SqliteStoreTest, ThrowingWatchDoesNotFailTheCommit) {
+  int later_calls = 0;
+  store_->watch("", [](int64_t, const auto&) { throw std::runtime_error("watcher bug"); });
+  store_->watch("", [&](int64_t, const auto&) { ++later_calls; });
+  TxnResult result = store_->commit(put("a", "1"));
+  EXPECT_TRUE(result.succeeded);
+  EXPECT_EQ(result.revision, 1);
+  EXPECT_EQ(later_calls, 1);
+}
+
 TEST_F(SqliteStoreTest, ReadersOnOtherThreadsSeeWholeTransactions) {
   std::atomic<bool> done{false};
   std::atomic<int> torn{0};

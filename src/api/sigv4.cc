@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <chrono>
@@ -45,22 +44,44 @@ std::string to_hex(const unsigned char* data, size_t size) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
-    throw core::server_error("SHA-256 failed.");
-  return to_hex(digest, size);
+// OpenSSL 3 looks an algorithm up (under a lock) on every EVP_sha256() use;
+// fetching it once keeps hashing off that lock on the request path.
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw core::server_error("SHA-256 is not available.");
+  return md;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  if (key.size() > static_cast<size_t>(INT_MAX)) throw core::server_error("HMAC key too long.");
-  unsigned char mac[EVP_MAX_MD_SIZE];
+std::string sha256_raw(std::string_view a, std::string_view b = {}) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &size) == nullptr)
-    throw core::server_error("HMAC-SHA256 failed.");
-  return std::string(reinterpret_cast<const char*>(mac), size);
+  bool ok = ctx && EVP_DigestInit_ex(ctx, sha256_md(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx, a.data(), a.size()) == 1 &&
+            EVP_DigestUpdate(ctx, b.data(), b.size()) == 1 &&
+            EVP_DigestFinal_ex(ctx, digest, &size) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) throw core::server_error("SHA-256 failed.");
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+std::string sha256_hex(std::string_view data) {
+  std::string digest = sha256_raw(data);
+  return to_hex(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+}
+
+// HMAC (RFC 2104) over the prefetched SHA-256.
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  constexpr size_t kBlock = 64;
+  std::string block = key.size() > kBlock ? sha256_raw(key) : std::string(key);
+  block.resize(kBlock, '\0');
+  std::string inner(kBlock, '\0'), outer(kBlock, '\0');
+  for (size_t i = 0; i < kBlock; ++i) {
+    inner[i] = static_cast<char>(block[i] ^ 0x36);
+    outer[i] = static_cast<char>(block[i] ^ 0x5c);
+  }
+  OPENSSL_cleanse(block.data(), block.size());
+  return sha256_raw(outer, sha256_raw(inner, data));
 }
 
 // ---- text ------------------------------------------------------------------
@@ -167,6 +188,27 @@ std::string scope_string(const Scope& scope) {
 }
 
 // `signed_names` are lower-case; `signed_headers` is the line as the signer wrote it.
+// The key derived from the secret and the scope. A client signs with the
+// same one all day, so each thread keeps the last it derived: four HMACs
+// saved on nearly every request.
+std::string signing_key(std::string_view secret, const Scope& scope) {
+  struct Cached {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Cached cached;
+  if (cached.secret == secret && cached.date == scope.date && cached.region == scope.region &&
+      cached.service == scope.service && !cached.key.empty()) {
+    return cached.key;
+  }
+  std::string key = hmac_sha256("AWS4" + std::string(secret), scope.date);
+  key = hmac_sha256(key, scope.region);
+  key = hmac_sha256(key, scope.service);
+  key = hmac_sha256(key, kTerminator);
+  cached = Cached{std::string(secret), std::string(scope.date), std::string(scope.region),
+                  std::string(scope.service), key};
+  return key;
+}
+
 std::string compute_signature(const HttpRequestView& request, std::string_view secret,
                               const std::string& amz_date, const Scope& scope,
                               const std::vector<std::string>& signed_names,
@@ -189,11 +231,7 @@ std::string compute_signature(const HttpRequestView& request, std::string_view s
 
   std::string string_to_sign = std::string(kAlgorithm) + "\n" + amz_date + "\n" +
                                scope_string(scope) + "\n" + sha256_hex(canonical);
-  std::string key = hmac_sha256("AWS4" + std::string(secret), scope.date);
-  key = hmac_sha256(key, scope.region);
-  key = hmac_sha256(key, scope.service);
-  key = hmac_sha256(key, kTerminator);
-  std::string mac = hmac_sha256(key, string_to_sign);
+  std::string mac = hmac_sha256(signing_key(secret, scope), string_to_sign);
   return to_hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
 }
 

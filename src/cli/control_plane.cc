@@ -53,13 +53,16 @@ struct ControlPlane::Impl {
     store = store::open_sqlite_store(options.data_dir + "/gantry.db");
     state = std::make_unique<state::ControlState>(*store);
     api::register_all_handlers(router, api::Services{*state});
-    api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *random,
+    api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
                                                   options.account_id);
   }
 
   ControlPlaneOptions options;
   core::SystemClock clock;
   std::unique_ptr<core::Random> random = core::make_system_random();
+  // Request ids need to be unique, not secret: a seeded generator keeps the
+  // operating system's random source off the request path.
+  std::unique_ptr<core::Random> request_ids = core::make_seeded_random(random->next());
   api::Credentials credentials;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<state::ControlState> state;

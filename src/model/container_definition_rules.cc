@@ -20,13 +20,8 @@ using namespace detail;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& message) { throw core::client_error(message); }
-
-std::string quoted(const std::string& name) { return "'" + name + "'"; }
-
 // A documented, non-adjustable ECS quota.
 constexpr std::size_t kMaxContainers = 10;
-constexpr std::size_t kMaxNameLength = 255;
 
 // The containers of the task by name, in their order in the request.
 struct Containers {

@@ -16,10 +16,6 @@ using namespace detail;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& message) { throw core::client_error(message); }
-
-std::string quoted(const std::string& name) { return "'" + name + "'"; }
-
 // The Docker 20.10 daemon refuses less than 6 MiB for a container; the ECS
 // docs tell users not to go below it.
 constexpr std::int64_t kMinContainerMemory = 6;

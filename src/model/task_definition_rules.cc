@@ -20,11 +20,6 @@ using namespace detail;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& message) { throw core::client_error(message); }
-
-std::string quoted(const std::string& name) { return "'" + name + "'"; }
-
-constexpr std::size_t kMaxNameLength = 255;
 
 void check_family(const json::object& request) {
   const auto family = string_or_empty(request, "family");

@@ -11,7 +11,17 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.h"
+
 namespace gantry::model::detail {
+
+// Task-definition rules refuse with ClientException, as ECS does.
+[[noreturn]] inline void fail(const std::string& message) { throw core::client_error(message); }
+
+inline std::string quoted(const std::string& name) { return "'" + name + "'"; }
+
+// Family, container and volume names: up to 255 letters, digits, - and _.
+constexpr std::size_t kMaxNameLength = 255;
 
 inline const boost::json::array& empty_array() {
   static const boost::json::array empty;

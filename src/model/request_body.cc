@@ -16,6 +16,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kMaxDepth = 64;
+constexpr std::size_t kScratchBytes = 8192;
 
 // boost::json's own value-building handler (detail::handler), plus a count
 // of the key/value pairs parsed, so that duplicates, which value_stack folds
@@ -25,6 +26,8 @@ struct CountingHandler {
   static constexpr std::size_t max_array_size = json::array::max_size();
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
+
+  CountingHandler(unsigned char* temp_buffer, std::size_t temp_size) : stack({}, temp_buffer, temp_size) {}
 
   json::value_stack stack;
   std::uint64_t pairs = 0;
@@ -134,7 +137,10 @@ json::object parse_request_body(std::string_view body) {
   }
   if (blank) return {};
 
-  json::basic_parser<CountingHandler> parser(strict_options());
+  // Scratch space for the values under construction: most bodies are built
+  // without a heap allocation beyond the result's own.
+  unsigned char scratch[kScratchBytes];
+  json::basic_parser<CountingHandler> parser(strict_options(), scratch, sizeof scratch);
   parser.handler().stack.reset();
   json::error_code ec;
   std::size_t consumed = parser.write_some(false, body.data(), body.size(), ec);

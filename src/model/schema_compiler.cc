@@ -57,21 +57,6 @@ std::optional<std::uint64_t> length_at(const json::object& shape, std::string_vi
   return static_cast<std::uint64_t>(*n);
 }
 
-// botocore's patterns are Java regular expressions. std::regex's ECMAScript
-// grammar has no Unicode property classes and reads `\p{L}` as the letters
-// "p{L}" instead of failing, which would reject every tag; such patterns,
-// and any that fail to compile, are not checked.
-std::optional<std::regex> compile_pattern(const std::string& text) {
-  if (text.find("\\p") != std::string::npos || text.find("\\P") != std::string::npos) {
-    return std::nullopt;
-  }
-  try {
-    return std::regex(text, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error&) {
-    return std::nullopt;
-  }
-}
-
 class Compiler {
  public:
   explicit Compiler(const json::object& shapes) : shapes_(shapes) {
@@ -134,19 +119,19 @@ class Compiler {
     }
 
     if (const json::value* values = spec.if_contains("enum"); values != nullptr && values->is_array()) {
-      shape.enum_list = "[";
+      shape.enum_list.push_back('[');
       for (const json::value& v : values->get_array()) {
         if (!v.is_string()) bad_model("shape " + shape.name + " has a non-string enum value");
         if (shape.enum_list.size() > 1) shape.enum_list += ", ";
         shape.enum_list += v.get_string();
         shape.enum_values.emplace(v.get_string());
       }
-      shape.enum_list += "]";
+      shape.enum_list.push_back(']');
     }
 
     if (const json::value* p = spec.if_contains("pattern"); p != nullptr && p->is_string()) {
       shape.pattern_text = std::string(p->get_string());
-      shape.pattern = compile_pattern(shape.pattern_text);
+      shape.pattern = Pattern::compile(shape.pattern_text);
     }
     return shape;
   }

@@ -7,10 +7,12 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
+#include "model/schema_pattern.h"
+
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,7 +78,7 @@ struct Shape {
   boost::unordered_flat_set<std::string, StringHash, StringEqual> enum_values;
   std::string enum_list;  // "[a, b, c]" in model order, for the message
 
-  std::optional<std::regex> pattern;
+  std::unique_ptr<const Pattern> pattern;  // null: none, or not expressible
   std::string pattern_text;
 };
 

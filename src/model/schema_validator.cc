@@ -205,7 +205,7 @@ class Walker {
                          "Member must have length less than or equal to " + std::to_string(*shape.max_length));
       }
     }
-    if (shape.pattern && s.size() <= kMaxPatternInput && !std::regex_match(s.begin(), s.end(), *shape.pattern)) {
+    if (shape.pattern && s.size() <= kMaxPatternInput && !shape.pattern->matches(s)) {
       constraint_error("'" + shown(s) + "'", "Member must satisfy regular expression pattern: " + shape.pattern_text);
     }
   }

@@ -230,7 +230,12 @@ TEST(EcsSchema, ChecksEnumsLengthsAndListSizes) {
                "1 validation error detected: Value '" + key.substr(0, 100) + "...' at 'tags[0].key' failed to "
                "satisfy constraint: Member must have length less than or equal to 128");
   std::string tags = R"({"tags":[)";
-  for (int i = 0; i < 51; ++i) tags += (i ? "," : "") + std::string(R"({"key":"k)") + std::to_string(i) + "\"}";
+  for (int i = 0; i < 51; ++i) {
+    if (i > 0) tags += ',';
+    tags += R"({"key":"k)";
+    tags += std::to_string(i);
+    tags += "\"}";
+  }
   expect_error("CreateCluster", tags + "]}", "InvalidParameterException",
                "1 validation error detected: Value at 'tags' failed to satisfy constraint: "
                "Member must have length less than or equal to 50");

@@ -43,7 +43,10 @@ std::string endpoint_url(const tcp::endpoint& endpoint) {
 }  // namespace
 
 struct ControlPlane::Impl {
-  explicit Impl(ControlPlaneOptions o) : options(std::move(o)) {
+  explicit Impl(ControlPlaneOptions o)
+      : options(std::move(o)),
+        io(static_cast<int>(options.threads ? options.threads
+                                            : std::max(1u, std::thread::hardware_concurrency()))) {
     std::filesystem::create_directories(options.data_dir);
     if (options.credentials_file.empty()) options.credentials_file = options.data_dir + "/credentials";
     credentials = api::Credentials::load_or_create(options.credentials_file, *random);
@@ -58,6 +61,9 @@ struct ControlPlane::Impl {
   }
 
   ControlPlaneOptions options;
+  // Declared before the state so that it is destroyed after it: the writer
+  // answers its last callers by posting to connections on this context.
+  asio::io_context io;
   core::SystemClock clock;
   std::unique_ptr<core::Random> random = core::make_system_random();
   // Request ids need to be unique, not secret: a seeded generator keeps the
@@ -78,7 +84,7 @@ ControlPlane::~ControlPlane() = default;
 void ControlPlane::run(const std::string& role) {
   auto& o = impl_->options;
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context io(static_cast<int>(threads));
+  asio::io_context& io = impl_->io;
   const api::ApiServer& api = *impl_->api_server;
   net::HttpServer server(
       io, parse_listen(o.listen),

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "model/schema.h"
+#include "model/schema_shapes.h"
 
 #include <cstdint>
 #include <string>
@@ -107,20 +108,6 @@ std::uint64_t count_pairs(const json::value& v) {
 
 bool is_json_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-const char* kind_name(json::kind k) {
-  switch (k) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return "number";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
-  }
-  return "value";
-}
-
 core::ApiError serialization_error(std::string message) {
   return core::ApiError("SerializationException", std::move(message));
 }
@@ -157,7 +144,7 @@ json::object parse_request_body(std::string_view body) {
   json::value root = handler.stack.release();
   if (!root.is_object()) {
     throw serialization_error(std::string("Request body must be a JSON object, got ") +
-                              kind_name(root.kind()));
+                              detail::json_kind_name(root.kind()));
   }
   if (count_pairs(root) != handler.pairs) {
     throw serialization_error("Request body is not valid: an object has a duplicate key");

@@ -19,6 +19,21 @@
 
 namespace gantry::model::detail {
 
+// A JSON kind as error messages name it.
+inline const char* json_kind_name(boost::json::kind k) {
+  switch (k) {
+    case boost::json::kind::null: return "null";
+    case boost::json::kind::bool_: return "boolean";
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_: return "number";
+    case boost::json::kind::string: return "string";
+    case boost::json::kind::array: return "array";
+    case boost::json::kind::object: return "object";
+  }
+  return "value";
+}
+
 enum class ShapeKind : std::uint8_t {
   kStructure,
   kList,

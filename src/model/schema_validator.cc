@@ -31,20 +31,6 @@ struct Segment {
   std::size_t index = 0;
 };
 
-const char* kind_name(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return "number";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
-  }
-  return "value";
-}
-
 // At most kMaxShownValue bytes, cut on a UTF-8 character boundary.
 std::string shown(std::string_view s) {
   if (s.size() <= kMaxShownValue) return std::string(s);
@@ -293,7 +279,7 @@ class Walker {
   std::string path_or_input() const { return depth_ == 0 ? std::string("input") : path(); }
 
   [[noreturn]] void type_error(const char* expected, const json::value& v, std::string_view detail = {}) const {
-    std::string got = kind_name(v);
+    std::string got = json_kind_name(v.kind());
     if (v.is_number()) got += " " + number_text(v);
     throw core::ApiError("SerializationException",
                          std::string("Expected ") + expected + " for " + path() + ", got " + got + std::string(detail));

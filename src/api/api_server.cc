@@ -12,6 +12,8 @@ namespace http = boost::beast::http;
 namespace {
 constexpr std::string_view kContentType = "application/x-amz-json-1.1";
 
+// The request as SigV4 sees it, without its body (moved in by the caller
+// so that a large body is not copied on every request).
 HttpRequestView view_of(const net::HttpRequest& request) {
   HttpRequestView view;
   view.method = std::string(request.method_string());
@@ -19,7 +21,6 @@ HttpRequestView view_of(const net::HttpRequest& request) {
   for (const auto& field : request) {
     view.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  view.body = request.body();
   return view;
 }
 
@@ -77,9 +78,12 @@ void ApiServer::handle(net::HttpRequest&& request, net::Responder respond) const
                                std::string(request.method_string()) + " " +
                                std::string(request.target()) + ".");
     }
+    HttpRequestView view = view_of(request);
+    view.body = std::move(request.body());
     auto caller = verify_sigv4(
-        view_of(request),
-        [this](const std::string& key) { return credentials_.secret_for(key); }, clock_.now());
+        view, [this](const std::string& key) { return credentials_.secret_for(key); },
+        clock_.now());
+    request.body() = std::move(view.body);
 
     std::string operation = operation_of(request);
     const auto& schema = model::Schema::ecs();

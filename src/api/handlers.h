@@ -1,7 +1,6 @@
 #pragma once
 // One registration function per API resource, each in its own file.
 #include "api/router.h"
-#include "core/random.h"
 #include "state/control_state.h"
 
 namespace gantry::api {

@@ -12,10 +12,11 @@ declare -A allowed=(
   [net]="net core"
   [scheduler]="scheduler model core"
   [state]="state store model core"
-  [api]="api state scheduler net store model core"
+  [auth]="auth core"
+  [api]="api auth state scheduler net store model core"
   [controllers]="controllers state scheduler net store model core"
-  [agent]="agent net model core"
-  [cli]="cli api controllers agent state scheduler net store model core"
+  [agent]="agent auth net model core"
+  [cli]="cli auth api controllers agent state scheduler net store model core"
 )
 
 status=0

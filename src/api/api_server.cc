@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/sigv4.h"
+#include "auth/sigv4.h"
 #include "model/schema.h"
 
 namespace gantry::api {
@@ -11,18 +11,6 @@ namespace http = boost::beast::http;
 
 namespace {
 constexpr std::string_view kContentType = "application/x-amz-json-1.1";
-
-// The request as SigV4 sees it, without its body (moved in by the caller
-// so that a large body is not copied on every request).
-HttpRequestView view_of(const net::HttpRequest& request) {
-  HttpRequestView view;
-  view.method = std::string(request.method_string());
-  view.target = std::string(request.target());
-  for (const auto& field : request) {
-    view.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  return view;
-}
 
 std::string operation_of(const net::HttpRequest& request) {
   std::string_view target = request["X-Amz-Target"];
@@ -36,6 +24,16 @@ std::string operation_of(const net::HttpRequest& request) {
   return std::string(target.substr(kTargetPrefix.size()));
 }
 }  // namespace
+
+auth::HttpRequestView sigv4_view(const net::HttpRequest& request) {
+  auth::HttpRequestView view;
+  view.method = std::string(request.method_string());
+  view.target = std::string(request.target());
+  for (const auto& field : request) {
+    view.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return view;
+}
 
 net::HttpResponse json_response(const std::string& request_id, const boost::json::object& body) {
   net::HttpResponse response{http::status::ok, 11};
@@ -55,7 +53,7 @@ net::HttpResponse error_response(const std::string& request_id, const core::ApiE
   return response;
 }
 
-ApiServer::ApiServer(const Router& router, const Credentials& credentials,
+ApiServer::ApiServer(const Router& router, const auth::Credentials& credentials,
                      const core::Clock& clock, core::Random& random, std::string account_id)
     : router_(router),
       credentials_(credentials),
@@ -78,9 +76,9 @@ void ApiServer::handle(net::HttpRequest&& request, net::Responder respond) const
                                std::string(request.method_string()) + " " +
                                std::string(request.target()) + ".");
     }
-    HttpRequestView view = view_of(request);
+    auth::HttpRequestView view = sigv4_view(request);
     view.body = std::move(request.body());
-    auto caller = verify_sigv4(
+    auto caller = auth::verify_sigv4(
         view, [this](const std::string& key) { return credentials_.secret_for(key); },
         clock_.now());
     request.body() = std::move(view.body);

@@ -6,7 +6,8 @@
 // x-amzn-RequestId; every error is `{"__type": ..., "message": ...}`.
 #include <string>
 
-#include "api/credentials.h"
+#include "auth/credentials.h"
+#include "auth/sigv4.h"
 #include "api/router.h"
 #include "core/clock.h"
 #include "core/random.h"
@@ -18,7 +19,7 @@ inline constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV201
 
 class ApiServer {
  public:
-  ApiServer(const Router& router, const Credentials& credentials, const core::Clock& clock,
+  ApiServer(const Router& router, const auth::Credentials& credentials, const core::Clock& clock,
             core::Random& random, std::string account_id);
 
   void handle(net::HttpRequest&& request, net::Responder respond) const;
@@ -26,11 +27,15 @@ class ApiServer {
 
  private:
   const Router& router_;
-  const Credentials& credentials_;
+  const auth::Credentials& credentials_;
   const core::Clock& clock_;
   core::Random& random_;
   std::string account_id_;
 };
+
+// The request as SigV4 sees it, without its body (moved in by the caller
+// so that a large body is not copied on every request).
+auth::HttpRequestView sigv4_view(const net::HttpRequest& request);
 
 // The response bodies and headers of the protocol, shared with tests.
 net::HttpResponse json_response(const std::string& request_id, const boost::json::object& body);

@@ -36,6 +36,56 @@ std::string task_definition_arn(std::string_view region, std::string_view accoun
          std::string(family) + ":" + std::to_string(revision);
 }
 
+namespace {
+std::string scoped_arn(std::string_view region, std::string_view account, std::string_view type,
+                       std::string_view cluster, std::string_view id) {
+  return "arn:aws:ecs:" + std::string(region) + ":" + std::string(account) + ":" +
+         std::string(type) + "/" + std::string(cluster) + "/" + std::string(id);
+}
+}  // namespace
+
+std::string container_instance_arn(std::string_view region, std::string_view account,
+                                   std::string_view cluster, std::string_view id) {
+  return scoped_arn(region, account, "container-instance", cluster, id);
+}
+
+std::string task_arn(std::string_view region, std::string_view account, std::string_view cluster,
+                     std::string_view id) {
+  return scoped_arn(region, account, "task", cluster, id);
+}
+
+std::string container_arn(std::string_view region, std::string_view account,
+                          std::string_view cluster, std::string_view task_id,
+                          std::string_view container_id) {
+  return scoped_arn(region, account, "container", cluster,
+                    std::string(task_id) + "/" + std::string(container_id));
+}
+
+std::string scoped_id_from(std::string_view identifier, std::string_view resource_type,
+                           std::string_view cluster) {
+  if (!identifier.starts_with("arn:")) {
+    if (identifier.empty() || identifier.find('/') != std::string_view::npos) {
+      throw core::invalid_parameter("Invalid " + std::string(resource_type) + " identifier '" +
+                                    std::string(identifier) + "'.");
+    }
+    return std::string(identifier);
+  }
+  auto arn = parse_arn(identifier);
+  if (!arn || arn->resource_type != resource_type) {
+    throw core::invalid_parameter("Invalid " + std::string(resource_type) + " ARN '" +
+                                  std::string(identifier) + "'.");
+  }
+  std::string_view rest = arn->resource_id;
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return std::string(rest);  // the old ARN format
+  if (rest.substr(0, slash) != cluster) {
+    throw core::invalid_parameter("The " + std::string(resource_type) + " '" +
+                                  std::string(identifier) + "' does not belong to cluster '" +
+                                  std::string(cluster) + "'.");
+  }
+  return std::string(rest.substr(slash + 1));
+}
+
 TaskDefinitionRef parse_task_definition_ref(std::string_view identifier) {
   std::string_view text = identifier;
   if (text.starts_with("arn:")) {

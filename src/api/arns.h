@@ -20,6 +20,21 @@ std::string cluster_arn(std::string_view region, std::string_view account, std::
 std::string task_definition_arn(std::string_view region, std::string_view account,
                                 std::string_view family, int64_t revision);
 
+// Resources scoped to a cluster: <type>/<cluster>/<id>.
+std::string container_instance_arn(std::string_view region, std::string_view account,
+                                   std::string_view cluster, std::string_view id);
+std::string task_arn(std::string_view region, std::string_view account, std::string_view cluster,
+                     std::string_view id);
+std::string container_arn(std::string_view region, std::string_view account,
+                          std::string_view cluster, std::string_view task_id,
+                          std::string_view container_id);
+
+// A task or container instance named by its id or ARN. The ARN's cluster,
+// when it has one, must be the request's cluster. Returns the id; throws
+// InvalidParameterException for an ARN of another type or cluster.
+std::string scoped_id_from(std::string_view identifier, std::string_view resource_type,
+                           std::string_view cluster);
+
 // A task definition named as "family", "family:revision" or its ARN.
 struct TaskDefinitionRef {
   std::string family;

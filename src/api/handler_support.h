@@ -4,7 +4,9 @@
 // durable. Handlers are written as plain functions of (request, state).
 #include <memory>
 
+#include "api/arns.h"
 #include "api/handlers.h"
+#include "core/error.h"
 #include "api/request_context.h"
 
 namespace gantry::api {
@@ -47,6 +49,22 @@ inline const boost::json::array* array_member(const boost::json::object& body,
                                               std::string_view name) {
   auto* v = body.if_contains(name);
   return v && v->is_array() ? &v->get_array() : nullptr;
+}
+
+inline int64_t int_member(const boost::json::object& body, std::string_view name,
+                          int64_t fallback) {
+  auto* v = body.if_contains(name);
+  return v && v->is_int64() ? v->get_int64() : fallback;
+}
+
+// The request's `cluster` (a name or ARN; "default" when absent), which must
+// exist and be ACTIVE.
+inline const state::ClusterRecord& active_cluster(const state::ClusterState& state,
+                                                  const boost::json::object& body) {
+  std::string name = cluster_name_from(string_member(body, "cluster", "default"));
+  const state::ClusterRecord* cluster = state.cluster(name);
+  if (!cluster || !cluster->active()) throw core::cluster_not_found();
+  return *cluster;
 }
 
 inline bool bool_member(const boost::json::object& body, std::string_view name, bool fallback) {

@@ -1,24 +1,42 @@
 #pragma once
 // One registration function per API resource, each in its own file.
 #include "api/router.h"
+#include "core/random.h"
+#include "state/agent_presence.h"
 #include "state/control_state.h"
 
 namespace gantry::api {
 
 struct Services {
   state::ControlState& state;
+  state::AgentPresence& presence;
+  // Ids for new tasks and instances; used inside mutations only, so only
+  // ever from the writer thread.
+  core::Random& ids;
+  // The agent channel's URL, as DiscoverPollEndpoint announces it.
+  std::string agent_endpoint;
 };
 
 void register_cluster_handlers(Router& router, Services services);
 void register_task_definition_handlers(Router& router, Services services);
 void register_tag_handlers(Router& router, Services services);
 void register_account_setting_handlers(Router& router, Services services);
+void register_container_instance_handlers(Router& router, Services services);
+void register_attribute_handlers(Router& router, Services services);
+void register_task_launch_handlers(Router& router, Services services);
+void register_task_handlers(Router& router, Services services);
+void register_task_state_change_handlers(Router& router, Services services);
 
 inline void register_all_handlers(Router& router, Services services) {
   register_cluster_handlers(router, services);
   register_task_definition_handlers(router, services);
   register_tag_handlers(router, services);
   register_account_setting_handlers(router, services);
+  register_container_instance_handlers(router, services);
+  register_attribute_handlers(router, services);
+  register_task_launch_handlers(router, services);
+  register_task_handlers(router, services);
+  register_task_state_change_handlers(router, services);
 }
 
 }  // namespace gantry::api

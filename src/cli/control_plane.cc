@@ -8,12 +8,17 @@
 #include <iostream>
 #include <thread>
 
+#include "agent/agent.h"
+#include "api/agent_channel.h"
 #include "api/api_server.h"
-#include "api/credentials.h"
 #include "api/handlers.h"
+#include "auth/credentials.h"
+#include "cli/agent_command.h"
+#include "controllers/task_reaper.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "net/http_server.h"
+#include "state/agent_presence.h"
 #include "state/control_state.h"
 #include "store/store.h"
 
@@ -49,15 +54,39 @@ struct ControlPlane::Impl {
                                             : std::max(1u, std::thread::hardware_concurrency()))) {
     std::filesystem::create_directories(options.data_dir);
     if (options.credentials_file.empty()) options.credentials_file = options.data_dir + "/credentials";
-    credentials = api::Credentials::load_or_create(options.credentials_file, *random);
+    credentials = auth::Credentials::load_or_create(options.credentials_file, *random);
     if (credentials.empty()) {
       throw std::runtime_error("no access keys in " + options.credentials_file);
     }
     store = store::open_sqlite_store(options.data_dir + "/gantry.db");
     state = std::make_unique<state::ControlState>(*store);
-    api::register_all_handlers(router, api::Services{*state});
+    channel = std::make_unique<api::AgentChannel>(io, *state, presence, credentials, clock,
+                                                  options.agent_idle_timeout);
+    state->set_publish_observer(
+        [channel = channel.get()](const std::vector<state::Change>& changes) {
+          channel->published(changes);
+        });
+    server = std::make_unique<net::HttpServer>(
+        io, parse_listen(options.listen),
+        [this](net::HttpRequest&& request, net::Responder respond) {
+          api_server->handle(std::move(request), std::move(respond));
+        },
+        [this](auto status, std::string reason) { return api_server->reject(status, std::move(reason)); },
+        net::HttpServerOptions{options.max_body_bytes},
+        [this](net::HttpRequest&& request, boost::beast::tcp_stream&& stream) {
+          channel->upgrade(std::move(request), std::move(stream));
+        });
+    url = endpoint_url(server->local_endpoint());
+    api::register_all_handlers(router, api::Services{*state, presence, *random, url});
     api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
                                                   options.account_id);
+    reaper = std::make_unique<controllers::TaskReaper>(io, *state, clock);
+  }
+
+  ~Impl() {
+    // The writer tells the channel of its last batches: stop it first.
+    reaper.reset();
+    state.reset();
   }
 
   ControlPlaneOptions options;
@@ -69,11 +98,16 @@ struct ControlPlane::Impl {
   // Request ids need to be unique, not secret: a seeded generator keeps the
   // operating system's random source off the request path.
   std::unique_ptr<core::Random> request_ids = core::make_seeded_random(random->next());
-  api::Credentials credentials;
+  auth::Credentials credentials;
   std::unique_ptr<store::Store> store;
+  state::AgentPresence presence;
   std::unique_ptr<state::ControlState> state;
+  std::unique_ptr<api::AgentChannel> channel;
+  std::unique_ptr<net::HttpServer> server;
+  std::string url;
   api::Router router;
   std::unique_ptr<api::ApiServer> api_server;
+  std::unique_ptr<controllers::TaskReaper> reaper;
 };
 
 ControlPlane::ControlPlane(ControlPlaneOptions options)
@@ -81,28 +115,20 @@ ControlPlane::ControlPlane(ControlPlaneOptions options)
 
 ControlPlane::~ControlPlane() = default;
 
-void ControlPlane::run(const std::string& role) {
+void ControlPlane::run(const std::string& role, bool with_agent) {
   auto& o = impl_->options;
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context& io = impl_->io;
-  const api::ApiServer& api = *impl_->api_server;
-  net::HttpServer server(
-      io, parse_listen(o.listen),
-      [&api](net::HttpRequest&& request, net::Responder respond) {
-        api.handle(std::move(request), std::move(respond));
-      },
-      [&api](auto status, std::string reason) { return api.reject(status, std::move(reason)); },
-      net::HttpServerOptions{o.max_body_bytes});
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
-    server.stop();
+    impl_->server->stop();
     io.stop();
   });
 
   auto [key_id, secret] = impl_->credentials.first_key();
-  std::string url = endpoint_url(server.local_endpoint());
+  const std::string& url = impl_->url;
   std::cout << "gantry " << role << " " << GANTRY_VERSION << " serving the Amazon ECS API\n"
             << "  endpoint:    " << url << "\n"
             << "  data:        " << o.data_dir << "\n"
@@ -117,9 +143,27 @@ void ControlPlane::run(const std::string& role) {
             << std::endl;
 
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
-  io.run();
+  for (unsigned i = 0; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  std::unique_ptr<agent::Agent> local_agent;
+  if (with_agent) {
+    // The local agent talks to this control plane over loopback, exactly as
+    // a remote one would.
+    AgentCommandOptions agent_options;
+    agent_options.server = url;
+    agent_options.access_key = {key_id, secret};
+    agent_options.region = o.region;
+    agent_options.data_dir = o.data_dir + "/agent";
+    agent_options.capacity = "EC2+FARGATE";
+    try {
+      local_agent = make_agent(agent_options);
+      local_agent->start();
+    } catch (const std::exception& error) {
+      spdlog::error("the local agent failed to start: {}", error.what());
+      io.stop();
+    }
+  }
   for (auto& t : pool) t.join();
+  local_agent.reset();
 }
 
 }  // namespace gantry::cli

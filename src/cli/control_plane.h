@@ -4,6 +4,7 @@
 // both run one.
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,8 @@ struct ControlPlaneOptions {
   std::string region = "us-east-1";  // printed for clients; ARNs use the request's
   size_t max_body_bytes = 1 << 20;
   unsigned threads = 0;  // 0: one per core
+  // How long an agent channel may stay silent before it counts as lost.
+  std::chrono::seconds agent_idle_timeout{10};
 };
 
 class ControlPlane {
@@ -24,8 +27,9 @@ class ControlPlane {
   explicit ControlPlane(ControlPlaneOptions options);
   ~ControlPlane();
 
-  // Serves until SIGINT or SIGTERM. `banner` is printed once listening.
-  void run(const std::string& role);
+  // Serves until SIGINT or SIGTERM, with a local agent when asked
+  // (`gantry dev`).
+  void run(const std::string& role, bool with_agent);
 
  private:
   struct Impl;

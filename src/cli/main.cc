@@ -2,8 +2,11 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 
+#include "auth/credentials.h"
+#include "cli/agent_command.h"
 #include "cli/control_plane.h"
 
 namespace {
@@ -29,6 +32,36 @@ void add_control_plane_options(CLI::App& command, gantry::cli::ControlPlaneOptio
       ->capture_default_str();
 }
 
+void add_agent_options(CLI::App& command, gantry::cli::AgentCommandOptions& options,
+                       std::string& credentials_file) {
+  command.add_option("--server", options.server, "The control plane's URL, e.g. http://10.0.0.5:8246")
+      ->required();
+  command.add_option("--cluster", options.cluster, "The cluster to join")->capture_default_str();
+  command.add_option("--data-dir", options.data_dir, "Where the agent keeps its state and logs")
+      ->capture_default_str();
+  command.add_option("--credentials-file", credentials_file,
+                     "An AWS credentials file whose first profile is the agent's key; default: "
+                     "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  command.add_option("--region", options.region, "The region requests are signed for")
+      ->capture_default_str();
+  command.add_option("--capacity", options.capacity, "EC2, FARGATE or EC2+FARGATE")
+      ->capture_default_str();
+  command.add_option("--attribute", options.attributes, "A custom attribute, name=value (repeatable)");
+  command.add_option("--cpu", options.cpu_units, "CPU units to offer (default: 1024 per core)");
+  command.add_option("--memory", options.memory_mib, "MiB to offer (default: the machine's)");
+  command.add_option("--gpu-ids", options.gpu_ids, "GPU ids to offer")->delimiter(',');
+}
+
+gantry::auth::SigningKey agent_key(const std::string& credentials_file) {
+  if (!credentials_file.empty()) {
+    auto [id, secret] = gantry::auth::Credentials::load(credentials_file).first_key();
+    return {id, secret};
+  }
+  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+  return {id ? id : "", secret ? secret : ""};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +75,10 @@ int main(int argc, char** argv) {
   add_control_plane_options(*dev, options);
   auto* server = app.add_subcommand("server", "The control plane alone");
   add_control_plane_options(*server, options);
+  gantry::cli::AgentCommandOptions agent_options;
+  std::string agent_credentials;
+  auto* agent = app.add_subcommand("agent", "A node agent that runs the tasks a server gives it");
+  add_agent_options(*agent, agent_options, agent_credentials);
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -52,8 +89,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
+    if (agent->parsed()) {
+      agent_options.access_key = agent_key(agent_credentials);
+      gantry::cli::run_agent(agent_options);
+      return 0;
+    }
     gantry::cli::ControlPlane control_plane(options);
-    control_plane.run(dev->parsed() ? "dev" : "server");
+    control_plane.run(dev->parsed() ? "dev" : "server", dev->parsed());
   } catch (const std::exception& error) {
     spdlog::error("{}", error.what());
     return 1;

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -23,6 +24,7 @@ struct Shared {
   HttpHandler handler;
   HttpRejecter rejecter;
   HttpServerOptions options;
+  UpgradeHandler upgrade;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -62,6 +64,10 @@ class Session : public std::enable_shared_from_this<Session> {
                    false);
     }
     HttpRequest request = parser_->release();
+    if (shared_->upgrade && beast::websocket::is_upgrade(request)) {
+      stream_.expires_never();
+      return shared_->upgrade(std::move(request), std::move(stream_));
+    }
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
     // The handler may answer from another thread: hop back onto this
@@ -102,11 +108,12 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, HttpHandler handler, HttpRejecter rejecter, HttpServerOptions options)
+  Impl(asio::io_context& io, HttpHandler handler, HttpRejecter rejecter, HttpServerOptions options,
+       UpgradeHandler upgrade)
       : io_(io),
         acceptor_(asio::make_strand(io)),
         shared_(std::make_shared<const Shared>(
-            Shared{std::move(handler), std::move(rejecter), options})) {}
+            Shared{std::move(handler), std::move(rejecter), options, std::move(upgrade)})) {}
 
   void accept() {
     acceptor_.async_accept(asio::make_strand(io_),
@@ -129,8 +136,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 };
 
 HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& endpoint, HttpHandler handler,
-                       HttpRejecter rejecter, HttpServerOptions options)
-    : impl_(std::make_shared<Impl>(io, std::move(handler), std::move(rejecter), options)) {
+                       HttpRejecter rejecter, HttpServerOptions options, UpgradeHandler upgrade)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), std::move(rejecter), options,
+                                   std::move(upgrade))) {
   auto& acceptor = impl_->acceptor_;
   acceptor.open(endpoint.protocol());
   acceptor.set_option(asio::socket_base::reuse_address(true));

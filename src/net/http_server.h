@@ -4,6 +4,7 @@
 // single writer answers a mutation only once it is durable).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include <chrono>
@@ -24,6 +25,10 @@ using HttpHandler = std::function<void(HttpRequest&&, Responder)>;
 // error as its protocol wants.
 using HttpRejecter = std::function<HttpResponse(boost::beast::http::status, std::string reason)>;
 
+// Takes over a connection whose request asks for a WebSocket upgrade.
+using UpgradeHandler =
+    std::function<void(HttpRequest&& request, boost::beast::tcp_stream&& stream)>;
+
 struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   std::chrono::seconds idle_timeout{75};
@@ -32,7 +37,8 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-             HttpHandler handler, HttpRejecter rejecter, HttpServerOptions options = {});
+             HttpHandler handler, HttpRejecter rejecter, HttpServerOptions options = {},
+             UpgradeHandler upgrade = {});
   ~HttpServer();
 
   // The bound endpoint (port 0 in the request becomes the real port here).

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "model/task_lifecycle.h"
+
 namespace gantry::state {
 
 namespace {
@@ -10,6 +12,27 @@ namespace {
 constexpr std::string_view kClusters = "clusters/";
 constexpr std::string_view kTaskDefinitions = "taskdefs/";
 constexpr std::string_view kSettings = "settings/";
+constexpr std::string_view kInstances = "instances/";
+constexpr std::string_view kTasks = "tasks/";
+
+// "<prefix><cluster>/<id>" -> (cluster, id)
+std::pair<std::string, std::string> split_scoped_key(std::string_view key,
+                                                     std::string_view prefix) {
+  std::string_view rest = key.substr(prefix.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) throw std::runtime_error("bad key " + std::string(key));
+  return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
+}
+
+template <class T>
+std::shared_ptr<const T> alias(const std::shared_ptr<const Record>& record) {
+  return std::shared_ptr<const T>(record, &std::get<T>(*record));
+}
+
+bool is_pending_status(std::string_view status) {
+  auto parsed = model::parse_task_status(status);
+  return parsed && model::is_pending(*parsed);
+}
 
 std::pair<std::string, int64_t> split_task_definition_key(std::string_view key) {
   std::string_view rest = key.substr(kTaskDefinitions.size());
@@ -33,8 +56,7 @@ void ClusterState::apply(const Change& change) {
     if (!change.record) {
       clusters_.erase(name);
     } else {
-      clusters_[name] = std::shared_ptr<const ClusterRecord>(
-          change.record, &std::get<ClusterRecord>(*change.record));
+      clusters_[name] = alias<ClusterRecord>(change.record);
     }
   } else if (key.starts_with(kTaskDefinitions)) {
     auto [family, revision] = split_task_definition_key(key);
@@ -44,21 +66,128 @@ void ClusterState::apply(const Change& change) {
         if (it->second.empty()) families_.erase(it);
       }
     } else {
-      families_[family][revision] = std::shared_ptr<const TaskDefinitionRecord>(
-          change.record, &std::get<TaskDefinitionRecord>(*change.record));
+      families_[family][revision] = alias<TaskDefinitionRecord>(change.record);
     }
   } else if (key.starts_with(kSettings)) {
     auto setting_key = split_setting_key(key);
     if (!change.record) {
       account_settings_.erase(setting_key);
     } else {
-      account_settings_[setting_key] = std::shared_ptr<const AccountSettingRecord>(
-          change.record, &std::get<AccountSettingRecord>(*change.record));
+      account_settings_[setting_key] = alias<AccountSettingRecord>(change.record);
+    }
+  } else if (key.starts_with(kInstances)) {
+    auto [cluster, id] = split_scoped_key(key, kInstances);
+    auto& instances = slices_[cluster].instances;
+    if (!change.record) {
+      instances.erase(id);
+    } else {
+      instances[id] = alias<ContainerInstanceRecord>(change.record);
+    }
+  } else if (key.starts_with(kTasks)) {
+    auto [cluster, id] = split_scoped_key(key, kTasks);
+    auto& slice = slices_[cluster];
+    if (auto old = slice.tasks.find(id); old != slice.tasks.end()) {
+      index_task(slice, *old->second, false);
+      slice.tasks.erase(old);
+    }
+    if (change.record) {
+      auto task = alias<TaskRecord>(change.record);
+      index_task(slice, *task, true);
+      slice.tasks.emplace(id, std::move(task));
     }
   } else {
     throw std::runtime_error("no index for key " + change.key);
   }
 }
+
+void ClusterState::index_task(ClusterSlice& slice, const TaskRecord& task, bool add) {
+  auto update = [&](auto& index, const std::string& by) {
+    if (by.empty()) return;
+    if (add) {
+      index[by].insert(task.id());
+    } else if (auto it = index.find(by); it != index.end()) {
+      it->second.erase(task.id());
+      if (it->second.empty()) index.erase(it);
+    }
+  };
+  update(slice.tasks_by_instance, task.instance_id);
+  update(slice.tasks_by_token, task.client_token);
+}
+
+const ClusterState::ClusterSlice* ClusterState::slice(std::string_view cluster) const {
+  auto it = slices_.find(cluster);
+  return it == slices_.end() ? nullptr : &it->second;
+}
+
+ClusterCounts ClusterState::counts(std::string_view cluster) const {
+  ClusterCounts counts;
+  const ClusterSlice* s = slice(cluster);
+  if (!s) return counts;
+  for (const auto& [id, instance] : s->instances) {
+    std::string status = instance->status();
+    if (status == "ACTIVE" || status == "DRAINING") ++counts.registered_instances;
+  }
+  for (const auto& [id, task] : s->tasks) {
+    std::string status = task->last_status();
+    if (status == "RUNNING") ++counts.running_tasks;
+    if (is_pending_status(status)) ++counts.pending_tasks;
+  }
+  return counts;
+}
+
+const ClusterState::ByName<ContainerInstanceRecord>& ClusterState::instances(
+    std::string_view cluster) const {
+  static const ByName<ContainerInstanceRecord> kNone;
+  const ClusterSlice* s = slice(cluster);
+  return s ? s->instances : kNone;
+}
+
+const ContainerInstanceRecord* ClusterState::instance(std::string_view cluster,
+                                                      std::string_view id) const {
+  const auto& all = instances(cluster);
+  auto it = all.find(id);
+  return it == all.end() ? nullptr : it->second.get();
+}
+
+const ClusterState::ByName<TaskRecord>& ClusterState::tasks(std::string_view cluster) const {
+  static const ByName<TaskRecord> kNone;
+  const ClusterSlice* s = slice(cluster);
+  return s ? s->tasks : kNone;
+}
+
+const TaskRecord* ClusterState::task(std::string_view cluster, std::string_view id) const {
+  const auto& all = tasks(cluster);
+  auto it = all.find(id);
+  return it == all.end() ? nullptr : it->second.get();
+}
+
+namespace {
+template <class Index>
+std::vector<const TaskRecord*> lookup(const Index* index, std::string_view by,
+                                      const ClusterState::ByName<TaskRecord>& tasks) {
+  std::vector<const TaskRecord*> out;
+  if (!index) return out;
+  auto it = index->find(by);
+  if (it == index->end()) return out;
+  for (const auto& id : it->second) {
+    if (auto task = tasks.find(id); task != tasks.end()) out.push_back(task->second.get());
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<const TaskRecord*> ClusterState::tasks_on(std::string_view cluster,
+                                                      std::string_view instance_id) const {
+  const ClusterSlice* s = slice(cluster);
+  return lookup(s ? &s->tasks_by_instance : nullptr, instance_id, tasks(cluster));
+}
+
+std::vector<const TaskRecord*> ClusterState::tasks_with_token(
+    std::string_view cluster, std::string_view client_token) const {
+  const ClusterSlice* s = slice(cluster);
+  return lookup(s ? &s->tasks_by_token : nullptr, client_token, tasks(cluster));
+}
+
 
 const ClusterRecord* ClusterState::cluster(std::string_view name) const {
   auto it = clusters_.find(name);

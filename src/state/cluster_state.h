@@ -5,6 +5,7 @@
 // keep a draft copy ahead of the published one.
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,19 @@ class ClusterState {
 
   const ClusterRecord* cluster(std::string_view name) const;
   const ByName<ClusterRecord>& clusters() const { return clusters_; }
-  // Container instances, tasks and services are not kept yet, so a
-  // cluster's counts are all zero.
-  ClusterCounts counts(std::string_view /*cluster*/) const { return {}; }
+  ClusterCounts counts(std::string_view cluster) const;
+
+  // Container instances and tasks of a cluster, by id.
+  const ByName<ContainerInstanceRecord>& instances(std::string_view cluster) const;
+  const ContainerInstanceRecord* instance(std::string_view cluster, std::string_view id) const;
+  const ByName<TaskRecord>& tasks(std::string_view cluster) const;
+  const TaskRecord* task(std::string_view cluster, std::string_view id) const;
+  // The tasks placed on an instance, stopped ones included until they expire.
+  std::vector<const TaskRecord*> tasks_on(std::string_view cluster,
+                                          std::string_view instance_id) const;
+  // The tasks a RunTask with this clientToken created.
+  std::vector<const TaskRecord*> tasks_with_token(std::string_view cluster,
+                                                  std::string_view client_token) const;
 
   const TaskDefinitionRecord* task_definition(std::string_view family, int64_t revision) const;
   // The highest ACTIVE revision of a family, as DescribeTaskDefinition
@@ -57,7 +68,17 @@ class ClusterState {
   }
 
  private:
+  struct ClusterSlice {
+    ByName<ContainerInstanceRecord> instances;
+    ByName<TaskRecord> tasks;
+    std::map<std::string, std::set<std::string>, std::less<>> tasks_by_instance;
+    std::map<std::string, std::set<std::string>, std::less<>> tasks_by_token;
+  };
+  const ClusterSlice* slice(std::string_view cluster) const;
+  void index_task(ClusterSlice& slice, const TaskRecord& task, bool add);
+
   ByName<ClusterRecord> clusters_;
+  std::map<std::string, ClusterSlice, std::less<>> slices_;
   std::map<std::string, Revisions, std::less<>> families_;
   std::map<SettingKey, std::shared_ptr<const AccountSettingRecord>> account_settings_;
 };

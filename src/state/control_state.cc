@@ -103,8 +103,11 @@ void ControlState::apply_batch(std::deque<Pending>& batch) {
       }
       return;
     }
-    std::unique_lock lock(published_mutex_);
-    for (const auto& change : changes) published_.apply(change);
+    {
+      std::unique_lock lock(published_mutex_);
+      for (const auto& change : changes) published_.apply(change);
+    }
+    if (observer_) observer_(changes);
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));
 }

@@ -31,6 +31,9 @@ struct Outcome {
 using Mutation = std::function<Outcome(const ClusterState& latest)>;
 using Answer = std::variant<boost::json::object, core::ApiError>;
 using Completion = std::function<void(Answer)>;
+// Told of every durable batch of changes, on the writer thread, after the
+// readers can see them. It must not block: it hands the work elsewhere.
+using PublishObserver = std::function<void(const std::vector<Change>& changes)>;
 
 struct WriterStats {
   uint64_t batches = 0;
@@ -58,6 +61,9 @@ class ControlState {
 
   WriterStats stats() const;
 
+  // Set before any mutation is submitted (not synchronized with the writer).
+  void set_publish_observer(PublishObserver observer) { observer_ = std::move(observer); }
+
  private:
   struct Pending {
     Mutation mutation;
@@ -81,6 +87,7 @@ class ControlState {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   WriterStats stats_;
+  PublishObserver observer_;
 
   std::thread thread_;
 };

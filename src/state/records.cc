@@ -11,10 +11,75 @@ namespace {
 constexpr std::string_view kClusterPrefix = "clusters/";
 constexpr std::string_view kTaskDefinitionPrefix = "taskdefs/";
 constexpr std::string_view kAccountSettingPrefix = "settings/";
+constexpr std::string_view kContainerInstancePrefix = "instances/";
+constexpr std::string_view kTaskPrefix = "tasks/";
 
 std::string string_member(const json::object& doc, std::string_view name) {
   if (auto* v = doc.if_contains(name); v && v->is_string()) return std::string(v->get_string());
   return {};
+}
+std::string last_segment(std::string_view arn) {
+  auto slash = arn.rfind('/');
+  return std::string(slash == std::string_view::npos ? arn : arn.substr(slash + 1));
+}
+
+// The cluster is the first segment of "<prefix><cluster>/<id>".
+std::string cluster_of(std::string_view key, std::string_view prefix) {
+  std::string_view rest = key.substr(prefix.size());
+  return std::string(rest.substr(0, rest.find('/')));
+}
+
+json::array int_array(const std::vector<int32_t>& values) {
+  json::array out;
+  for (int32_t v : values) out.push_back(v);
+  return out;
+}
+
+std::vector<int32_t> int_vector(const json::object& doc, std::string_view name) {
+  std::vector<int32_t> out;
+  if (auto* v = doc.if_contains(name); v && v->is_array()) {
+    for (const auto& item : v->get_array()) {
+      if (item.is_int64()) out.push_back(static_cast<int32_t>(item.get_int64()));
+    }
+  }
+  return out;
+}
+
+int64_t int_member(const json::object& doc, std::string_view name) {
+  auto* v = doc.if_contains(name);
+  return v && v->is_int64() ? v->get_int64() : 0;
+}
+
+json::object encode_reservation(const Reservation& r) {
+  json::array gpus;
+  for (const auto& id : r.gpu_ids) gpus.push_back(json::string(id));
+  return {{"cpu", r.cpu},
+          {"memory", r.memory},
+          {"tcpPorts", int_array(r.tcp_ports)},
+          {"udpPorts", int_array(r.udp_ports)},
+          {"gpuIds", std::move(gpus)}};
+}
+
+Reservation decode_reservation(const json::object& doc) {
+  Reservation r;
+  r.cpu = int_member(doc, "cpu");
+  r.memory = int_member(doc, "memory");
+  r.tcp_ports = int_vector(doc, "tcpPorts");
+  r.udp_ports = int_vector(doc, "udpPorts");
+  if (auto* v = doc.if_contains("gpuIds"); v && v->is_array()) {
+    for (const auto& id : v->get_array()) {
+      if (id.is_string()) r.gpu_ids.emplace_back(id.get_string());
+    }
+  }
+  return r;
+}
+
+const json::object& object_member(const json::object& doc, std::string_view name,
+                                  std::string_view key) {
+  auto* v = doc.if_contains(name);
+  if (!v || !v->is_object())
+    throw std::runtime_error("corrupt record under key " + std::string(key));
+  return v->get_object();
 }
 }  // namespace
 
@@ -28,6 +93,17 @@ int64_t TaskDefinitionRecord::revision() const {
   return v && v->is_int64() ? v->get_int64() : 0;
 }
 std::string TaskDefinitionRecord::status() const { return string_member(doc, "status"); }
+
+std::string ContainerInstanceRecord::arn() const {
+  return string_member(doc, "containerInstanceArn");
+}
+std::string ContainerInstanceRecord::id() const { return last_segment(arn()); }
+std::string ContainerInstanceRecord::status() const { return string_member(doc, "status"); }
+
+std::string TaskRecord::arn() const { return string_member(doc, "taskArn"); }
+std::string TaskRecord::id() const { return last_segment(arn()); }
+std::string TaskRecord::last_status() const { return string_member(doc, "lastStatus"); }
+std::string TaskRecord::desired_status() const { return string_member(doc, "desiredStatus"); }
 
 std::string cluster_key(std::string_view name) {
   return std::string(kClusterPrefix) + std::string(name);
@@ -43,6 +119,14 @@ std::string account_setting_key(std::string_view principal_arn, std::string_view
   return std::string(kAccountSettingPrefix) + std::string(name) + "/" + std::string(principal_arn);
 }
 
+std::string container_instance_key(std::string_view cluster, std::string_view id) {
+  return std::string(kContainerInstancePrefix) + std::string(cluster) + "/" + std::string(id);
+}
+
+std::string task_key(std::string_view cluster, std::string_view id) {
+  return std::string(kTaskPrefix) + std::string(cluster) + "/" + std::string(id);
+}
+
 std::string encode_record(const Record& record) {
   return std::visit(
       [](const auto& r) -> std::string {
@@ -51,9 +135,16 @@ std::string encode_record(const Record& record) {
           return json::serialize(r.doc);
         } else if constexpr (std::is_same_v<T, TaskDefinitionRecord>) {
           return json::serialize(json::object{{"taskDefinition", r.doc}, {"tags", r.tags}});
-        } else {
+        } else if constexpr (std::is_same_v<T, AccountSettingRecord>) {
           return json::serialize(json::object{
               {"principalArn", r.principal_arn}, {"name", r.name}, {"value", r.value}});
+        } else if constexpr (std::is_same_v<T, ContainerInstanceRecord>) {
+          return json::serialize(r.doc);
+        } else {
+          return json::serialize(json::object{{"task", r.doc},
+                                              {"reservation", encode_reservation(r.reservation)},
+                                              {"clientToken", r.client_token},
+                                              {"instanceId", r.instance_id}});
         }
       },
       record);
@@ -76,6 +167,14 @@ Record decode_record(std::string_view key, std::string_view value) {
   if (key.starts_with(kAccountSettingPrefix)) {
     return AccountSettingRecord{string_member(doc, "principalArn"), string_member(doc, "name"),
                                 string_member(doc, "value")};
+  }
+  if (key.starts_with(kContainerInstancePrefix)) {
+    return ContainerInstanceRecord{cluster_of(key, kContainerInstancePrefix), std::move(doc)};
+  }
+  if (key.starts_with(kTaskPrefix)) {
+    return TaskRecord{cluster_of(key, kTaskPrefix), object_member(doc, "task", key),
+                      decode_reservation(object_member(doc, "reservation", key)),
+                      string_member(doc, "clientToken"), string_member(doc, "instanceId")};
   }
   throw std::runtime_error("unknown record key " + std::string(key));
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace gantry::state {
 
@@ -32,12 +33,50 @@ struct AccountSettingRecord {
   std::string value;
 };
 
-using Record = std::variant<ClusterRecord, TaskDefinitionRecord, AccountSettingRecord>;
+// A registered node: the ECS ContainerInstance shape minus what is derived
+// at read time (remainingResources, task counts, agentConnected).
+struct ContainerInstanceRecord {
+  std::string cluster;
+  boost::json::object doc;
+  std::string arn() const;
+  std::string id() const;  // the last segment of the ARN
+  std::string status() const;
+};
+
+// What a task holds on its container instance until it is STOPPED.
+struct Reservation {
+  int64_t cpu = 0;
+  int64_t memory = 0;
+  std::vector<int32_t> tcp_ports;
+  std::vector<int32_t> udp_ports;
+  std::vector<std::string> gpu_ids;
+};
+
+// A task: the ECS Task shape (including "tags"), its placement, its
+// reservation and the clientToken that made it (RunTask's idempotency).
+struct TaskRecord {
+  std::string cluster;
+  boost::json::object doc;
+  Reservation reservation;
+  std::string client_token;
+  // The instance the task is placed on. EC2 tasks also name it in the doc;
+  // FARGATE tasks do not show it, as on ECS.
+  std::string instance_id;
+  std::string arn() const;
+  std::string id() const;
+  std::string last_status() const;
+  std::string desired_status() const;
+};
+
+using Record = std::variant<ClusterRecord, TaskDefinitionRecord, AccountSettingRecord,
+                            ContainerInstanceRecord, TaskRecord>;
 
 // Store keys. Revisions are zero-padded so that key order is revision order.
 std::string cluster_key(std::string_view name);
 std::string task_definition_key(std::string_view family, int64_t revision);
 std::string account_setting_key(std::string_view principal_arn, std::string_view name);
+std::string container_instance_key(std::string_view cluster, std::string_view id);
+std::string task_key(std::string_view cluster, std::string_view id);
 
 std::string encode_record(const Record& record);
 // Throws std::runtime_error when the stored bytes cannot be a record of the

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/sigv4.h"
+#include "auth/sigv4.h"
 #include "core/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     input = newline == std::string_view::npos ? std::string_view() : input.substr(newline + 1);
   }
   parts[3] = std::string(input);
-  gantry::api::HttpRequestView request{
+  gantry::auth::HttpRequestView request{
       "POST", parts[2].empty() ? "/" : parts[2],
       {{"Host", "127.0.0.1:8246"}, {"Authorization", parts[0]}, {"X-Amz-Date", parts[1]}},
       parts[3]};
@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return std::nullopt;
   };
   try {
-    gantry::api::verify_sigv4(request, lookup,
+    gantry::auth::verify_sigv4(request, lookup,
                               gantry::core::SystemTime{std::chrono::seconds{1440938160}});
   } catch (const gantry::core::ApiError&) {
   }

@@ -7,7 +7,7 @@
 #include <future>
 
 #include "api/handlers.h"
-#include "api/sigv4.h"
+#include "auth/sigv4.h"
 #include "fakes/memory_store.h"
 
 namespace gantry::api {
@@ -20,10 +20,10 @@ class ApiServerTest : public ::testing::Test {
  protected:
   ApiServerTest()
       : random_(core::make_seeded_random(7)),
-        credentials_(Credentials::load_or_create(temp_credentials_path(), *random_)),
+        credentials_(auth::Credentials::load_or_create(temp_credentials_path(), *random_)),
         state_(store_),
         server_(router_, credentials_, clock_, *random_, "123456789012") {
-    register_all_handlers(router_, Services{state_});
+    register_all_handlers(router_, Services{state_, presence_, *random_, "http://127.0.0.1:8246"});
   }
 
   static std::string temp_credentials_path() {
@@ -33,14 +33,14 @@ class ApiServerTest : public ::testing::Test {
 
   net::HttpRequest signed_request(const std::string& operation, const std::string& body,
                                   std::optional<std::string> secret = std::nullopt) {
-    HttpRequestView view{"POST",
+    auth::HttpRequestView view{"POST",
                          "/",
                          {{"Host", "127.0.0.1:8246"},
                           {"Content-Type", "application/x-amz-json-1.1"},
                           {"X-Amz-Target", std::string(kTargetPrefix) + operation}},
                          body};
     auto [key_id, real_secret] = credentials_.first_key();
-    sign_sigv4(view, SigningKey{key_id, secret.value_or(real_secret)}, "eu-west-1", "ecs",
+    auth::sign_sigv4(view, auth::SigningKey{key_id, secret.value_or(real_secret)}, "eu-west-1", "ecs",
                clock_.now());
     net::HttpRequest request{http::verb::post, "/", 11};
     for (auto& [name, value] : view.headers) request.set(name, value);
@@ -61,9 +61,10 @@ class ApiServerTest : public ::testing::Test {
 
   core::FakeClock clock_;
   std::unique_ptr<core::Random> random_;
-  Credentials credentials_;
+  auth::Credentials credentials_;
   testing::MemoryStore store_;
   state::ControlState state_;
+  state::AgentPresence presence_;
   Router router_;
   ApiServer server_;
 };

@@ -1,0 +1,250 @@
+#include "agent/agent.h"
+
+#include <boost/asio/post.hpp>
+#include <set>
+#include <spdlog/spdlog.h>
+
+#include "agent/task_spec_resolver.h"
+#include "core/error.h"
+#include "model/agent_protocol.h"
+
+namespace gantry::agent {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr auto kMaxReconnectDelay = std::chrono::seconds(5);
+
+std::string task_id_of(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
+
+// A task the agent was told to stop before it ever ran it.
+TaskStatus never_started(const std::string& task_arn) {
+  TaskStatus status;
+  status.task_arn = task_arn;
+  status.last_status = kStatusStopped;
+  return status;
+}
+
+}  // namespace
+
+Agent::Agent(AgentOptions options, const core::Clock& clock, DriverFactory make_driver)
+    : options_(std::move(options)),
+      clock_(clock),
+      store_(options_.state_dir),
+      work_(io_.get_executor()),
+      driver_(make_driver(io_.get_executor())),
+      reconnect_timer_(io_) {}
+
+Agent::~Agent() {
+  stopping_ = true;
+  asio::post(io_, [this] {
+    reconnect_timer_.cancel();
+    if (channel_) channel_->close();
+    channel_.reset();
+    tasks_.clear();  // runners leave their containers running
+    io_.stop();      // without waiting for the channel's close handshake
+  });
+  if (thread_.joinable()) thread_.join();
+  reporter_.reset();
+}
+
+void Agent::start() {
+  register_instance();
+  reporter_ = std::make_unique<StateReporter>(
+      options_.endpoint, clock_, options_.cluster, [](const TaskStatus&) {});
+  recover();
+  connect();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Agent::register_instance() {
+  EcsClient client(options_.endpoint, clock_);
+  json::object request = registration_request(options_.offer);
+  request["cluster"] = options_.cluster;
+  if (auto known = store_.instance_arn()) request["containerInstanceArn"] = *known;
+  for (auto delay = std::chrono::milliseconds(100);; delay = std::min<std::chrono::milliseconds>(delay * 2, kMaxReconnectDelay)) {
+    try {
+      json::object answer = client.call("RegisterContainerInstance", request);
+      instance_arn_ = std::string(answer.at("containerInstance").at("containerInstanceArn").as_string());
+      store_.save_instance_arn(instance_arn_);
+      spdlog::info("agent: registered as {} in cluster {}", instance_arn_, options_.cluster);
+      return;
+    } catch (const core::ApiError& error) {
+      if (error.type() == "ClusterNotFoundException") {
+        if (options_.cluster == "default") {
+          // As the ECS agent does: the default cluster is made on first use.
+          client.call("CreateCluster", json::object{{"clusterName", "default"}});
+          continue;
+        }
+        spdlog::warn("agent: cluster {} does not exist; create it (aws ecs create-cluster "
+                     "--cluster-name {}). Retrying.", options_.cluster, options_.cluster);
+        std::this_thread::sleep_for(kMaxReconnectDelay);
+        continue;
+      }
+      if (request.contains("containerInstanceArn") && error.type() == "InvalidParameterException") {
+        // The control plane no longer knows the old instance: start afresh.
+        spdlog::warn("agent: {}; registering as a new instance", error.message());
+        request.erase("containerInstanceArn");
+        continue;
+      }
+      if (error.http_status() < 500) throw;
+      spdlog::warn("agent: registration failed: {}; retrying", error.message());
+    } catch (const std::exception& error) {
+      spdlog::warn("agent: cannot reach the control plane: {}; retrying", error.what());
+    }
+    std::this_thread::sleep_for(delay);
+  }
+}
+
+void Agent::recover() {
+  for (auto& stored : store_.tasks()) {
+    const std::string arn = stored.desired.task_arn;
+    TaskSpec spec = resolve_task_spec(arn, stored.desired.task_definition, stored.desired.overrides);
+    Entry& entry = tasks_[arn];
+    entry.desired = std::move(stored.desired);
+    entry.runner = std::make_unique<TaskRunner>(
+        io_.get_executor(), *driver_, std::move(spec),
+        [this, arn](const TaskStatus& status) { changed(arn, status); }, clock_,
+        std::move(stored.status));
+    spdlog::info("agent: reattached to task {}", arn);
+    if (entry.desired.desired_status == "RUNNING") entry.runner->start();
+  }
+}
+
+void Agent::connect() {
+  if (stopping_) return;
+  std::string target = std::string(model::kAgentChannelPath) + "?cluster=" + options_.cluster +
+                       "&containerInstance=" + instance_arn_;
+  EcsClient signer(options_.endpoint, clock_);
+  net::WebSocket::connect(
+      io_.get_executor(), signer.host(), signer.port(), target, signer.signed_upgrade_headers(target),
+      [this](std::string error, std::shared_ptr<net::WebSocket> socket) {
+        asio::post(io_, [this, error, socket] {
+          if (stopping_) return;
+          if (!socket) {
+            spdlog::warn("agent: channel: {}", error);
+            return schedule_reconnect();
+          }
+          spdlog::info("agent: channel to the control plane is up");
+          reconnect_delay_ = std::chrono::milliseconds(100);
+          channel_ = socket;
+          socket->start(
+              [this](std::string message) {
+                asio::post(io_, [this, message = std::move(message)] { received(message); });
+              },
+              [this, socket](std::string reason) {
+                asio::post(io_, [this, socket, reason] {
+                  if (channel_ != socket) return;
+                  spdlog::warn("agent: channel closed ({}); reconnecting", reason);
+                  channel_.reset();
+                  schedule_reconnect();
+                });
+              });
+          // Level-triggered both ways: say again where every task stands.
+          for (auto& [arn, entry] : tasks_) {
+            reporter_->report(entry.runner->status());
+            entry.health_sent.clear();
+            send_health(entry);
+          }
+        });
+      },
+      options_.channel_idle_timeout);
+}
+
+void Agent::schedule_reconnect() {
+  if (stopping_) return;
+  reconnect_timer_.expires_after(reconnect_delay_);
+  reconnect_delay_ = std::min<std::chrono::milliseconds>(reconnect_delay_ * 2, kMaxReconnectDelay);
+  reconnect_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) connect();
+  });
+}
+
+void Agent::received(const std::string& message) {
+  try {
+    json::value parsed = json::parse(message);
+    reconcile(model::parse_desired_tasks(parsed.as_object()));
+  } catch (const std::exception& error) {
+    spdlog::warn("agent: ignoring a malformed channel message: {}", error.what());
+  }
+}
+
+void Agent::reconcile(std::vector<model::DesiredTask> desired) {
+  std::set<std::string> wanted;
+  for (auto& task : desired) {
+    wanted.insert(task.task_arn);
+    auto it = tasks_.find(task.task_arn);
+    if (it == tasks_.end()) {
+      if (task.desired_status == "RUNNING") {
+        launch(task);
+      } else {
+        reporter_->report(never_started(task.task_arn));
+      }
+      continue;
+    }
+    if (task.desired_status == "STOPPED" && it->second.desired.desired_status != "STOPPED") {
+      it->second.desired.desired_status = "STOPPED";
+      it->second.runner->stop({});
+    }
+  }
+  // What the control plane no longer lists: forget it once stopped (its
+  // STOPPED report was taken, or the task would still be listed), stop it
+  // otherwise.
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    if (wanted.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    if (it->second.runner->status().last_status == kStatusStopped) {
+      store_.forget_task(task_id_of(it->first));
+      it = tasks_.erase(it);
+    } else {
+      it->second.runner->stop("Task is no longer known to the control plane");
+      ++it;
+    }
+  }
+}
+
+void Agent::launch(const model::DesiredTask& desired) {
+  const std::string arn = desired.task_arn;
+  TaskSpec spec;
+  try {
+    spec = resolve_task_spec(arn, desired.task_definition, desired.overrides);
+  } catch (const std::exception& error) {
+    TaskStatus status = never_started(arn);
+    status.stopped_reason = std::string("CannotStartContainerError: ") + error.what();
+    reporter_->report(status);
+    return;
+  }
+  Entry& entry = tasks_[arn];
+  entry.desired = desired;
+  entry.runner = std::make_unique<TaskRunner>(
+      io_.get_executor(), *driver_, std::move(spec),
+      [this, arn](const TaskStatus& status) { changed(arn, status); }, clock_);
+  store_.save_task(entry.desired, entry.runner->status());
+  entry.runner->start();
+}
+
+void Agent::changed(const std::string& task_arn, const TaskStatus& status) {
+  auto it = tasks_.find(task_arn);
+  if (it == tasks_.end()) return;
+  // Persist first: a restart right after the report must still know the task.
+  store_.save_task(it->second.desired, status);
+  reporter_->report(status);
+  send_health(it->second);
+}
+
+void Agent::send_health(Entry& entry) {
+  if (!channel_) return;
+  const TaskStatus& status = entry.runner->status();
+  model::HealthReport report{status.task_arn, status.health_status, {}};
+  for (const auto& c : status.containers) report.containers.emplace_back(c.name, c.health_status);
+  std::string message = json::serialize(model::health_message(report));
+  if (message == entry.health_sent) return;
+  entry.health_sent = message;
+  channel_->send(std::move(message));
+}
+
+}  // namespace gantry::agent

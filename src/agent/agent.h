@@ -1,0 +1,93 @@
+#pragma once
+// The node agent: registers this machine as a container instance, keeps the
+// agent channel to the control plane, converges its tasks to the desired
+// set the channel pushes, and reports what they do. Level-triggered: the
+// whole desired set comes on every change and on every reconnect, and the
+// agent reports every task's status again when it reconnects, so a lost
+// message, a reconnect or a restart on either side heals by itself.
+//
+// Everything runs on one io_context thread, except the reporter's HTTP
+// calls, which have a thread of their own.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "agent/agent_store.h"
+#include "agent/driver.h"
+#include "agent/ecs_client.h"
+#include "agent/host_resources.h"
+#include "agent/state_reporter.h"
+#include "agent/task_runner.h"
+#include "net/websocket.h"
+
+namespace gantry::agent {
+
+struct AgentOptions {
+  EcsEndpoint endpoint;
+  std::string cluster = "default";
+  std::filesystem::path state_dir;
+  OfferOptions offer;
+  // How long a silent channel lives (pings keep a healthy one busy).
+  std::chrono::seconds channel_idle_timeout{10};
+};
+
+using DriverFactory =
+    std::function<std::unique_ptr<Driver>(boost::asio::any_io_executor executor)>;
+
+class Agent {
+ public:
+  Agent(AgentOptions options, const core::Clock& clock, DriverFactory make_driver);
+  // Stops the agent; the tasks keep running, for the next agent to reattach.
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Registers (retrying until the control plane answers), reattaches to the
+  // tasks of an earlier run, and starts the agent's thread.
+  void start();
+  const std::string& instance_arn() const { return instance_arn_; }
+
+ private:
+  struct Entry {
+    model::DesiredTask desired;
+    std::unique_ptr<TaskRunner> runner;
+    std::string health_sent;  // the health message last sent, to send only changes
+  };
+
+  void register_instance();
+  void recover();
+  void connect();
+  void schedule_reconnect();
+  void received(const std::string& message);
+  void reconcile(std::vector<model::DesiredTask> desired);
+  void launch(const model::DesiredTask& desired);
+  void changed(const std::string& task_arn, const TaskStatus& status);
+  void send_health(Entry& entry);
+
+  AgentOptions options_;
+  const core::Clock& clock_;
+  std::string instance_arn_;
+  AgentStore store_;
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<Driver> driver_;
+  std::unique_ptr<StateReporter> reporter_;
+  std::map<std::string, Entry> tasks_;  // by task ARN
+  std::shared_ptr<net::WebSocket> channel_;
+  boost::asio::steady_timer reconnect_timer_;
+  std::chrono::milliseconds reconnect_delay_{100};
+  std::atomic<bool> stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace gantry::agent

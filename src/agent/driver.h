@@ -1,0 +1,74 @@
+#pragma once
+// The one small interface every way of running a container implements
+// (after Nomad's plugins/drivers and Mesos's Containerizer). A driver is
+// driven from the agent's single io_context thread and calls back on it.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "agent/task_spec.h"
+
+namespace gantry::agent {
+
+// A running (or exited) container as the driver knows it. `state` is the
+// driver's own JSON: the agent persists it with the task and hands it back
+// after a restart, so the driver can reattach.
+struct ContainerHandle {
+  std::string runtime_id;
+  boost::json::object state;
+};
+
+struct ExitStatus {
+  int exit_code = 0;
+  bool oom_killed = false;
+  // ECS's container `reason` when the exit was not the program's own doing,
+  // e.g. "OutOfMemoryError: Container killed due to memory usage".
+  std::string reason;
+};
+
+struct ExecResult {
+  int exit_code = 0;
+  bool timed_out = false;
+  std::string output;  // the first few KiB of stdout and stderr
+};
+
+// Thrown by start() when a container cannot be started. `reason` is what
+// ECS reports, e.g. "CannotStartContainerError: ...".
+class DriverError : public std::runtime_error {
+ public:
+  explicit DriverError(const std::string& reason) : std::runtime_error(reason) {}
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual std::string name() const = 0;
+
+  // Starts the container and returns once it runs.
+  virtual ContainerHandle start(const TaskSpec& task, const ContainerSpec& container) = 0;
+
+  // Calls `on_exit` once, on the agent's executor, when the container has
+  // exited; at once if it already has (also after an agent restart, from
+  // what the driver recorded while the agent was away).
+  virtual void watch(const ContainerHandle& handle, std::function<void(ExitStatus)> on_exit) = 0;
+
+  // Asks the container to stop: SIGTERM (or the image's stop signal), then
+  // SIGKILL once `timeout` has passed. Does not block; watch() reports the exit.
+  virtual void stop(const ContainerHandle& handle, std::chrono::milliseconds timeout) = 0;
+
+  // Runs `argv` in the container's context (its environment, working
+  // directory, user): how health checks run. Calls `done` on the executor.
+  virtual void exec(const ContainerHandle& handle, std::vector<std::string> argv,
+                    std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) = 0;
+
+  // Frees what the container left behind (cgroups, runtime files; logs stay).
+  virtual void remove(const ContainerHandle& handle) = 0;
+};
+
+}  // namespace gantry::agent

@@ -1,0 +1,1140 @@
+#include "agent/drivers/process_driver.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+namespace gantry::agent {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr const char* kStartError = "CannotStartContainerError: ";
+constexpr const char* kLostShimReason =
+    "CannotInspectContainerError: the container's supervisor exited without recording its exit";
+constexpr const char* kOomReason = "OutOfMemoryError: Container killed due to memory usage";
+constexpr int kLostShimExitCode = 255;
+
+std::string errno_text(int error) { return std::generic_category().message(error); }
+
+DriverError start_error(const std::string& detail) { return DriverError(kStartError + detail); }
+
+// ---------------------------------------------------------------------------
+// Between fork and exec: only async-signal-safe calls (the agent has
+// threads; another may hold malloc's lock at the fork).
+
+// Who failed before the workload ran its program, sent up the report pipe.
+enum class Stage : int32_t { kFork = 1, kFiles, kCgroup, kRlimit, kUser, kChdir, kExec };
+
+struct Report {
+  static constexpr int32_t kPid = 1;      // value: the workload's pid
+  static constexpr int32_t kFailure = 2;  // value: the Stage, error: errno
+  int32_t tag = 0;
+  int32_t value = 0;
+  int32_t error = 0;
+};
+
+struct ResourceLimit {
+  int resource = 0;
+  rlimit limit{};
+  const char* name = nullptr;
+};
+
+struct UserIds {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  bool set_groups = false;  // setgroups(2) needs privilege
+};
+
+// What a child needs to become the program, as plain C data made before the fork.
+struct ChildPlan {
+  const char* path = nullptr;  // the resolved executable
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const char* working_dir = nullptr;   // nullptr: stay
+  const char* cgroup_procs = nullptr;  // nullptr: no cgroup
+  const ResourceLimit* rlimits = nullptr;
+  size_t rlimit_count = 0;
+  const UserIds* user = nullptr;  // nullptr: stay
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  int report_fd = -1;  // -1: none; else it becomes fd 3, closed by a successful exec
+  int max_fd = 1024;
+};
+
+void write_all(int fd, const void* data, size_t size) {
+  auto* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, bytes, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+void write_text(int fd, const char* text) { write_all(fd, text, ::strlen(text)); }
+
+// A fixed buffer to build short texts without allocating.
+struct TextBuffer {
+  char data[128] = {};
+  size_t size = 0;
+
+  void append(const char* text) {
+    while (*text != '\0' && size + 1 < sizeof data) data[size++] = *text++;
+    data[size] = '\0';
+  }
+  void append(long long value) {
+    char digits[24];
+    size_t count = 0;
+    bool negative = value < 0;
+    unsigned long long magnitude = negative ? 0ULL - static_cast<unsigned long long>(value)
+                                            : static_cast<unsigned long long>(value);
+    do {
+      digits[count++] = static_cast<char>('0' + magnitude % 10);
+      magnitude /= 10;
+    } while (magnitude != 0);
+    if (negative) digits[count++] = '-';
+    char text[24];
+    for (size_t i = 0; i < count; ++i) text[i] = digits[count - 1 - i];
+    text[count] = '\0';
+    append(text);
+  }
+};
+
+void close_from(int first, int max_fd) {
+  if (::close_range(static_cast<unsigned>(first), ~0U, 0) == 0) return;
+  for (int fd = first; fd < max_fd; ++fd) ::close(fd);
+}
+
+// Puts sources[i] on fd i and closes every other fd from `count` up. The
+// sources are first copied above the targets, so that no dup2 overwrites a
+// source that is still to be placed.
+bool place_fds(const int* sources, int count, int max_fd) {
+  int high[8];
+  for (int i = 0; i < count; ++i) {
+    high[i] = ::fcntl(sources[i], F_DUPFD_CLOEXEC, count);
+    if (high[i] < 0) return false;
+  }
+  for (int i = 0; i < count; ++i)
+    if (::dup2(high[i], i) < 0) return false;  // dup2 clears FD_CLOEXEC on i
+  close_from(count, max_fd);
+  return true;
+}
+
+// Default dispositions and an empty mask: what the agent installed or
+// blocked is none of the program's business.
+void reset_signals() {
+  struct sigaction action {};
+  action.sa_handler = SIG_DFL;
+  sigemptyset(&action.sa_mask);
+  for (int signal = 1; signal < NSIG; ++signal)
+    if (signal != SIGKILL && signal != SIGSTOP) ::sigaction(signal, &action, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+void ignore_signal(int signal) {
+  struct sigaction action {};
+  action.sa_handler = SIG_IGN;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(signal, &action, nullptr);
+}
+
+// Says on stderr (the container's stderr.log) and up the report pipe why
+// the program could not run, and exits as a shell does for that.
+[[noreturn]] void fail(int report_fd, Stage stage, int error, const char* what,
+                       const char* subject) {
+  write_text(2, "gantry: ");
+  write_text(2, what);
+  if (subject != nullptr) {
+    write_text(2, " \"");
+    write_text(2, subject);
+    write_text(2, "\"");
+  }
+  write_text(2, ": ");
+  const char* description = ::strerrordesc_np(error);
+  write_text(2, description != nullptr ? description : "unknown error");
+  write_text(2, "\n");
+  if (report_fd >= 0) {
+    Report report{Report::kFailure, static_cast<int32_t>(stage), error};
+    write_all(report_fd, &report, sizeof report);
+  }
+  ::_exit(127);
+}
+
+[[noreturn]] void run_child(const ChildPlan& plan) {
+  // Leading its own group lets stop() signal everything it starts.
+  ::setpgid(0, 0);
+  reset_signals();
+  int sources[4] = {plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.report_fd};
+  int count = plan.report_fd >= 0 ? 4 : 3;
+  if (!place_fds(sources, count, plan.max_fd)) {
+    int error = errno;
+    if (plan.report_fd >= 0) {
+      Report report{Report::kFailure, static_cast<int32_t>(Stage::kFiles), error};
+      write_all(plan.report_fd, &report, sizeof report);
+    }
+    ::_exit(127);
+  }
+  int report = -1;
+  if (plan.report_fd >= 0) {
+    report = 3;
+    ::fcntl(report, F_SETFD, FD_CLOEXEC);  // closed by exec: EOF means it ran
+  }
+  if (plan.cgroup_procs != nullptr) {
+    int fd = ::open(plan.cgroup_procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(report, Stage::kCgroup, errno, "join memory cgroup", plan.cgroup_procs);
+    TextBuffer pid;
+    pid.append(static_cast<long long>(::getpid()));
+    if (::write(fd, pid.data, pid.size) < 0)
+      fail(report, Stage::kCgroup, errno, "join memory cgroup", plan.cgroup_procs);
+    ::close(fd);
+  }
+  for (size_t i = 0; i < plan.rlimit_count; ++i)
+    if (::setrlimit(static_cast<__rlimit_resource_t>(plan.rlimits[i].resource),
+                    &plan.rlimits[i].limit) != 0)
+      fail(report, Stage::kRlimit, errno, "set ulimit", plan.rlimits[i].name);
+  if (plan.user != nullptr) {
+    const UserIds& user = *plan.user;
+    if (user.set_groups && ::setgroups(user.groups.size(), user.groups.data()) != 0)
+      fail(report, Stage::kUser, errno, "setgroups", nullptr);
+    if (::setgid(user.gid) != 0) fail(report, Stage::kUser, errno, "setgid", nullptr);
+    if (::setuid(user.uid) != 0) fail(report, Stage::kUser, errno, "setuid", nullptr);
+  }
+  // After the user switch, so that the user's permissions decide.
+  if (plan.working_dir != nullptr && ::chdir(plan.working_dir) != 0)
+    fail(report, Stage::kChdir, errno, "chdir to working directory", plan.working_dir);
+  ::execve(plan.path, plan.argv, plan.envp);
+  fail(report, Stage::kExec, errno, "exec", plan.argv[0]);
+}
+
+void write_file_atomically(const char* tmp, const char* path, const char* text) {
+  int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  write_all(fd, text, ::strlen(text));
+  ::fsync(fd);
+  ::close(fd);
+  ::rename(tmp, path);
+}
+
+struct ShimPlan {
+  ChildPlan workload;  // its fds are set by the shim
+  const char* pid_file = nullptr;
+  const char* pid_tmp = nullptr;
+  const char* exit_file = nullptr;
+  const char* exit_tmp = nullptr;
+  int devnull = -1;
+  int stdout_log = -1;
+  int stderr_log = -1;
+  int report = -1;
+};
+
+// The shim: forks the workload, reports its pid, waits for it and records
+// how it ended. Only SIGKILL ends it early.
+[[noreturn]] void run_shim(const ShimPlan& plan) {
+  ::setsid();  // no signal aimed at the agent's group or terminal reaches it
+  reset_signals();
+  for (int signal : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE}) ignore_signal(signal);
+  // 0, 1: /dev/null; 2: stderr.log; 3: the report pipe; 4: stdout.log. The
+  // rest (the agent's sockets, epoll, listening ports) must not outlive it.
+  int sources[5] = {plan.devnull, plan.devnull, plan.stderr_log, plan.report, plan.stdout_log};
+  if (!place_fds(sources, 5, plan.workload.max_fd)) ::_exit(126);
+  ChildPlan workload = plan.workload;
+  workload.stdin_fd = 0;
+  workload.stdout_fd = 4;
+  workload.stderr_fd = 2;
+  workload.report_fd = 3;
+
+  pid_t pid = ::fork();
+  if (pid == 0) run_child(workload);
+  if (pid < 0) {
+    Report report{Report::kFailure, static_cast<int32_t>(Stage::kFork), errno};
+    write_all(3, &report, sizeof report);
+    ::_exit(1);
+  }
+  ::setpgid(pid, pid);  // also here, so the group exists before anyone signals it
+  ::close(4);
+  TextBuffer pid_text;
+  pid_text.append(static_cast<long long>(pid));
+  pid_text.append("\n");
+  write_file_atomically(plan.pid_tmp, plan.pid_file, pid_text.data);
+  // Last: the agent's start() returns at the end of this pipe.
+  Report report{Report::kPid, static_cast<int32_t>(pid), 0};
+  write_all(3, &report, sizeof report);
+  ::close(3);
+
+  // Wait without reaping, so that the pid (and so the group id) cannot be
+  // reused while the rest of the group is killed: the container's
+  // processes end with its first one.
+  siginfo_t info{};
+  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
+  }
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  int exit_code = 0;
+  int signal = 0;
+  if (WIFEXITED(status)) {
+    exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    signal = WTERMSIG(status);
+    exit_code = 128 + signal;  // as a shell and Docker report it
+  }
+  TextBuffer text;
+  text.append("{\"exit_code\":");
+  text.append(static_cast<long long>(exit_code));
+  text.append(",\"signal\":");
+  text.append(static_cast<long long>(signal));
+  text.append("}\n");
+  write_file_atomically(plan.exit_tmp, plan.exit_file, text.data);
+  ::_exit(0);
+}
+
+// fork() with every signal blocked, so that none of the agent's handlers
+// runs in the child before it resets them.
+template <class Child>
+pid_t fork_child(Child&& child) {
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = ::fork();
+  if (pid == 0) child();  // never returns
+  int error = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = error;
+  return pid;
+}
+
+// ---------------------------------------------------------------------------
+// The agent's side.
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+Fd open_file(const fs::path& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path.string());
+  return Fd(fd);
+}
+
+std::pair<Fd, Fd> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  return {Fd(fds[0]), Fd(fds[1])};
+}
+
+// argv or envp as execve wants them. Not copyable: the pointers point into
+// the strings.
+class CStrings {
+ public:
+  explicit CStrings(std::vector<std::string> strings) : strings_(std::move(strings)) {
+    for (auto& s : strings_) pointers_.push_back(s.data());
+    pointers_.push_back(nullptr);
+  }
+  CStrings(const CStrings&) = delete;
+  CStrings& operator=(const CStrings&) = delete;
+  char* const* get() const { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> strings_;
+  std::vector<char*> pointers_;
+};
+
+int max_fd() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+      limit.rlim_cur > 65536)
+    return 65536;
+  return static_cast<int>(limit.rlim_cur);
+}
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks
+// since boot. With the pid it names one process for good.
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t name_end = text.rfind(')');  // the name may hold blanks and parentheses
+  if (name_end == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(name_end + 1));
+  std::string field;
+  for (int index = 3; index <= 22; ++index)
+    if (!(fields >> field)) return std::nullopt;
+  try {
+    return std::stoull(field);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool is_process(pid_t pid, uint64_t start_time) {
+  return pid > 0 && process_start_time(pid) == start_time;
+}
+
+// Reaps `pid` if it is our child and has exited (after an agent restart it
+// is not: ECHILD, nothing to do).
+void reap(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) < 0 && errno == EINTR) {
+  }
+}
+
+int decode_wait_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+void check_path_segment(const std::string& name, const std::string& what) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos)
+    throw start_error("invalid " + what + " '" + name + "'");
+}
+
+std::optional<std::string> resolve_executable(const std::string& name,
+                                              const std::string& search_path) {
+  if (name.empty()) return std::nullopt;
+  if (name.find('/') != std::string::npos) return name;
+  std::istringstream dirs(search_path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
+    struct stat info {};
+    if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0)
+      return candidate.string();
+  }
+  return std::nullopt;
+}
+
+std::string not_found(const std::string& name) {
+  return "exec: \"" + name + "\": executable file not found in $PATH";
+}
+
+std::optional<int64_t> parse_id(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      text.size() > 10)
+    return std::nullopt;
+  int64_t value = std::stoll(text);
+  if (value > 0xfffffffe) return std::nullopt;
+  return value;
+}
+
+struct PasswdEntry {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+template <class Lookup>
+std::optional<PasswdEntry> passwd_lookup(Lookup lookup) {
+  std::vector<char> buffer(16384);
+  while (true) {
+    passwd entry{};
+    passwd* found = nullptr;
+    int error = lookup(&entry, buffer.data(), buffer.size(), &found);
+    if (error == ERANGE && buffer.size() < (1 << 20)) {
+      buffer.resize(buffer.size() * 2);
+      continue;
+    }
+    if (found == nullptr) return std::nullopt;
+    return PasswdEntry{entry.pw_name, entry.pw_uid, entry.pw_gid};
+  }
+}
+
+std::optional<gid_t> group_lookup(const std::string& name) {
+  std::vector<char> buffer(16384);
+  while (true) {
+    group entry{};
+    group* found = nullptr;
+    int error = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
+    if (error == ERANGE && buffer.size() < (1 << 20)) {
+      buffer.resize(buffer.size() * 2);
+      continue;
+    }
+    if (found == nullptr) return std::nullopt;
+    return entry.gr_gid;
+  }
+}
+
+// ECS's `user`: "uid", "uid:gid", "name", "name:group" (and mixes). Names
+// are looked up here, before any fork: NSS may allocate and lock.
+std::optional<UserIds> resolve_user(const std::string& spec) {
+  if (spec.empty()) return std::nullopt;
+  size_t colon = spec.find(':');
+  std::string user_part = spec.substr(0, colon);
+  std::optional<std::string> group_part;
+  if (colon != std::string::npos) group_part = spec.substr(colon + 1);
+
+  UserIds ids;
+  std::optional<PasswdEntry> entry;
+  if (auto uid = parse_id(user_part)) {
+    ids.uid = static_cast<uid_t>(*uid);
+    entry = passwd_lookup([&](passwd* e, char* b, size_t n, passwd** r) {
+      return ::getpwuid_r(ids.uid, e, b, n, r);
+    });
+  } else {
+    entry = passwd_lookup([&](passwd* e, char* b, size_t n, passwd** r) {
+      return ::getpwnam_r(user_part.c_str(), e, b, n, r);
+    });
+    if (!entry)
+      throw start_error("unable to find user " + user_part + ": no matching entries in passwd file");
+    ids.uid = entry->uid;
+  }
+  ids.gid = entry ? entry->gid : 0;  // Docker's default for a uid without an entry
+  if (group_part) {
+    if (auto gid = parse_id(*group_part)) {
+      ids.gid = static_cast<gid_t>(*gid);
+    } else if (auto found = group_lookup(*group_part)) {
+      ids.gid = *found;
+    } else {
+      throw start_error("unable to find group " + *group_part +
+                        ": no matching entries in group file");
+    }
+  }
+  ids.groups = {ids.gid};
+  if (entry) {
+    int count = 64;
+    std::vector<gid_t> groups(static_cast<size_t>(count));
+    if (::getgrouplist(entry->name.c_str(), ids.gid, groups.data(), &count) < 0) {
+      groups.resize(static_cast<size_t>(count));
+      ::getgrouplist(entry->name.c_str(), ids.gid, groups.data(), &count);
+    }
+    groups.resize(static_cast<size_t>(count));
+    ids.groups = std::move(groups);
+  }
+  ids.set_groups = ::geteuid() == 0;
+  return ids;
+}
+
+std::vector<ResourceLimit> resolve_ulimits(const std::vector<Ulimit>& ulimits) {
+  static const std::map<std::string, int> kResources = {
+      {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},
+      {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},
+      {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK},
+      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+      {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},
+      {"rss", RLIMIT_RSS},         {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING},
+      {"stack", RLIMIT_STACK}};
+  auto value = [](int64_t limit) {
+    return limit < 0 ? RLIM_INFINITY : static_cast<rlim_t>(limit);  // -1: unlimited, as Docker
+  };
+  std::vector<ResourceLimit> limits;
+  for (const auto& ulimit : ulimits) {
+    auto found = kResources.find(ulimit.name);
+    if (found == kResources.end()) throw start_error("unknown ulimit '" + ulimit.name + "'");
+    limits.push_back({found->second, rlimit{value(ulimit.soft_limit), value(ulimit.hard_limit)},
+                      found->first.c_str()});
+  }
+  return limits;
+}
+
+// What start() and exec() run a program with; persisted in the handle's
+// state so that exec() works after an agent restart.
+struct ProgramContext {
+  std::vector<std::string> environment;  // "NAME=value"
+  std::string search_path;               // where argv[0] is looked up
+  std::string working_dir;
+  std::optional<UserIds> user;
+  fs::path cgroup;
+};
+
+struct RuntimeState {
+  pid_t shim_pid = 0;
+  uint64_t shim_start = 0;
+  pid_t pid = 0;  // the workload, leader of process group `pgid`
+  pid_t pgid = 0;
+  uint64_t start = 0;
+  fs::path dir;
+  int64_t stop_timeout_ms = 0;
+  ProgramContext program;
+
+  fs::path exit_file() const { return dir / "exit"; }
+  bool exited() const { return fs::exists(exit_file()); }
+  bool workload_alive() const { return !exited() && is_process(pid, start); }
+};
+
+json::object to_json(const RuntimeState& state) {
+  json::array environment;
+  for (const auto& variable : state.program.environment) environment.emplace_back(variable);
+  json::object object{{"shim_pid", state.shim_pid},
+                      {"shim_start_time", state.shim_start},
+                      {"pid", state.pid},
+                      {"pgid", state.pgid},
+                      {"start_time", state.start},
+                      {"dir", state.dir.string()},
+                      {"cgroup", state.program.cgroup.string()},
+                      {"stop_timeout_ms", state.stop_timeout_ms},
+                      {"environment", std::move(environment)},
+                      {"search_path", state.program.search_path},
+                      {"working_directory", state.program.working_dir}};
+  if (state.program.user) {
+    json::array groups;
+    for (gid_t gid : state.program.user->groups) groups.emplace_back(gid);
+    object["user"] = json::object{{"uid", state.program.user->uid},
+                                  {"gid", state.program.user->gid},
+                                  {"groups", std::move(groups)},
+                                  {"set_groups", state.program.user->set_groups}};
+  }
+  return object;
+}
+
+// Throws on a malformed state (boost::json throws on missing members and
+// wrong types).
+RuntimeState from_json(const json::object& object) {
+  auto number = [](const json::object& o, const char* key) { return o.at(key).to_number<int64_t>(); };
+  RuntimeState state;
+  state.shim_pid = static_cast<pid_t>(number(object, "shim_pid"));
+  state.shim_start = object.at("shim_start_time").to_number<uint64_t>();
+  state.pid = static_cast<pid_t>(number(object, "pid"));
+  state.pgid = static_cast<pid_t>(number(object, "pgid"));
+  state.start = object.at("start_time").to_number<uint64_t>();
+  state.dir = std::string(object.at("dir").as_string());
+  state.stop_timeout_ms = number(object, "stop_timeout_ms");
+  state.program.cgroup = std::string(object.at("cgroup").as_string());
+  for (const auto& variable : object.at("environment").as_array())
+    state.program.environment.emplace_back(variable.as_string());
+  state.program.search_path = object.at("search_path").as_string();
+  state.program.working_dir = object.at("working_directory").as_string();
+  if (const auto* user = object.if_contains("user")) {
+    const auto& fields = user->as_object();
+    UserIds ids;
+    ids.uid = static_cast<uid_t>(number(fields, "uid"));
+    ids.gid = static_cast<gid_t>(number(fields, "gid"));
+    for (const auto& gid : fields.at("groups").as_array())
+      ids.groups.push_back(static_cast<gid_t>(gid.to_number<int64_t>()));
+    ids.set_groups = fields.at("set_groups").as_bool();
+    state.program.user = std::move(ids);
+  }
+  if (state.shim_pid <= 0 || state.pgid <= 0 || state.dir.empty())
+    throw std::invalid_argument("implausible process driver state");
+  return state;
+}
+
+ProgramContext program_context(const ContainerSpec& container) {
+  ProgramContext program;
+  std::optional<std::string> path;
+  for (const auto& [name, value] : container.environment) {
+    program.environment.push_back(name + "=" + value);
+    if (name == "PATH") path = value;
+  }
+  if (!path) program.environment.push_back(std::string("PATH=") + kDefaultContainerPath);
+  const char* agent_path = std::getenv("PATH");
+  program.search_path = path ? *path : (agent_path != nullptr ? agent_path : kDefaultContainerPath);
+  program.working_dir = container.working_directory;
+  program.user = resolve_user(container.user);
+  return program;
+}
+
+// Fills the parts of a ChildPlan that come from a ProgramContext; the
+// strings must outlive the fork.
+ChildPlan child_plan(const ProgramContext& program, const std::string& executable,
+                     const CStrings& argv, const CStrings& envp, const std::string& cgroup_procs) {
+  ChildPlan plan;
+  plan.path = executable.c_str();
+  plan.argv = argv.get();
+  plan.envp = envp.get();
+  plan.working_dir = program.working_dir.empty() ? nullptr : program.working_dir.c_str();
+  plan.cgroup_procs = cgroup_procs.empty() ? nullptr : cgroup_procs.c_str();
+  plan.user = program.user ? &*program.user : nullptr;
+  plan.max_fd = max_fd();
+  return plan;
+}
+
+std::string procs_file(const fs::path& cgroup) {
+  return cgroup.empty() ? std::string() : (cgroup / "cgroup.procs").string();
+}
+
+void remove_runtime_files(const fs::path& dir) {
+  std::error_code ignored;
+  for (const char* name : {"pid", "pid.tmp", "exit", "exit.tmp", "state.json"})
+    fs::remove(dir / name, ignored);
+}
+
+// Reads the report pipe to its end: EOF comes once the shim has reported
+// and the workload has exec'd or died.
+std::vector<Report> read_reports(int fd) {
+  std::string bytes;
+  char buffer[256];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      bytes.append(buffer, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  std::vector<Report> reports(bytes.size() / sizeof(Report));
+  if (!reports.empty()) std::memcpy(reports.data(), bytes.data(), reports.size() * sizeof(Report));
+  return reports;
+}
+
+std::string describe_failure(const Report& failure, const ContainerSpec& container,
+                             const std::string& program, const fs::path& cgroup) {
+  std::string error = errno_text(failure.error);
+  switch (static_cast<Stage>(failure.value)) {
+    case Stage::kFork:
+      return "cannot fork the container's process: " + error;
+    case Stage::kFiles:
+      return "cannot set up the container's files: " + error;
+    case Stage::kCgroup:
+      return "cannot join the memory cgroup " + cgroup.string() + ": " + error;
+    case Stage::kRlimit:
+      return "cannot apply the container's ulimits: " + error;
+    case Stage::kUser:
+      return "cannot run as user \"" + container.user + "\": " + error;
+    case Stage::kChdir:
+      return "chdir to working directory \"" + container.working_directory + "\": " + error;
+    case Stage::kExec:
+      return "exec: \"" + program + "\": " + error;
+  }
+  return "the container's process failed to start: " + error;
+}
+
+struct RecordedExit {
+  int exit_code = 0;
+  int signal = 0;
+};
+
+std::optional<RecordedExit> read_exit(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  try {
+    return RecordedExit{static_cast<int>(value.at("exit_code").to_number<int64_t>()),
+                        static_cast<int>(value.at("signal").to_number<int64_t>())};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+ExitStatus collect_exit(const RuntimeState& state, const CgroupMemory& cgroups) {
+  if (is_process(state.shim_pid, state.shim_start)) reap(state.shim_pid);
+  auto recorded = read_exit(state.exit_file());
+  if (!recorded) {
+    // Nothing supervises the workload any more; it would run untracked.
+    if (is_process(state.pid, state.start)) ::kill(-state.pgid, SIGKILL);
+    return ExitStatus{kLostShimExitCode, false, kLostShimReason};
+  }
+  ExitStatus status{recorded->exit_code, false, ""};
+  if (cgroups.oom_killed(state.program.cgroup, recorded->signal == SIGKILL)) {
+    status.oom_killed = true;
+    status.reason = kOomReason;
+  }
+  return status;
+}
+
+struct WatchOperation final : ProcessDriver::Operation {
+  WatchOperation(const asio::any_io_executor& executor, int pidfd) : shim(executor, pidfd) {}
+  void cancel() override {
+    boost::system::error_code ignored;
+    shim.close(ignored);
+  }
+  asio::posix::stream_descriptor shim;
+};
+
+struct StopOperation final : ProcessDriver::Operation {
+  explicit StopOperation(const asio::any_io_executor& executor) : timer(executor) {}
+  void cancel() override { timer.cancel(); }
+  asio::steady_timer timer;
+};
+
+struct ExecOperation final : ProcessDriver::Operation {
+  ExecOperation(const asio::any_io_executor& executor, pid_t child, int pidfd, int output_fd,
+                std::function<void(ExecResult)> on_done)
+      : process(executor, pidfd),
+        output(executor, output_fd),
+        timer(executor),
+        pid(child),
+        done(std::move(on_done)) {}
+
+  void cancel() override {
+    if (finished) return;
+    finished = true;
+    ::kill(-pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    close();
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    timer.cancel();
+    process.close(ignored);
+    output.close(ignored);
+  }
+
+  // Reads what the pipe holds now; false once it reached its end.
+  bool drain() {
+    char buffer[4096];
+    while (true) {
+      ssize_t n = ::read(output.native_handle(), buffer, sizeof buffer);
+      if (n > 0) {
+        size_t room = kExecOutputLimit - std::min(kExecOutputLimit, result.output.size());
+        result.output.append(buffer, std::min(room, static_cast<size_t>(n)));
+        continue;  // past the limit, read on and drop: a full pipe would block the command
+      }
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+  }
+
+  asio::posix::stream_descriptor process;
+  asio::posix::stream_descriptor output;
+  asio::steady_timer timer;
+  pid_t pid;
+  std::function<void(ExecResult)> done;
+  ExecResult result;
+  bool finished = false;
+};
+
+void read_exec_output(const std::shared_ptr<ExecOperation>& operation) {
+  operation->output.async_wait(asio::posix::stream_descriptor::wait_read,
+                               [operation](const boost::system::error_code& ec) {
+                                 if (ec || operation->finished) return;
+                                 if (operation->drain()) read_exec_output(operation);
+                               });
+}
+
+}  // namespace
+
+ProcessDriver::ProcessDriver(asio::any_io_executor executor, fs::path state_dir,
+                             CgroupMemory cgroups)
+    : executor_(std::move(executor)), state_dir_(std::move(state_dir)), cgroups_(std::move(cgroups)) {}
+
+ProcessDriver::~ProcessDriver() {
+  for (const auto& weak : operations_)
+    if (auto operation = weak.lock()) operation->cancel();
+}
+
+void ProcessDriver::track(const std::shared_ptr<Operation>& operation) {
+  std::erase_if(operations_, [](const auto& weak) { return weak.expired(); });
+  operations_.push_back(operation);
+}
+
+void ProcessDriver::cancel_stop(const std::string& runtime_id) {
+  auto found = stop_timers_.find(runtime_id);
+  if (found == stop_timers_.end()) return;
+  found->second->cancel();
+  stop_timers_.erase(found);
+}
+
+ContainerHandle ProcessDriver::start(const TaskSpec& task, const ContainerSpec& container) {
+  std::vector<std::string> args = container.entry_point;
+  args.insert(args.end(), container.command.begin(), container.command.end());
+  if (args.empty())
+    throw start_error("container " + container.name + " has no entryPoint or command to run");
+  check_path_segment(task.task_id, "task id");
+  check_path_segment(container.name, "container name");
+
+  ProgramContext program = program_context(container);
+  auto executable = resolve_executable(args[0], program.search_path);
+  if (!executable) throw start_error(not_found(args[0]));
+  std::vector<ResourceLimit> rlimits = resolve_ulimits(container.ulimits);
+
+  fs::path dir = state_dir_ / task.task_id / container.name;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw start_error("cannot create " + dir.string() + ": " + ec.message());
+  remove_runtime_files(dir);  // an earlier run's, if any
+
+  Fd stdout_log, stderr_log, devnull;
+  try {
+    stdout_log = open_file(dir / "stdout.log", O_WRONLY | O_CREAT | O_APPEND);
+    stderr_log = open_file(dir / "stderr.log", O_WRONLY | O_CREAT | O_APPEND);
+    devnull = open_file("/dev/null", O_RDWR);
+  } catch (const std::system_error& e) {
+    throw start_error(e.what());
+  }
+
+  constexpr int64_t kMiB = 1024 * 1024;
+  MemoryLimits task_limits;
+  if (task.memory_mib) task_limits.hard_bytes = *task.memory_mib * kMiB;
+  MemoryLimits container_limits;
+  if (container.memory_mib) container_limits.hard_bytes = *container.memory_mib * kMiB;
+  if (container.memory_reservation_mib)
+    container_limits.soft_bytes = *container.memory_reservation_mib * kMiB;
+  try {
+    program.cgroup = cgroups_.create(task.task_id, container.name, task_limits, container_limits);
+  } catch (const std::exception& e) {
+    throw start_error(std::string("cannot create the memory cgroup: ") + e.what());
+  }
+
+  try {
+    auto [report_read, report_write] = make_pipe();
+    CStrings argv(args);
+    CStrings envp(program.environment);
+    std::string cgroup_procs = procs_file(program.cgroup);
+    std::string pid_file = (dir / "pid").string(), pid_tmp = (dir / "pid.tmp").string();
+    std::string exit_file = (dir / "exit").string(), exit_tmp = (dir / "exit.tmp").string();
+
+    ShimPlan plan;
+    plan.workload = child_plan(program, *executable, argv, envp, cgroup_procs);
+    plan.workload.rlimits = rlimits.data();
+    plan.workload.rlimit_count = rlimits.size();
+    plan.pid_file = pid_file.c_str();
+    plan.pid_tmp = pid_tmp.c_str();
+    plan.exit_file = exit_file.c_str();
+    plan.exit_tmp = exit_tmp.c_str();
+    plan.devnull = devnull.get();
+    plan.stdout_log = stdout_log.get();
+    plan.stderr_log = stderr_log.get();
+    plan.report = report_write.get();
+
+    pid_t shim = fork_child([&plan] { run_shim(plan); });
+    if (shim < 0) throw start_error("cannot fork: " + errno_text(errno));
+    report_write.reset();
+
+    std::optional<pid_t> pid;
+    std::optional<Report> failure;
+    for (const Report& report : read_reports(report_read.get())) {
+      if (report.tag == Report::kPid) pid = report.value;
+      if (report.tag == Report::kFailure && !failure) failure = report;
+    }
+    if (failure || !pid) {
+      while (::waitpid(shim, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      throw start_error(failure ? describe_failure(*failure, container, args[0], program.cgroup)
+                                : "the container's supervisor died before starting it");
+    }
+
+    RuntimeState state;
+    state.shim_pid = shim;
+    state.shim_start = process_start_time(shim).value_or(0);  // a zombie of ours at worst
+    state.pid = *pid;
+    state.pgid = *pid;
+    // 0 when the workload has already come and gone: it then matches nothing.
+    state.start = process_start_time(*pid).value_or(0);
+    state.dir = dir;
+    state.stop_timeout_ms = container.stop_timeout.count();
+    state.program = std::move(program);
+
+    ContainerHandle handle{task.task_id + "-" + container.name, to_json(state)};
+    std::ofstream(dir / "state.json") << json::serialize(handle.state) << '\n';
+    spdlog::debug("started container {} (pid {}, shim {})", handle.runtime_id, state.pid,
+                  state.shim_pid);
+    return handle;
+  } catch (...) {
+    cgroups_.remove(program.cgroup);
+    remove_runtime_files(dir);
+    throw;
+  }
+}
+
+void ProcessDriver::watch(const ContainerHandle& handle, std::function<void(ExitStatus)> on_exit) {
+  RuntimeState state;
+  try {
+    state = from_json(handle.state);
+  } catch (const std::exception& e) {
+    asio::post(executor_, [on_exit = std::move(on_exit), what = std::string(e.what())] {
+      on_exit(ExitStatus{kLostShimExitCode, false,
+                         "CannotInspectContainerError: unreadable driver state: " + what});
+    });
+    return;
+  }
+  std::weak_ptr<int> alive = alive_;
+  auto report = [this, alive, state, id = handle.runtime_id, on_exit = std::move(on_exit)] {
+    if (alive.expired()) return;
+    cancel_stop(id);
+    ExitStatus status = collect_exit(state, cgroups_);
+    asio::post(executor_, [on_exit, status] { on_exit(status); });
+  };
+
+  // A pidfd follows any process, not only our children: after an agent
+  // restart the shim is init's. The start time check guards against a
+  // reused pid.
+  Fd pidfd(pidfd_open(state.shim_pid));
+  if (!pidfd || !is_process(state.shim_pid, state.shim_start)) {
+    asio::post(executor_, std::move(report));
+    return;
+  }
+  auto operation = std::make_shared<WatchOperation>(executor_, pidfd.release());
+  track(operation);
+  operation->shim.async_wait(
+      asio::posix::stream_descriptor::wait_read,
+      [operation, report = std::move(report)](const boost::system::error_code& ec) {
+        if (ec == asio::error::operation_aborted) return;
+        operation->cancel();  // closes the pidfd
+        report();
+      });
+}
+
+void ProcessDriver::stop(const ContainerHandle& handle, std::chrono::milliseconds timeout) {
+  RuntimeState state;
+  try {
+    state = from_json(handle.state);
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot stop container {}: {}", handle.runtime_id, e.what());
+    return;
+  }
+  if (!state.workload_alive()) return;
+  ::kill(-state.pgid, SIGTERM);
+
+  cancel_stop(handle.runtime_id);
+  auto operation = std::make_shared<StopOperation>(executor_);
+  stop_timers_[handle.runtime_id] = operation;
+  track(operation);
+  operation->timer.expires_after(timeout);
+  operation->timer.async_wait([this, alive = std::weak_ptr<int>(alive_), operation, state,
+                               id = handle.runtime_id](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (state.workload_alive()) ::kill(-state.pgid, SIGKILL);
+    if (alive.expired()) return;
+    auto found = stop_timers_.find(id);
+    if (found != stop_timers_.end() && found->second == operation) stop_timers_.erase(found);
+  });
+}
+
+void ProcessDriver::exec(const ContainerHandle& handle, std::vector<std::string> argv,
+                         std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) {
+  auto refuse = [&](int exit_code, std::string why) {
+    asio::post(executor_, [done = std::move(done), exit_code, why = std::move(why)] {
+      done(ExecResult{exit_code, false, why});
+    });
+  };
+  RuntimeState state;
+  try {
+    state = from_json(handle.state);
+  } catch (const std::exception& e) {
+    return refuse(126, std::string("unreadable driver state: ") + e.what());
+  }
+  if (argv.empty()) return refuse(126, "no command to run");
+  if (!state.workload_alive()) return refuse(126, "container " + handle.runtime_id + " is not running");
+  auto executable = resolve_executable(argv[0], state.program.search_path);
+  if (!executable) return refuse(127, not_found(argv[0]));
+
+  try {
+    auto [output_read, output_write] = make_pipe();
+    if (::fcntl(output_read.get(), F_SETFL, O_NONBLOCK) != 0)
+      throw std::system_error(errno, std::generic_category(), "fcntl");
+    Fd devnull = open_file("/dev/null", O_RDONLY);
+    CStrings args(std::move(argv));
+    CStrings envp(state.program.environment);
+    std::string cgroup_procs = procs_file(state.program.cgroup);
+    ChildPlan plan = child_plan(state.program, *executable, args, envp, cgroup_procs);
+    plan.stdin_fd = devnull.get();
+    plan.stdout_fd = output_write.get();
+    plan.stderr_fd = output_write.get();
+
+    pid_t pid = fork_child([&plan] { run_child(plan); });
+    if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+    ::setpgid(pid, pid);  // also here, so that a timeout finds the group
+    output_write.reset();
+    Fd pidfd(pidfd_open(pid));
+    if (!pidfd) {
+      int error = errno;
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      throw std::system_error(error, std::generic_category(), "pidfd_open");
+    }
+
+    auto operation = std::make_shared<ExecOperation>(executor_, pid, pidfd.release(),
+                                                     output_read.release(), std::move(done));
+    track(operation);
+    read_exec_output(operation);
+    operation->timer.expires_after(timeout);
+    operation->timer.async_wait([operation](const boost::system::error_code& ec) {
+      if (ec || operation->finished) return;
+      operation->result.timed_out = true;
+      ::kill(-operation->pid, SIGKILL);  // the pid is ours until reaped: no reuse
+    });
+    operation->process.async_wait(
+        asio::posix::stream_descriptor::wait_read,
+        [operation, executor = executor_](const boost::system::error_code& ec) {
+          if (ec == asio::error::operation_aborted || operation->finished) return;
+          int status = 0;
+          while (::waitpid(operation->pid, &status, 0) < 0 && errno == EINTR) {
+          }
+          operation->drain();  // what is left; a background child may hold the pipe open
+          operation->finished = true;
+          operation->close();
+          ExecResult result = std::move(operation->result);
+          result.exit_code =
+              result.timed_out ? kExecTimedOutExitCode : decode_wait_status(status);
+          asio::post(executor, [done = std::move(operation->done), result = std::move(result)] {
+            done(result);
+          });
+        });
+  } catch (const std::exception& e) {
+    return refuse(126, std::string("cannot run the command: ") + e.what());
+  }
+}
+
+void ProcessDriver::remove(const ContainerHandle& handle) {
+  cancel_stop(handle.runtime_id);
+  RuntimeState state;
+  try {
+    state = from_json(handle.state);
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot remove container {}: {}", handle.runtime_id, e.what());
+    return;
+  }
+  if (is_process(state.shim_pid, state.shim_start)) reap(state.shim_pid);
+  cgroups_.remove(state.program.cgroup);
+  remove_runtime_files(state.dir);
+}
+
+}  // namespace gantry::agent

@@ -1,0 +1,43 @@
+#pragma once
+// The agent's ECS API client: AWS JSON 1.1 requests signed with SigV4, as
+// the aws cli would send them. Blocking; one per thread.
+#include <boost/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "auth/sigv4.h"
+#include "core/clock.h"
+#include "net/http_client.h"
+
+namespace gantry::agent {
+
+struct EcsEndpoint {
+  std::string url;  // http://host:port
+  auth::SigningKey key;
+  std::string region;
+};
+
+class EcsClient {
+ public:
+  EcsClient(EcsEndpoint endpoint, const core::Clock& clock);
+
+  // Throws core::ApiError with the server's __type for an error answer, and
+  // std::runtime_error when the server cannot be reached.
+  boost::json::object call(std::string_view operation, const boost::json::object& body);
+
+  // The signed headers of a WebSocket upgrade request for `target`.
+  std::vector<std::pair<std::string, std::string>> signed_upgrade_headers(
+      const std::string& target) const;
+
+  const std::string& host() const { return http_.host(); }
+  const std::string& port() const { return http_.port(); }
+
+ private:
+  EcsEndpoint endpoint_;
+  const core::Clock& clock_;
+  net::HttpClient http_;
+};
+
+}  // namespace gantry::agent

@@ -1,0 +1,30 @@
+#pragma once
+// What an agent offers when it registers: this machine's CPU and memory,
+// the ports it keeps for itself, and the attributes placement matches on.
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gantry::agent {
+
+// Which capacity an agent offers, as valueless attributes; an instance with
+// neither offers EC2 capacity.
+inline constexpr std::string_view kOffersEc2Attribute = "gantry.offers-ec2";
+inline constexpr std::string_view kOffersFargateAttribute = "gantry.offers-fargate";
+
+struct OfferOptions {
+  std::optional<int64_t> cpu_units;   // default: 1024 per core
+  std::optional<int64_t> memory_mib;  // default: the machine's memory
+  bool offers_ec2 = true;
+  bool offers_fargate = false;
+  std::vector<std::pair<std::string, std::string>> attributes;  // the operator's --attribute k=v
+  std::vector<std::string> gpu_ids;
+};
+
+// The body of RegisterContainerInstance (without cluster and ARN).
+boost::json::object registration_request(const OfferOptions& options);
+
+}  // namespace gantry::agent

@@ -1,0 +1,90 @@
+#include "agent/state_reporter.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+
+namespace gantry::agent {
+
+namespace json = boost::json;
+
+json::object state_change_request(const std::string& cluster, const TaskStatus& status) {
+  json::array containers;
+  for (const auto& c : status.containers) {
+    json::object change{{"containerName", c.name}, {"status", c.last_status},
+                        {"networkBindings", json::array{}}};
+    if (!c.runtime_id.empty()) change["runtimeId"] = c.runtime_id;
+    if (c.exit_code) change["exitCode"] = *c.exit_code;
+    if (!c.reason.empty()) change["reason"] = c.reason.substr(0, 255);
+    containers.push_back(std::move(change));
+  }
+  json::object body{{"cluster", cluster},
+                    {"task", status.task_arn},
+                    {"status", status.last_status},
+                    {"containers", std::move(containers)}};
+  if (status.last_status == kStatusStopped && !status.stopped_reason.empty()) {
+    body["reason"] = status.stopped_reason.substr(0, 255);
+  }
+  if (status.pull_started_at) body["pullStartedAt"] = *status.pull_started_at;
+  if (status.pull_stopped_at) body["pullStoppedAt"] = *status.pull_stopped_at;
+  if (status.execution_stopped_at) body["executionStoppedAt"] = *status.execution_stopped_at;
+  return body;
+}
+
+StateReporter::StateReporter(EcsEndpoint endpoint, const core::Clock& clock, std::string cluster,
+                             Acknowledged acknowledged)
+    : client_(std::move(endpoint), clock),
+      cluster_(std::move(cluster)),
+      acknowledged_(std::move(acknowledged)),
+      thread_([this] { run(); }) {}
+
+StateReporter::~StateReporter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void StateReporter::report(const TaskStatus& status) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_[status.task_arn] = status;
+  }
+  wake_.notify_one();
+}
+
+void StateReporter::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (pending_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    TaskStatus status = std::move(pending_.begin()->second);
+    pending_.erase(pending_.begin());
+    lock.unlock();
+    bool delivered = true;
+    try {
+      client_.call("SubmitTaskStateChange", state_change_request(cluster_, status));
+      acknowledged_(status);
+    } catch (const core::ApiError& error) {
+      // A 4xx refusal is for good (the task is gone): a retry would be
+      // refused again. A 5xx one is the server's trouble: retry.
+      delivered = error.http_status() < 500;
+      spdlog::warn("agent: {} refused for {}: {}: {}", "SubmitTaskStateChange", status.task_arn,
+                   error.type(), error.message());
+    } catch (const std::exception& error) {
+      spdlog::warn("agent: cannot report {}: {}; retrying", status.task_arn, error.what());
+      delivered = false;
+    }
+    lock.lock();
+    if (!delivered) {
+      pending_.try_emplace(status.task_arn, std::move(status));  // unless a newer one came
+      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  }
+}
+
+}  // namespace gantry::agent

@@ -1,0 +1,46 @@
+#pragma once
+// Reports task status to the control plane with SubmitTaskStateChange, on a
+// thread of its own so that a slow or unreachable server never stalls the
+// agent. Only the latest status of each task is sent (level-triggered), and
+// one that fails to go out is retried until it does.
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "agent/ecs_client.h"
+#include "agent/task_status.h"
+
+namespace gantry::agent {
+
+// The body of SubmitTaskStateChange for a task's status.
+boost::json::object state_change_request(const std::string& cluster, const TaskStatus& status);
+
+class StateReporter {
+ public:
+  // `acknowledged` is called on the reporter's thread after the server took
+  // a status.
+  using Acknowledged = std::function<void(const TaskStatus&)>;
+
+  StateReporter(EcsEndpoint endpoint, const core::Clock& clock, std::string cluster,
+                Acknowledged acknowledged);
+  ~StateReporter();
+
+  void report(const TaskStatus& status);
+
+ private:
+  void run();
+
+  EcsClient client_;
+  std::string cluster_;
+  Acknowledged acknowledged_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, TaskStatus> pending_;  // by task ARN
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace gantry::agent

@@ -1,0 +1,208 @@
+#include "api/agent_channel.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/api_server.h"
+#include "api/arns.h"
+#include "api/handler_support.h"
+#include "api/task_state_changes.h"
+#include "model/agent_protocol.h"
+
+namespace gantry::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+
+namespace {
+
+// Refuses an upgrade with a plain HTTP answer in the API's error shape.
+void refuse(beast::tcp_stream stream, const core::ApiError& error) {
+  auto response = std::make_shared<net::HttpResponse>(error_response("", error));
+  response->keep_alive(false);
+  response->prepare_payload();
+  auto held = std::make_shared<beast::tcp_stream>(std::move(stream));
+  held->expires_after(std::chrono::seconds(5));
+  http::async_write(*held, *response, [held, response](beast::error_code, size_t) {
+    beast::error_code ignored;
+    held->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  });
+}
+
+std::string query_parameter(const boost::urls::url_view& url, std::string_view name) {
+  auto it = url.params().find(name);
+  return it == url.params().end() ? std::string() : std::string((*it).value);
+}
+
+}  // namespace
+
+AgentChannel::AgentChannel(asio::io_context& io, state::ControlState& state,
+                           state::AgentPresence& presence, const auth::Credentials& credentials,
+                           const core::Clock& clock, std::chrono::seconds idle_timeout)
+    : io_(io),
+      state_(state),
+      presence_(presence),
+      credentials_(credentials),
+      clock_(clock),
+      idle_timeout_(idle_timeout) {}
+
+AgentChannel::~AgentChannel() {
+  std::lock_guard lock(mutex_);
+  *alive_ = false;
+  for (auto& [key, connection] : connections_) connection.socket->close();
+}
+
+void AgentChannel::upgrade(net::HttpRequest&& request, beast::tcp_stream&& stream) {
+  Connection connection;
+  try {
+    auto url = boost::urls::parse_origin_form(request.target());
+    if (!url || url->path() != model::kAgentChannelPath) {
+      throw core::ApiError("UnknownOperationException",
+                           "No WebSocket endpoint at " + std::string(request.target()) + ".", 404);
+    }
+    auth::verify_sigv4(
+        sigv4_view(request),
+        [this](const std::string& key) { return credentials_.secret_for(key); }, clock_.now());
+    connection.cluster = cluster_name_from(query_parameter(*url, "cluster"));
+    std::string instance = query_parameter(*url, "containerInstance");
+    connection.instance_id = scoped_id_from(instance, "container-instance", connection.cluster);
+    connection.instance_arn = state_.read([&](const state::ClusterState& s) {
+      const auto* record = s.instance(connection.cluster, connection.instance_id);
+      if (!record || record->status() == "INACTIVE") {
+        throw core::invalid_parameter("The container instance '" + instance +
+                                      "' is not registered in cluster '" + connection.cluster +
+                                      "'.");
+      }
+      return record->arn();
+    });
+  } catch (const core::ApiError& error) {
+    spdlog::warn("agent channel refused: {}", error.message());
+    return refuse(std::move(stream), error);
+  }
+  net::WebSocket::accept(
+      std::move(stream), std::move(request),
+      [this, alive = alive_, connection](std::string error,
+                                         std::shared_ptr<net::WebSocket> socket) mutable {
+        if (!*alive) return;
+        if (!socket) return spdlog::warn("agent channel: {}", error);
+        connection.socket = std::move(socket);
+        opened(std::move(connection));
+      },
+      idle_timeout_);
+}
+
+void AgentChannel::opened(Connection connection) {
+  std::shared_ptr<net::WebSocket> replaced;
+  {
+    std::lock_guard lock(mutex_);
+    connection.serial = next_serial_++;
+    auto& slot = connections_[{connection.cluster, connection.instance_id}];
+    replaced = std::move(slot.socket);
+    slot = connection;
+  }
+  if (replaced) replaced->close();  // the agent reconnected; its old channel is dead
+  presence_.set_connected(connection.instance_arn, true);
+  spdlog::info("agent connected: {}", connection.instance_arn);
+  connection.socket->start(
+      [this, alive = alive_, cluster = connection.cluster](std::string message) {
+        if (*alive) received(cluster, message);
+      },
+      [this, alive = alive_, key = InstanceKey{connection.cluster, connection.instance_id},
+       arn = connection.instance_arn, serial = connection.serial](std::string reason) {
+        if (!*alive) return;
+        spdlog::info("agent disconnected: {} ({})", arn, reason);
+        closed(key, serial);
+      });
+  push({connection.cluster, connection.instance_id});
+}
+
+void AgentChannel::closed(const InstanceKey& instance, uint64_t serial) {
+  std::lock_guard lock(mutex_);
+  auto it = connections_.find(instance);
+  if (it == connections_.end() || it->second.serial != serial) return;  // replaced meanwhile
+  presence_.set_connected(it->second.instance_arn, false);
+  connections_.erase(it);
+}
+
+void AgentChannel::received(const std::string& cluster, const std::string& message) {
+  try {
+    json::value parsed = json::parse(message);
+    model::HealthReport health = model::parse_health(parsed.as_object());
+    TaskReport report;
+    report.health_status = health.health_status;
+    for (auto& [name, status] : health.containers) {
+      ContainerReport container;
+      container.name = name;
+      container.health_status = status;
+      report.containers.push_back(std::move(container));
+    }
+    std::string task_id = scoped_id_from(health.task_arn, "task", cluster);
+    double now = core::to_epoch_seconds(clock_.now());
+    state_.submit(
+        [cluster, task_id, report, now](const state::ClusterState& s) -> state::Outcome {
+          const state::TaskRecord* task = s.task(cluster, task_id);
+          if (!task) return {};
+          return apply_task_report(cluster, *task, report, now, {});
+        },
+        [](state::Answer) {});
+  } catch (const std::exception& error) {
+    spdlog::warn("agent channel: ignoring a malformed message: {}", error.what());
+  }
+}
+
+void AgentChannel::published(const std::vector<state::Change>& changes) {
+  std::lock_guard lock(mutex_);
+  for (const auto& change : changes) {
+    if (!change.record) continue;
+    if (auto* task = std::get_if<state::TaskRecord>(change.record.get())) {
+      if (!task->instance_id.empty()) dirty_.emplace(task->cluster, task->instance_id);
+    } else if (auto* instance = std::get_if<state::ContainerInstanceRecord>(change.record.get())) {
+      dirty_.emplace(instance->cluster, instance->id());
+    }
+  }
+  if (dirty_.empty() || flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(io_, [this, alive = alive_] {
+    if (*alive) flush();
+  });
+}
+
+void AgentChannel::flush() {
+  std::set<InstanceKey> dirty;
+  {
+    std::lock_guard lock(mutex_);
+    dirty.swap(dirty_);
+    flush_posted_ = false;
+  }
+  for (const auto& instance : dirty) push(instance);
+}
+
+void AgentChannel::push(const InstanceKey& instance) {
+  const auto& [cluster, instance_id] = instance;
+  std::shared_ptr<net::WebSocket> socket;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = connections_.find(instance);
+    if (it != connections_.end()) socket = it->second.socket;
+  }
+  if (!socket) return;
+  json::object message = state_.read([&](const state::ClusterState& s) {
+    std::vector<model::DesiredTask> desired;
+    for (const state::TaskRecord* task : s.tasks_on(cluster, instance_id)) {
+      if (task->last_status() == "STOPPED") continue;
+      auto ref = parse_task_definition_ref(string_member(task->doc, "taskDefinitionArn"));
+      const auto* definition = s.task_definition(ref.family, ref.revision.value_or(0));
+      if (!definition) continue;
+      desired.push_back({task->arn(), task->desired_status(), definition->doc,
+                         task->doc.at("overrides").as_object()});
+    }
+    return model::desired_tasks_message(desired);
+  });
+  socket->send(json::serialize(message));
+}
+
+}  // namespace gantry::api

@@ -1,0 +1,70 @@
+#pragma once
+// The control plane's end of the agent channel (model/agent_protocol.h):
+// authenticates an agent's WebSocket upgrade, keeps one channel per
+// container instance (agentConnected), pushes each instance its desired
+// task set whenever a durable change touches it, and applies the health
+// the agents report.
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "auth/credentials.h"
+#include "core/clock.h"
+#include "net/http_server.h"
+#include "net/websocket.h"
+#include "state/agent_presence.h"
+#include "state/control_state.h"
+
+namespace gantry::api {
+
+class AgentChannel {
+ public:
+  AgentChannel(boost::asio::io_context& io, state::ControlState& state,
+               state::AgentPresence& presence, const auth::Credentials& credentials,
+               const core::Clock& clock, std::chrono::seconds idle_timeout);
+  ~AgentChannel();
+
+  // The HTTP server's upgrade handler.
+  void upgrade(net::HttpRequest&& request, boost::beast::tcp_stream&& stream);
+
+  // Told of every durable batch (ControlState's publish observer).
+  void published(const std::vector<state::Change>& changes);
+
+ private:
+  struct Connection {
+    std::string cluster;
+    std::string instance_id;
+    std::string instance_arn;
+    std::shared_ptr<net::WebSocket> socket;
+    uint64_t serial = 0;
+  };
+  using InstanceKey = std::pair<std::string, std::string>;  // cluster, instance id
+
+  void opened(Connection connection);
+  void closed(const InstanceKey& instance, uint64_t serial);
+  void received(const std::string& cluster, const std::string& message);
+  void push(const InstanceKey& instance);
+  void flush();
+
+  boost::asio::io_context& io_;
+  state::ControlState& state_;
+  state::AgentPresence& presence_;
+  const auth::Credentials& credentials_;
+  const core::Clock& clock_;
+  const std::chrono::seconds idle_timeout_;
+
+  std::mutex mutex_;
+  std::map<InstanceKey, Connection> connections_;
+  std::set<InstanceKey> dirty_;                    // instances with a push pending
+  bool flush_posted_ = false;
+  uint64_t next_serial_ = 1;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace gantry::api

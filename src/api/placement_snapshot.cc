@@ -1,0 +1,65 @@
+#include "api/placement_snapshot.h"
+
+#include "api/container_instance_view.h"
+
+namespace gantry::api {
+
+namespace json = boost::json;
+
+namespace {
+std::string string_of(const json::object& doc, std::string_view name) {
+  auto* v = doc.if_contains(name);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+}  // namespace
+
+scheduler::InstanceView instance_view(const state::ClusterState& state,
+                                      const state::ContainerInstanceRecord& instance,
+                                      const state::AgentPresence& presence) {
+  InstanceUsage usage = usage_of(state, instance);
+  scheduler::InstanceView view;
+  view.arn = instance.arn();
+  view.id = instance.id();
+  view.ec2_instance_id = string_of(instance.doc, "ec2InstanceId");
+  view.status = instance.status();
+  view.agent_connected = presence.connected(view.arn);
+  if (auto* info = instance.doc.if_contains("versionInfo"); info && info->is_object()) {
+    view.agent_version = string_of(info->get_object(), "agentVersion");
+  }
+  if (auto* at = instance.doc.if_contains("registeredAt"); at && at->is_number()) {
+    view.registered_at = at->to_number<double>();
+  }
+  view.running_tasks_count = usage.running_tasks;
+  if (auto* attributes = instance.doc.if_contains("attributes"); attributes && attributes->is_array()) {
+    for (const auto& a : attributes->get_array()) {
+      if (!a.is_object()) continue;
+      view.attributes[string_of(a.get_object(), "name")] = string_of(a.get_object(), "value");
+    }
+  }
+  // Which capacity an agent offers are attributes it registers with
+  // (agent/host_resources.h); an instance with neither offers EC2.
+  bool ec2 = view.attributes.contains("gantry.offers-ec2");
+  bool fargate = view.attributes.contains("gantry.offers-fargate");
+  view.offers_ec2 = ec2 || !fargate;
+  view.offers_fargate = fargate;
+  view.remaining_cpu = usage.remaining_cpu;
+  view.remaining_memory = usage.remaining_memory;
+  view.used_tcp_ports = std::move(usage.used_tcp_ports);
+  view.used_udp_ports = std::move(usage.used_udp_ports);
+  view.free_gpu_ids = std::move(usage.free_gpu_ids);
+  view.task_groups = std::move(usage.task_groups);
+  return view;
+}
+
+std::vector<scheduler::InstanceView> placement_snapshot(const state::ClusterState& state,
+                                                        std::string_view cluster,
+                                                        const state::AgentPresence& presence) {
+  std::vector<scheduler::InstanceView> views;
+  for (const auto& [id, instance] : state.instances(cluster)) {
+    if (instance->status() == "INACTIVE") continue;
+    views.push_back(instance_view(state, *instance, presence));
+  }
+  return views;
+}
+
+}  // namespace gantry::api

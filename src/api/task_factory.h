@@ -1,0 +1,40 @@
+#pragma once
+// A new task as ECS describes it right after RunTask or StartTask:
+// PROVISIONING, desired RUNNING, its containers PENDING.
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "api/request_context.h"
+#include "api/task_requirements.h"
+#include "core/random.h"
+#include "state/records.h"
+
+namespace gantry::api {
+
+struct TaskLaunch {
+  std::string cluster;
+  std::string cluster_arn;
+  const state::TaskDefinitionRecord* definition = nullptr;
+  boost::json::object overrides;
+  TaskRequirements requirements;
+  std::string launch_type;             // EC2 | FARGATE
+  std::string capacity_provider_name;  // set when launched by a capacity provider strategy
+  std::string group;
+  std::string started_by;
+  boost::json::array tags;
+  boost::json::object network_configuration;  // awsvpc tasks
+  bool enable_execute_command = false;
+  std::string client_token;
+};
+
+struct TaskPlacementTarget {
+  const state::ContainerInstanceRecord* instance = nullptr;
+  std::vector<std::string> gpu_ids;
+};
+
+state::TaskRecord make_task(const RequestContext& context, const TaskLaunch& launch,
+                            const TaskPlacementTarget& target, core::Random& ids);
+
+}  // namespace gantry::api

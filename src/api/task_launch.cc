@@ -1,0 +1,308 @@
+// RunTask (placed by the scheduler) and StartTask (on named instances).
+// Both run inside the single writer, so placement sees every earlier
+// placement and an instance is never over-committed.
+#include <algorithm>
+
+#include "api/handler_support.h"
+#include "api/placement_snapshot.h"
+#include "api/tags.h"
+#include "api/task_factory.h"
+#include "api/task_view.h"
+#include "scheduler/placement.h"
+
+namespace gantry::api {
+
+namespace json = boost::json;
+using state::ClusterState;
+
+namespace {
+
+constexpr int kMaxCount = 10;
+
+bool contains_string(const json::value* list, std::string_view value) {
+  if (!list || !list->is_array()) return false;
+  for (const auto& item : list->get_array()) {
+    if (item.is_string() && item.get_string() == value) return true;
+  }
+  return false;
+}
+
+// The launch type and capacity provider from launchType, a capacity
+// provider strategy, or the cluster's default strategy.
+void choose_capacity(const json::object& body, const state::ClusterRecord& cluster,
+                     TaskLaunch& launch) {
+  std::string launch_type = string_member(body, "launchType");
+  const json::array* strategy = array_member(body, "capacityProviderStrategy");
+  if (!launch_type.empty() && strategy && !strategy->empty()) {
+    throw core::invalid_parameter(
+        "Specifying both a launch type and capacity provider strategy is not supported. "
+        "Remove one and try again.");
+  }
+  if (!launch_type.empty()) {
+    if (launch_type != "EC2" && launch_type != "FARGATE") {
+      throw core::invalid_parameter("launchType " + launch_type +
+                                    " is not supported; use EC2 or FARGATE.");
+    }
+    launch.launch_type = launch_type;
+    return;
+  }
+  if (!strategy || strategy->empty()) {
+    auto* fallback = cluster.doc.if_contains("defaultCapacityProviderStrategy");
+    strategy = fallback && fallback->is_array() && !fallback->get_array().empty()
+                   ? &fallback->get_array()
+                   : nullptr;
+  }
+  if (!strategy) {
+    launch.launch_type = "EC2";
+    return;
+  }
+  // The provider with a base is filled first; otherwise the heaviest weight.
+  const json::object* chosen = nullptr;
+  for (const auto& item : *strategy) {
+    const json::object& entry = item.as_object();
+    std::string name = string_member(entry, "capacityProvider");
+    if (!contains_string(cluster.doc.if_contains("capacityProviders"), name)) {
+      throw core::invalid_parameter(
+          "The specified capacity provider strategy cannot contain a capacity provider that is "
+          "not associated with the cluster. Associate " + name +
+          " with the cluster (PutClusterCapacityProviders) or specify a valid capacity "
+          "provider and try again.");
+    }
+    auto rank = [](const json::object& e) {
+      return std::pair{int_member(e, "base", 0), int_member(e, "weight", 0)};
+    };
+    if (!chosen || rank(entry) > rank(*chosen)) chosen = &entry;
+  }
+  launch.capacity_provider_name = string_member(*chosen, "capacityProvider");
+  launch.launch_type = "FARGATE";
+}
+
+void check_network(const json::object& body, const json::object& definition, TaskLaunch& launch) {
+  bool awsvpc = string_member(definition, "networkMode") == "awsvpc";
+  auto* config = body.if_contains("networkConfiguration");
+  if (awsvpc && !config) {
+    throw core::invalid_parameter(
+        "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  }
+  if (!awsvpc && config) {
+    throw core::invalid_parameter(
+        "Network Configuration is not valid for the given networkMode of this task "
+        "definition.");
+  }
+  if (config) launch.network_configuration = config->as_object();
+}
+
+json::array propagated_tags(const json::object& body, const state::TaskDefinitionRecord& definition) {
+  json::array tags;
+  if (auto* given = array_member(body, "tags")) {
+    validate_tags(*given);
+    tags = *given;
+  }
+  std::string propagate = string_member(body, "propagateTags", "NONE");
+  if (propagate == "SERVICE") {
+    throw core::invalid_parameter("propagateTags SERVICE applies to tasks a service starts, "
+                                  "not to RunTask; use TASK_DEFINITION or NONE.");
+  }
+  if (propagate == "TASK_DEFINITION") tags = merge_tags(definition.tags, tags);
+  return tags;
+}
+
+// What every launch shares, from the request: definition, overrides, sizes,
+// group, tags.
+TaskLaunch common_launch(const RequestContext& context, const ClusterState& state,
+                         const state::ClusterRecord& cluster) {
+  const json::object& body = context.body;
+  TaskLaunch launch;
+  launch.cluster = cluster.name();
+  launch.cluster_arn = std::string(cluster.doc.at("clusterArn").as_string());
+  launch.definition = &runnable_task_definition(state, string_member(body, "taskDefinition"));
+  const json::object& definition = launch.definition->doc;
+  if (auto* overrides = body.if_contains("overrides")) launch.overrides = overrides->as_object();
+  launch.requirements = task_requirements(definition, launch.overrides);
+  launch.group = string_member(body, "group", "family:" + launch.definition->family());
+  launch.started_by = string_member(body, "startedBy");
+  if (launch.started_by.size() > 128) {
+    throw core::invalid_parameter("startedBy can be at most 128 characters.");
+  }
+  launch.tags = propagated_tags(body, *launch.definition);
+  launch.enable_execute_command = bool_member(body, "enableExecuteCommand", false);
+  check_network(body, definition, launch);
+  return launch;
+}
+
+scheduler::PlacementRequest placement_request(const json::object& body, const TaskLaunch& launch,
+                                              int count) {
+  const json::object& definition = launch.definition->doc;
+  scheduler::PlacementRequest request;
+  request.count = count;
+  request.group = launch.group;
+  request.launch_type = launch.launch_type;
+  request.cpu = launch.requirements.cpu;
+  request.memory = launch.requirements.memory;
+  request.tcp_host_ports = launch.requirements.tcp_ports;
+  request.udp_host_ports = launch.requirements.udp_ports;
+  request.gpu_count = launch.requirements.gpu_count;
+  if (auto* required = array_member(definition, "requiresAttributes")) {
+    for (const auto& a : *required) {
+      request.required_attributes.push_back(string_member(a.as_object(), "name"));
+    }
+  }
+  auto add_constraints = [&](const json::array* constraints) {
+    if (!constraints) return;
+    for (const auto& c : *constraints) {
+      request.constraints.push_back({string_member(c.as_object(), "type"),
+                                     string_member(c.as_object(), "expression")});
+    }
+  };
+  add_constraints(array_member(definition, "placementConstraints"));
+  add_constraints(array_member(body, "placementConstraints"));
+  if (auto* strategies = array_member(body, "placementStrategy")) {
+    for (const auto& s : *strategies) {
+      request.strategies.push_back(
+          {string_member(s.as_object(), "type"), string_member(s.as_object(), "field")});
+    }
+  }
+  if (launch.launch_type == "FARGATE" &&
+      (array_member(body, "placementConstraints") || !request.strategies.empty())) {
+    throw core::invalid_parameter(
+        "Task placement constraints and strategies are not supported for the FARGATE launch "
+        "type.");
+  }
+  return request;
+}
+
+json::object failure(std::string arn, std::string reason) {
+  json::object out;
+  if (!arn.empty()) out["arn"] = std::move(arn);
+  out["reason"] = std::move(reason);
+  return out;
+}
+
+state::Outcome launch_tasks(const RequestContext& context, const TaskLaunch& launch,
+                            const std::vector<scheduler::InstanceView>& snapshot,
+                            const scheduler::PlacementResult& result, const ClusterState& state,
+                            core::Random& ids) {
+  std::vector<state::Change> changes;
+  json::array tasks;
+  for (const auto& placement : result.placements) {
+    const state::ContainerInstanceRecord* instance =
+        state.instance(launch.cluster, snapshot[placement.instance].id);
+    state::TaskRecord task = make_task(context, launch, {instance, placement.gpu_ids}, ids);
+    tasks.push_back(render_task(task, true));
+    std::string key = state::task_key(launch.cluster, task.id());
+    changes.push_back(state::put_change(std::move(key), std::move(task)));
+  }
+  json::array failures;
+  for (const auto& f : result.failures) failures.push_back(failure(f.arn, f.reason));
+  return {std::move(changes), json::object{{"tasks", std::move(tasks)}, {"failures", std::move(failures)}}};
+}
+
+state::Outcome run_task(const RequestContext& context, const ClusterState& state,
+                        const Services& services) {
+  const json::object& body = context.body;
+  const state::ClusterRecord& cluster = active_cluster(state, body);
+  std::string client_token = string_member(body, "clientToken");
+  if (client_token.size() > 64) {
+    throw core::invalid_parameter("clientToken can be at most 64 characters.");
+  }
+  if (!client_token.empty()) {
+    // A retried request: answer with what the first one launched.
+    auto earlier = state.tasks_with_token(cluster.name(), client_token);
+    if (!earlier.empty()) {
+      json::array tasks;
+      for (const auto* task : earlier) tasks.push_back(render_task(*task, true));
+      return {{}, json::object{{"tasks", std::move(tasks)}, {"failures", json::array{}}}};
+    }
+  }
+  int64_t count = int_member(body, "count", 1);
+  if (count < 1 || count > kMaxCount) {
+    throw core::invalid_parameter("count must be between 1 and 10, got " + std::to_string(count) +
+                                  ".");
+  }
+  TaskLaunch launch = common_launch(context, state, cluster);
+  launch.client_token = client_token;
+  choose_capacity(body, cluster, launch);
+  if (launch.launch_type == "FARGATE" &&
+      !contains_string(launch.definition->doc.if_contains("compatibilities"), "FARGATE")) {
+    throw core::invalid_parameter("Task definition does not support launch_type FARGATE.");
+  }
+
+  auto snapshot = placement_snapshot(state, launch.cluster, services.presence);
+  if (snapshot.empty()) {
+    throw core::invalid_parameter("No Container Instances were found in your cluster.");
+  }
+  auto result = scheduler::place(snapshot, placement_request(body, launch, static_cast<int>(count)),
+                                 services.ids);
+  return launch_tasks(context, launch, snapshot, result, state, services.ids);
+}
+
+state::Outcome start_task(const RequestContext& context, const ClusterState& state,
+                          const Services& services) {
+  const json::object& body = context.body;
+  const state::ClusterRecord& cluster = active_cluster(state, body);
+  TaskLaunch launch = common_launch(context, state, cluster);
+  launch.launch_type = "EC2";
+  const json::array& named = *array_member(body, "containerInstances");
+  if (named.empty() || named.size() > kMaxCount) {
+    throw core::invalid_parameter("containerInstances must name between 1 and 10 instances.");
+  }
+  scheduler::PlacementRequest request = placement_request(json::object{}, launch, 1);
+  request.constraints.clear();  // StartTask places where it is told
+
+  state::Outcome outcome{{}, json::object{{"tasks", json::array{}}, {"failures", json::array{}}}};
+  json::array& tasks = outcome.response["tasks"].as_array();
+  json::array& failures = outcome.response["failures"].as_array();
+  for (const auto& item : named) {
+    std::string identifier(item.as_string());
+    const state::ContainerInstanceRecord* instance = state.instance(
+        launch.cluster, scoped_id_from(identifier, "container-instance", launch.cluster));
+    if (!instance || instance->status() == "INACTIVE") {
+      failures.push_back(failure(identifier, "MISSING"));
+      continue;
+    }
+    std::vector<scheduler::InstanceView> one{instance_view(state, *instance, services.presence)};
+    // Each task sees those started before it in this request.
+    for (const auto& change : outcome.changes) {
+      const auto& earlier = std::get<state::TaskRecord>(*change.record);
+      if (earlier.instance_id != instance->id()) continue;
+      one[0].remaining_cpu -= earlier.reservation.cpu;
+      one[0].remaining_memory -= earlier.reservation.memory;
+      one[0].used_tcp_ports.insert(earlier.reservation.tcp_ports.begin(),
+                                   earlier.reservation.tcp_ports.end());
+      one[0].used_udp_ports.insert(earlier.reservation.udp_ports.begin(),
+                                   earlier.reservation.udp_ports.end());
+      std::erase_if(one[0].free_gpu_ids, [&](const std::string& gpu) {
+        return std::find(earlier.reservation.gpu_ids.begin(), earlier.reservation.gpu_ids.end(),
+                         gpu) != earlier.reservation.gpu_ids.end();
+      });
+    }
+    auto result = scheduler::place(one, request, services.ids);
+    if (result.placements.empty()) {
+      for (const auto& f : result.failures) {
+        failures.push_back(failure(f.arn.empty() ? instance->arn() : f.arn, f.reason));
+      }
+      continue;
+    }
+    state::TaskRecord task = make_task(context, launch, {instance, result.placements[0].gpu_ids},
+                                       services.ids);
+    tasks.push_back(render_task(task, true));
+    std::string key = state::task_key(launch.cluster, task.id());
+    outcome.changes.push_back(state::put_change(std::move(key), std::move(task)));
+  }
+  return outcome;
+}
+
+}  // namespace
+
+void register_task_launch_handlers(Router& router, Services services) {
+  router.add("RunTask", write_handler(services, [services](const RequestContext& c,
+                                                           const ClusterState& s) {
+               return run_task(c, s, services);
+             }));
+  router.add("StartTask", write_handler(services, [services](const RequestContext& c,
+                                                             const ClusterState& s) {
+               return start_task(c, s, services);
+             }));
+}
+
+}  // namespace gantry::api

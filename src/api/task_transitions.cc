@@ -1,0 +1,124 @@
+#include "api/task_transitions.h"
+
+#include "api/handler_support.h"
+#include "model/task_lifecycle.h"
+
+namespace gantry::api {
+
+namespace json = boost::json;
+using model::TaskStatus;
+
+namespace {
+
+int container_rank(std::string_view status) {
+  if (status == "RUNNING") return 1;
+  if (status == "STOPPED") return 2;
+  return 0;  // PENDING
+}
+
+void set_attachments_status(json::object& doc, std::string_view status) {
+  if (auto* attachments = doc.if_contains("attachments"); attachments && attachments->is_array()) {
+    for (auto& a : attachments->get_array()) a.as_object()["status"] = status;
+  }
+}
+
+bool update_container(json::object& container, const ContainerReport& report) {
+  json::object before = container;
+  if (!report.runtime_id.empty()) container["runtimeId"] = report.runtime_id;
+  std::string current = string_member(container, "lastStatus", "PENDING");
+  if (!report.status.empty() && container_rank(report.status) > container_rank(current)) {
+    container["lastStatus"] = report.status;
+  }
+  if (report.exit_code) container["exitCode"] = *report.exit_code;
+  if (!report.reason.empty()) container["reason"] = report.reason;
+  if (report.network_bindings) container["networkBindings"] = *report.network_bindings;
+  if (!report.health_status.empty()) container["healthStatus"] = report.health_status;
+  return container != before;
+}
+
+void bump_version(json::object& doc) { doc["version"] = int_member(doc, "version", 1) + 1; }
+
+}  // namespace
+
+std::optional<state::TaskRecord> apply_report(const state::TaskRecord& task,
+                                              const TaskReport& report, double now) {
+  state::TaskRecord next = task;
+  json::object& doc = next.doc;
+  bool changed = false;
+
+  for (const auto& c : report.containers) {
+    for (auto& container : doc["containers"].as_array()) {
+      if (string_member(container.as_object(), "name") == c.name) {
+        changed = update_container(container.as_object(), c) || changed;
+      }
+    }
+  }
+  if (!report.health_status.empty() && string_member(doc, "healthStatus") != report.health_status) {
+    doc["healthStatus"] = report.health_status;
+    changed = true;
+  }
+  if (report.pull_started_at && !doc.contains("pullStartedAt")) {
+    doc["pullStartedAt"] = *report.pull_started_at;
+    changed = true;
+  }
+  if (report.pull_stopped_at && !doc.contains("pullStoppedAt")) {
+    doc["pullStoppedAt"] = *report.pull_stopped_at;
+    changed = true;
+  }
+
+  auto current = model::parse_task_status(task.last_status()).value_or(TaskStatus::kProvisioning);
+  auto reported = model::parse_task_status(report.status);
+  if (reported && model::can_transition(current, *reported)) {
+    changed = true;
+    doc["lastStatus"] = model::task_status_name(*reported);
+    if (*reported >= TaskStatus::kPending && !doc.contains("connectivityAt")) {
+      doc["connectivity"] = "CONNECTED";
+      doc["connectivityAt"] = now;
+    }
+    if (*reported == TaskStatus::kRunning) {
+      doc["startedAt"] = now;
+      set_attachments_status(doc, "ATTACHED");
+    }
+    if (*reported == TaskStatus::kStopped) {
+      if (task.desired_status() != "STOPPED") {
+        // The task stopped on its own: ECS tells a failed start from an exit.
+        bool started = current >= TaskStatus::kRunning;
+        doc["desiredStatus"] = "STOPPED";
+        doc["stoppingAt"] = now;
+        doc["stopCode"] = started ? "EssentialContainerExited" : "TaskFailedToStart";
+        doc["stoppedReason"] = report.reason.empty()
+                                   ? std::string("Essential container in task exited")
+                                   : report.reason;
+      }
+      doc["executionStoppedAt"] = report.execution_stopped_at.value_or(now);
+      doc["stoppedAt"] = now;
+      set_attachments_status(doc, "DELETED");
+      for (auto& container : doc["containers"].as_array()) {
+        container.as_object()["lastStatus"] = "STOPPED";
+      }
+    }
+  }
+  if (!changed) return std::nullopt;
+  bump_version(doc);
+  return next;
+}
+
+std::optional<state::TaskRecord> request_stop(const state::TaskRecord& task,
+                                              std::string_view stop_code,
+                                              std::string_view reason, double now) {
+  if (task.desired_status() == "STOPPED") return std::nullopt;
+  state::TaskRecord next = task;
+  json::object& doc = next.doc;
+  doc["desiredStatus"] = "STOPPED";
+  doc["stoppingAt"] = now;
+  doc["stopCode"] = stop_code;
+  doc["stoppedReason"] = reason;
+  auto current = model::parse_task_status(task.last_status()).value_or(TaskStatus::kProvisioning);
+  if (current >= TaskStatus::kPending && current < TaskStatus::kStopping) {
+    doc["lastStatus"] = model::task_status_name(TaskStatus::kStopping);
+  }
+  bump_version(doc);
+  return next;
+}
+
+}  // namespace gantry::api

@@ -1,0 +1,117 @@
+// StopTask, DescribeTasks, ListTasks.
+#include "api/handler_support.h"
+#include "api/pagination.h"
+#include "api/task_transitions.h"
+#include "api/task_view.h"
+
+namespace gantry::api {
+
+namespace json = boost::json;
+using state::ClusterState;
+using state::TaskRecord;
+
+namespace {
+
+constexpr size_t kMaxDescribe = 100;
+
+const TaskRecord* find_task(const ClusterState& state, const std::string& cluster,
+                            std::string_view identifier) {
+  return state.task(cluster, scoped_id_from(identifier, "task", cluster));
+}
+
+state::Outcome stop_task(const RequestContext& context, const ClusterState& state) {
+  const json::object& body = context.body;
+  std::string cluster = active_cluster(state, body).name();
+  std::string identifier = string_member(body, "task");
+  const TaskRecord* task = find_task(state, cluster, identifier);
+  if (!task) throw core::invalid_parameter("The referenced task was not found.");
+  std::string reason = string_member(body, "reason", "Task stopped by user");
+  if (reason.size() > 255) throw core::invalid_parameter("reason can be at most 255 characters.");
+  auto stopping =
+      request_stop(*task, "UserInitiated", reason, core::to_epoch_seconds(context.now));
+  if (!stopping) return {{}, json::object{{"task", render_task(*task, false)}}};
+  json::object rendered = render_task(*stopping, false);
+  return {{state::put_change(state::task_key(cluster, task->id()), std::move(*stopping))},
+          json::object{{"task", std::move(rendered)}}};
+}
+
+json::object describe_tasks(const RequestContext& context, const ClusterState& state) {
+  const json::object& body = context.body;
+  std::string cluster = active_cluster(state, body).name();
+  const json::array& requested = *array_member(body, "tasks");
+  if (requested.size() > kMaxDescribe) {
+    throw core::invalid_parameter("tasks can name at most 100 tasks.");
+  }
+  bool include_tags = false;
+  if (auto* include = array_member(body, "include")) {
+    for (const auto& i : *include) include_tags = include_tags || i.as_string() == "TAGS";
+  }
+  json::array tasks;
+  json::array failures;
+  for (const auto& item : requested) {
+    std::string identifier(item.as_string());
+    const TaskRecord* task = find_task(state, cluster, identifier);
+    if (!task) {
+      failures.push_back(json::object{{"arn", identifier}, {"reason", "MISSING"}});
+      continue;
+    }
+    tasks.push_back(render_task(*task, include_tags));
+  }
+  return {{"tasks", std::move(tasks)}, {"failures", std::move(failures)}};
+}
+
+std::string family_of(const TaskRecord& task) {
+  std::string arn = string_member(task.doc, "taskDefinitionArn");
+  auto slash = arn.rfind('/');
+  auto colon = arn.rfind(':');
+  if (slash == std::string::npos || colon == std::string::npos || colon < slash) return {};
+  return arn.substr(slash + 1, colon - slash - 1);
+}
+
+json::object list_tasks(const RequestContext& context, const ClusterState& state) {
+  const json::object& body = context.body;
+  std::string cluster = active_cluster(state, body).name();
+  PageRequest page = read_page_request(body);
+  std::string instance;
+  if (std::string given = string_member(body, "containerInstance"); !given.empty()) {
+    instance = scoped_id_from(given, "container-instance", cluster);
+  }
+  std::string family = string_member(body, "family");
+  std::string started_by = string_member(body, "startedBy");
+  std::string service = string_member(body, "serviceName");
+  std::string desired = string_member(body, "desiredStatus", "RUNNING");
+  std::string launch_type = string_member(body, "launchType");
+
+  std::vector<const TaskRecord*> matching;
+  auto consider = [&](const TaskRecord& task) {
+    if (task.desired_status() != desired) return;
+    if (!instance.empty() && task.instance_id != instance) return;
+    if (!family.empty() && family_of(task) != family) return;
+    if (!started_by.empty() && string_member(task.doc, "startedBy") != started_by) return;
+    if (!service.empty() && string_member(task.doc, "group") != "service:" + service) return;
+    if (!launch_type.empty() && string_member(task.doc, "launchType") != launch_type) return;
+    matching.push_back(&task);
+  };
+  if (!instance.empty()) {
+    for (const TaskRecord* task : state.tasks_on(cluster, instance)) consider(*task);
+  } else {
+    for (const auto& [id, task] : state.tasks(cluster)) consider(*task);
+  }
+  json::array arns;
+  json::object response;
+  paginate(
+      page, matching, [](const TaskRecord* t) { return t->id(); },
+      [&](const TaskRecord* t) { arns.push_back(json::string(t->arn())); }, response);
+  response["taskArns"] = std::move(arns);
+  return response;
+}
+
+}  // namespace
+
+void register_task_handlers(Router& router, Services services) {
+  router.add("StopTask", write_handler(services, stop_task));
+  router.add("DescribeTasks", read_handler(services, describe_tasks));
+  router.add("ListTasks", read_handler(services, list_tasks));
+}
+
+}  // namespace gantry::api

@@ -1,0 +1,80 @@
+#include "cli/agent_command.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "agent/drivers/process_driver.h"
+#include "core/clock.h"
+
+namespace gantry::cli {
+
+namespace {
+
+const core::SystemClock& system_clock() {
+  static const core::SystemClock clock;
+  return clock;
+}
+
+agent::OfferOptions offer_of(const AgentCommandOptions& options) {
+  agent::OfferOptions offer;
+  if (options.capacity != "EC2" && options.capacity != "FARGATE" &&
+      options.capacity != "EC2+FARGATE") {
+    throw std::runtime_error("--capacity is EC2, FARGATE or EC2+FARGATE, not " + options.capacity);
+  }
+  offer.offers_ec2 = options.capacity.find("EC2") != std::string::npos;
+  offer.offers_fargate = options.capacity.find("FARGATE") != std::string::npos;
+  if (options.cpu_units > 0) offer.cpu_units = options.cpu_units;
+  if (options.memory_mib > 0) offer.memory_mib = options.memory_mib;
+  for (const auto& attribute : options.attributes) {
+    auto equals = attribute.find('=');
+    if (equals == 0) throw std::runtime_error("--attribute wants name=value, got " + attribute);
+    if (equals == std::string::npos) {
+      offer.attributes.emplace_back(attribute, "");
+    } else {
+      offer.attributes.emplace_back(attribute.substr(0, equals), attribute.substr(equals + 1));
+    }
+  }
+  offer.gpu_ids = options.gpu_ids;
+  return offer;
+}
+
+}  // namespace
+
+std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
+  if (options.server.empty()) throw std::runtime_error("the agent needs --server URL");
+  if (options.access_key.access_key_id.empty()) {
+    throw std::runtime_error(
+        "the agent needs an access key: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+        "pass --credentials-file");
+  }
+  agent::AgentOptions agent_options;
+  agent_options.endpoint = {options.server, options.access_key, options.region};
+  agent_options.cluster = options.cluster;
+  agent_options.state_dir = options.data_dir;
+  agent_options.offer = offer_of(options);
+  std::filesystem::path containers = std::filesystem::path(options.data_dir) / "containers";
+  return std::make_unique<agent::Agent>(
+      std::move(agent_options), system_clock(), [containers](boost::asio::any_io_executor executor) {
+        auto cgroups = agent::CgroupMemory::detect();
+        spdlog::info("agent: process driver, memory limits {}",
+                     cgroups.usable() ? "through cgroup v" + std::to_string(cgroups.version())
+                                      : "off (" + cgroups.why_unusable() + ")");
+        return std::make_unique<agent::ProcessDriver>(executor, containers, std::move(cgroups));
+      });
+}
+
+void run_agent(const AgentCommandOptions& options) {
+  auto agent = make_agent(options);
+  agent->start();
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {}: the agent stops; its tasks keep running", signal);
+  });
+  io.run();
+}
+
+}  // namespace gantry::cli

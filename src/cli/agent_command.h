@@ -1,0 +1,32 @@
+#pragma once
+// `gantry agent`: one node agent, registered with a control plane as a
+// container instance. `gantry dev` runs the same agent in its own process.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/agent.h"
+
+namespace gantry::cli {
+
+struct AgentCommandOptions {
+  std::string server;            // the control plane's URL
+  std::string cluster = "default";
+  std::string data_dir = "./gantry-agent";
+  auth::SigningKey access_key;   // from the environment or a credentials file
+  std::string region = "us-east-1";
+  std::string capacity = "EC2";  // EC2, FARGATE or EC2+FARGATE
+  std::vector<std::string> attributes;  // name=value
+  int64_t cpu_units = 0;                // 0: 1024 per core
+  int64_t memory_mib = 0;               // 0: the machine's
+  std::vector<std::string> gpu_ids;
+};
+
+// Throws std::runtime_error for options that make no sense.
+std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options);
+
+// Runs an agent until SIGINT or SIGTERM; its tasks keep running after it.
+void run_agent(const AgentCommandOptions& options);
+
+}  // namespace gantry::cli

@@ -1,0 +1,85 @@
+#include "model/agent_protocol.h"
+
+#include <stdexcept>
+
+namespace gantry::model {
+
+namespace json = boost::json;
+
+namespace {
+
+const json::value& member(const json::object& o, std::string_view name) {
+  auto* v = o.if_contains(name);
+  if (!v) throw std::runtime_error("agent message lacks " + std::string(name));
+  return *v;
+}
+
+std::string string_of(const json::object& o, std::string_view name) {
+  const json::value& v = member(o, name);
+  if (!v.is_string()) throw std::runtime_error("agent message member " + std::string(name) + " is not a string");
+  return std::string(v.get_string());
+}
+
+void expect_type(const json::object& message, std::string_view type) {
+  if (string_of(message, "type") != type) {
+    throw std::runtime_error("expected a " + std::string(type) + " message");
+  }
+}
+
+}  // namespace
+
+json::object desired_tasks_message(const std::vector<DesiredTask>& tasks) {
+  json::array list;
+  for (const auto& t : tasks) {
+    list.push_back(json::object{{"taskArn", t.task_arn},
+                                {"desiredStatus", t.desired_status},
+                                {"taskDefinition", t.task_definition},
+                                {"overrides", t.overrides}});
+  }
+  return {{"type", "desiredTasks"}, {"tasks", std::move(list)}};
+}
+
+json::object health_message(const HealthReport& report) {
+  json::array containers;
+  for (const auto& [name, status] : report.containers) {
+    containers.push_back(json::object{{"name", name}, {"healthStatus", status}});
+  }
+  return {{"type", "health"},
+          {"taskArn", report.task_arn},
+          {"healthStatus", report.health_status},
+          {"containers", std::move(containers)}};
+}
+
+std::vector<DesiredTask> parse_desired_tasks(const json::object& message) {
+  expect_type(message, "desiredTasks");
+  const json::value& tasks = member(message, "tasks");
+  if (!tasks.is_array()) throw std::runtime_error("desiredTasks.tasks is not an array");
+  std::vector<DesiredTask> out;
+  for (const auto& item : tasks.get_array()) {
+    if (!item.is_object()) throw std::runtime_error("a desired task is not an object");
+    const json::object& t = item.get_object();
+    const json::value& definition = member(t, "taskDefinition");
+    const json::value& overrides = member(t, "overrides");
+    if (!definition.is_object() || !overrides.is_object()) {
+      throw std::runtime_error("a desired task lacks its definition or overrides");
+    }
+    out.push_back({string_of(t, "taskArn"), string_of(t, "desiredStatus"), definition.get_object(),
+                   overrides.get_object()});
+  }
+  return out;
+}
+
+HealthReport parse_health(const json::object& message) {
+  expect_type(message, "health");
+  HealthReport report{string_of(message, "taskArn"), string_of(message, "healthStatus"), {}};
+  const json::value& containers = member(message, "containers");
+  if (!containers.is_array()) throw std::runtime_error("health.containers is not an array");
+  for (const auto& c : containers.get_array()) {
+    if (!c.is_object()) throw std::runtime_error("a container health is not an object");
+    report.containers.emplace_back(string_of(c.get_object(), "name"),
+                                   string_of(c.get_object(), "healthStatus"));
+  }
+  return report;
+}
+
+}  // namespace gantry::model

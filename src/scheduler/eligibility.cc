@@ -1,0 +1,11 @@
+#include "scheduler/eligibility.h"
+
+namespace gantry::scheduler {
+
+bool is_eligible(const InstanceView& instance, std::string_view launch_type) {
+  if (instance.status != "ACTIVE") return false;
+  if (launch_type == "FARGATE") return instance.offers_fargate;
+  return (launch_type.empty() || launch_type == "EC2") && instance.offers_ec2;
+}
+
+}  // namespace gantry::scheduler

@@ -1,0 +1,31 @@
+#pragma once
+// Which container instances have an agent connected right now. It is not
+// durable: it is what the agent channels see, and it starts empty.
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace gantry::state {
+
+class AgentPresence {
+ public:
+  void set_connected(const std::string& instance_arn, bool connected) {
+    std::lock_guard lock(mutex_);
+    if (connected) {
+      connected_.insert(instance_arn);
+    } else {
+      connected_.erase(instance_arn);
+    }
+  }
+
+  bool connected(const std::string& instance_arn) const {
+    std::lock_guard lock(mutex_);
+    return connected_.contains(instance_arn);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::string, std::less<>> connected_;
+};
+
+}  // namespace gantry::state

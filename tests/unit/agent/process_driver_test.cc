@@ -1,0 +1,682 @@
+// The process driver against real processes: exit codes, environment,
+// files, stop escalation, reattaching after an agent restart, health-check
+// exec, ulimits and memory limits through cgroups.
+#include "agent/drivers/process_driver.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gantry::agent {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> result;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) result.push_back(line);
+  return result;
+}
+
+// Detected once: the detection logs, and every test uses the same groups.
+const CgroupMemory& detected_cgroups() {
+  static const CgroupMemory cgroups = CgroupMemory::detect();
+  return cgroups;
+}
+
+pid_t state_pid(const ContainerHandle& handle, const char* key) {
+  return static_cast<pid_t>(handle.state.at(key).to_number<int64_t>());
+}
+
+fs::path state_dir_of(const ContainerHandle& handle) {
+  return std::string(handle.state.at("dir").as_string());
+}
+
+// Children of this process that exited and were not reaped.
+int zombie_children() {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = read_file(entry.path() / "stat");
+    size_t name_end = stat.rfind(')');
+    if (name_end == std::string::npos) continue;
+    std::istringstream fields(stat.substr(name_end + 1));
+    std::string state;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    if (parent == ::getpid() && state == "Z") ++count;
+  }
+  return count;
+}
+
+// Whether `pid` has died (a zombie counts: init here need not reap orphans).
+bool is_dead(pid_t pid) {
+  if (::kill(pid, 0) != 0) return true;
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  size_t name_end = stat.rfind(')');
+  return name_end == std::string::npos || stat.compare(name_end, 3, ") Z") == 0;
+}
+
+bool wait_for(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+class ProcessDriverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string name = "/tmp/gantry-driver-test-XXXXXX";
+    ASSERT_NE(mkdtemp(name.data()), nullptr);
+    dir_ = name;
+    task_.task_id = "t" + std::to_string(::getpid()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    driver_ = make_driver();
+  }
+
+  // Kills whatever a failed test left running, reaps the shims, removes
+  // the cgroups and the files.
+  void TearDown() override {
+    for (const auto& handle : handles_) {
+      if (!fs::exists(state_dir_of(handle) / "exit")) ::kill(-state_pid(handle, "pgid"), SIGKILL);
+      pid_t shim = state_pid(handle, "shim_pid");
+      wait_for([shim] { return ::waitpid(shim, nullptr, WNOHANG) != 0; }, 2000ms);
+      driver_->remove(handle);
+    }
+    driver_.reset();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  std::unique_ptr<ProcessDriver> make_driver() {
+    return std::make_unique<ProcessDriver>(io_.get_executor(), dir_, detected_cgroups());
+  }
+
+  ContainerSpec container(std::vector<std::string> command, std::string name = "app") {
+    ContainerSpec spec;
+    spec.name = std::move(name);
+    spec.command = std::move(command);
+    return spec;
+  }
+
+  ContainerHandle start(const ContainerSpec& spec) {
+    ContainerHandle handle = driver_->start(task_, spec);
+    handles_.push_back(handle);
+    return handle;
+  }
+
+  // Runs the io_context until `done` or `limit`.
+  void run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io_.restart();
+      io_.run_for(5ms);
+    }
+  }
+
+  std::optional<ExitStatus> wait_exit(ProcessDriver& driver, const ContainerHandle& handle,
+                                      std::chrono::milliseconds limit = 1500ms) {
+    auto result = std::make_shared<std::optional<ExitStatus>>();
+    driver.watch(handle, [result](ExitStatus status) { *result = status; });
+    run_until([&] { return result->has_value(); }, limit);
+    return *result;
+  }
+
+  std::optional<ExitStatus> run_to_exit(const ContainerSpec& spec) {
+    return wait_exit(*driver_, start(spec));
+  }
+
+  std::optional<ExecResult> exec(const ContainerHandle& handle, std::vector<std::string> argv,
+                                 std::chrono::milliseconds timeout) {
+    auto result = std::make_shared<std::optional<ExecResult>>();
+    driver_->exec(handle, std::move(argv), timeout, [result](ExecResult r) { *result = r; });
+    run_until([&] { return result->has_value(); }, 1500ms);
+    return *result;
+  }
+
+  std::string log(const ContainerHandle& handle, const char* name) {
+    return read_file(state_dir_of(handle) / name);
+  }
+
+  // Until the container has printed `text`: a shell's traps are then set.
+  bool wait_output(const ContainerHandle& handle, const std::string& text) {
+    return wait_for([&] { return log(handle, "stdout.log").find(text) != std::string::npos; },
+                    1000ms);
+  }
+
+  boost::asio::io_context io_;
+  fs::path dir_;
+  TaskSpec task_;
+  std::unique_ptr<ProcessDriver> driver_;
+  std::vector<ContainerHandle> handles_;
+};
+
+TEST_F(ProcessDriverTest, ReportsExitCodes) {
+  auto ok = run_to_exit(container({"/bin/true"}, "ok"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->exit_code, 0);
+  EXPECT_FALSE(ok->oom_killed);
+  EXPECT_EQ(ok->reason, "");
+
+  auto three = run_to_exit(container({"/bin/sh", "-c", "exit 3"}, "three"));
+  ASSERT_TRUE(three);
+  EXPECT_EQ(three->exit_code, 3);
+}
+
+TEST_F(ProcessDriverTest, ReportsDeathBySignalAs128PlusSignal) {
+  // Blocked here, the signal must still reach the container: its mask is reset.
+  sigset_t usr1, old;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  ::pthread_sigmask(SIG_BLOCK, &usr1, &old);
+  auto spec = container({"/bin/sh", "-c", "kill -USR1 $$; sleep 5"});
+  std::optional<ContainerHandle> handle;
+  try {
+    handle = start(spec);
+  } catch (...) {
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  auto status = wait_exit(*driver_, *handle);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 128 + SIGUSR1);
+}
+
+TEST_F(ProcessDriverTest, EntryPointAndCommandMakeArgv) {
+  auto spec = container({"one", "two words"});
+  spec.entry_point = {"/bin/sh", "-c", "printf '%s|' \"$0\" \"$1\"", "zero"};
+  auto handle = start(spec);
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  EXPECT_EQ(log(handle, "stdout.log"), "zero|one|");
+}
+
+TEST_F(ProcessDriverTest, PassesTheEnvironmentExactly) {
+  auto spec = container({"/usr/bin/env"});
+  spec.environment = {{"FOO", "bar"}, {"EMPTY", ""}, {"SPACED", "a b=c"}};
+  auto handle = start(spec);
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  auto seen = lines(log(handle, "stdout.log"));
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"EMPTY=", "FOO=bar",
+                                            std::string("PATH=") + kDefaultContainerPath,
+                                            "SPACED=a b=c"}));
+}
+
+TEST_F(ProcessDriverTest, ResolvesTheProgramThroughTheContainersPath) {
+  fs::create_directories(dir_ / "bin");
+  fs::path tool = dir_ / "bin" / "hello-tool";
+  std::ofstream(tool) << "#!/bin/sh\necho \"hello from $PATH\"\n";
+  fs::permissions(tool, fs::perms::owner_all);
+  auto spec = container({"hello-tool"});
+  spec.environment = {{"PATH", (dir_ / "bin").string()}};
+  auto handle = start(spec);
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  EXPECT_EQ(log(handle, "stdout.log"), "hello from " + (dir_ / "bin").string() + "\n");
+}
+
+TEST_F(ProcessDriverTest, RunsInTheWorkingDirectory) {
+  fs::create_directories(dir_ / "work");
+  auto spec = container({"/bin/sh", "-c", "pwd"});
+  spec.working_directory = (dir_ / "work").string();
+  auto handle = start(spec);
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  EXPECT_EQ(log(handle, "stdout.log"), (dir_ / "work").string() + "\n");
+}
+
+TEST_F(ProcessDriverTest, WritesOutputToAppendedLogFiles) {
+  auto spec = container({"/bin/sh", "-c", "echo out; echo err >&2"});
+  auto first = start(spec);
+  ASSERT_TRUE(wait_exit(*driver_, first));
+  auto second = start(spec);  // the same container again: its logs grow
+  ASSERT_TRUE(wait_exit(*driver_, second));
+  EXPECT_EQ(log(second, "stdout.log"), "out\nout\n");
+  EXPECT_EQ(log(second, "stderr.log"), "err\nerr\n");
+}
+
+TEST_F(ProcessDriverTest, ContainerInheritsNoAgentFileDescriptors) {
+  int leaked = ::open("/dev/null", O_RDONLY);  // not CLOEXEC, as careless code opens files
+  ASSERT_GE(leaked, 0);
+  auto handle = start(container({"/bin/sh", "-c", "ls /proc/$$/fd; read x; echo read=$?"}));
+  ::close(leaked);
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  EXPECT_EQ(lines(log(handle, "stdout.log")), (std::vector<std::string>{"0", "1", "2", "read=1"}));
+}
+
+TEST_F(ProcessDriverTest, ShimHoldsOnlyItsOwnFiles) {
+  auto handle = start(container({"/bin/sleep", "5"}));
+  pid_t shim = state_pid(handle, "shim_pid");
+  std::set<std::string> fds;
+  for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(shim) + "/fd"))
+    fds.insert(entry.path().filename().string());
+  EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2"}));
+  EXPECT_EQ(read_file(state_dir_of(handle) / "pid"),
+            std::to_string(state_pid(handle, "pid")) + "\n");
+  EXPECT_EQ(::getpgid(state_pid(handle, "pid")), state_pid(handle, "pgid"));
+  EXPECT_EQ(::getsid(shim), shim);
+}
+
+TEST_F(ProcessDriverTest, StopEscalatesToSigkillAfterTheTimeout) {
+  auto handle = start(container({"/bin/sh", "-c", "trap '' TERM; echo ready; sleep 30"}));
+  ASSERT_TRUE(wait_output(handle, "ready"));
+  auto began = std::chrono::steady_clock::now();
+  driver_->stop(handle, 300ms);
+  auto status = wait_exit(*driver_, handle);
+  auto took = std::chrono::steady_clock::now() - began;
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 137);
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 1200ms);
+}
+
+TEST_F(ProcessDriverTest, StopEndsAProgramThatHonoursSigterm) {
+  auto handle = start(container({"/bin/sleep", "30"}));
+  auto began = std::chrono::steady_clock::now();
+  driver_->stop(handle, 10s);
+  auto status = wait_exit(*driver_, handle);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 143);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 500ms);
+}
+
+TEST_F(ProcessDriverTest, StopReachesTheWholeProcessGroup) {
+  // The shell's trap waits for its child: it returns only if SIGTERM reached
+  // the child too (else the SIGKILL at the timeout ends both with 137).
+  auto handle = start(container(
+      {"/bin/sh", "-c",
+       "trap 'wait $child; echo child=$?; exit 0' TERM; sleep 30 & child=$!; echo ready; wait"}));
+  ASSERT_TRUE(wait_output(handle, "ready"));
+  driver_->stop(handle, 1s);
+  auto status = wait_exit(*driver_, handle);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 0);
+  EXPECT_EQ(log(handle, "stdout.log"), "ready\nchild=143\n");
+}
+
+TEST_F(ProcessDriverTest, StoppingAnExitedContainerDoesNothing) {
+  auto handle = start(container({"/bin/true"}));
+  auto status = wait_exit(*driver_, handle);
+  ASSERT_TRUE(status);
+  driver_->stop(handle, 10ms);
+  run_until([] { return false; }, 50ms);
+  EXPECT_EQ(read_file(state_dir_of(handle) / "exit"), "{\"exit_code\":0,\"signal\":0}\n");
+}
+
+TEST_F(ProcessDriverTest, ExitOfTheMainProcessKillsItsGroup) {
+  auto handle = start(container({"/bin/sh", "-c", "sleep 30 & echo $!"}));
+  auto status = wait_exit(*driver_, handle);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 0);
+  pid_t orphan = std::stoi(log(handle, "stdout.log"));
+  EXPECT_TRUE(wait_for([orphan] { return is_dead(orphan); }, 1000ms));
+}
+
+TEST_F(ProcessDriverTest, FailuresToStartThrowCannotStartContainerError) {
+  auto reason = [&](const ContainerSpec& spec) -> std::string {
+    try {
+      start(spec);
+    } catch (const DriverError& e) {
+      return e.what();
+    }
+    return "started";
+  };
+  EXPECT_EQ(reason(container({})),
+            "CannotStartContainerError: container app has no entryPoint or command to run");
+  EXPECT_EQ(reason(container({"no-such-program-gantry"})),
+            "CannotStartContainerError: exec: \"no-such-program-gantry\": executable file not "
+            "found in $PATH");
+  EXPECT_EQ(reason(container({"/nonexistent/program"})),
+            "CannotStartContainerError: exec: \"/nonexistent/program\": No such file or directory");
+  fs::path not_executable = dir_ / "data.txt";
+  std::ofstream(not_executable) << "data\n";
+  EXPECT_EQ(reason(container({not_executable.string()})),
+            "CannotStartContainerError: exec: \"" + not_executable.string() +
+                "\": Permission denied");
+  auto in_missing_dir = container({"/bin/true"});
+  in_missing_dir.working_directory = "/nonexistent-dir";
+  EXPECT_EQ(reason(in_missing_dir),
+            "CannotStartContainerError: chdir to working directory \"/nonexistent-dir\": No such "
+            "file or directory");
+  auto unknown_user = container({"/bin/true"});
+  unknown_user.user = "no-such-user-gantry";
+  EXPECT_EQ(reason(unknown_user),
+            "CannotStartContainerError: unable to find user no-such-user-gantry: no matching "
+            "entries in passwd file");
+  EXPECT_TRUE(handles_.empty());
+  // The failed exec says why in the container's stderr, and leaves no runtime files.
+  EXPECT_THAT(read_file(dir_ / task_.task_id / "app" / "stderr.log"),
+              HasSubstr("chdir to working directory \"/nonexistent-dir\": No such file"));
+  EXPECT_FALSE(fs::exists(dir_ / task_.task_id / "app" / "exit"));
+  EXPECT_EQ(zombie_children(), 0);  // every shim reaped
+}
+
+TEST_F(ProcessDriverTest, SecondDriverReattachesToARunningContainer) {
+  auto handle = start(container({"/bin/sh", "-c", "sleep 0.3; exit 5"}));
+  driver_.reset();  // the agent goes away
+  driver_ = make_driver();
+  auto status = wait_exit(*driver_, handle);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 5);
+}
+
+TEST_F(ProcessDriverTest, ReattachesToAShimThatIsNotItsChild) {
+  // The first agent is a child process that starts the container and exits:
+  // the shim is then not ours, only the handle's state is.
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t agent = ::fork();
+  ASSERT_GE(agent, 0);
+  if (agent == 0) {
+    ::close(pipe_fds[0]);
+    int code = 0;
+    try {
+      boost::asio::io_context io;
+      ProcessDriver first(io.get_executor(), dir_, CgroupMemory::disabled("test"));
+      auto handle = first.start(task_, container({"/bin/sh", "-c", "sleep 0.4; exit 6"}));
+      std::string state = boost::json::serialize(handle.state);
+      if (::write(pipe_fds[1], state.data(), state.size()) != static_cast<ssize_t>(state.size()))
+        code = 2;
+    } catch (...) {
+      code = 1;
+    }
+    ::_exit(code);
+  }
+  ::close(pipe_fds[1]);
+  std::string state;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) state.append(buffer, n);
+  ::close(pipe_fds[0]);
+  int agent_status = 0;
+  ASSERT_EQ(::waitpid(agent, &agent_status, 0), agent);
+  ASSERT_EQ(agent_status, 0);
+  ContainerHandle handle{task_.task_id + "-app", boost::json::parse(state).as_object()};
+  handles_.push_back(handle);
+
+  pid_t shim = state_pid(handle, "shim_pid");
+  EXPECT_EQ(::waitpid(shim, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+  EXPECT_EQ(::kill(shim, 0), 0);  // still running, under someone else
+  auto status = wait_exit(*driver_, handle);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 6);
+  EXPECT_EQ(status->reason, "");
+}
+
+TEST_F(ProcessDriverTest, ReportsAnExitRecordedWhileNoAgentWatched) {
+  auto handle = start(container({"/bin/sh", "-c", "exit 4"}));
+  driver_.reset();
+  ASSERT_TRUE(wait_for([&] { return fs::exists(state_dir_of(handle) / "exit"); }, 1000ms));
+  driver_ = make_driver();
+  auto began = std::chrono::steady_clock::now();
+  auto status = wait_exit(*driver_, handle, 1000ms);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 4);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 100ms);
+}
+
+TEST_F(ProcessDriverTest, AShimKilledWithoutRecordIsReportedAndItsWorkloadKilled) {
+  auto handle = start(container({"/bin/sleep", "30"}));
+  pid_t shim = state_pid(handle, "shim_pid");
+  ASSERT_EQ(::kill(shim, SIGKILL), 0);
+  auto status = wait_exit(*driver_, handle);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 255);
+  EXPECT_THAT(status->reason, StartsWith("CannotInspectContainerError: "));
+  EXPECT_EQ(::waitpid(shim, nullptr, WNOHANG), -1);  // reaped by the watch
+  pid_t workload = state_pid(handle, "pid");
+  EXPECT_TRUE(wait_for([workload] { return is_dead(workload); }, 1000ms));
+}
+
+TEST_F(ProcessDriverTest, AReusedShimPidIsNotMistakenForTheShim) {
+  auto handle = start(container({"/bin/sleep", "30"}));
+  ContainerHandle stale = handle;
+  stale.state["shim_start_time"] = handle.state.at("shim_start_time").to_number<uint64_t>() + 1;
+  auto status = wait_exit(*driver_, stale, 500ms);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 255);
+}
+
+TEST_F(ProcessDriverTest, AppliesUlimits) {
+  auto spec = container({"/bin/sh", "-c", "ulimit -n; ulimit -Hn"});
+  spec.ulimits = {Ulimit{"nofile", 123, 456}};
+  auto handle = start(spec);
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  EXPECT_EQ(log(handle, "stdout.log"), "123\n456\n");
+}
+
+TEST_F(ProcessDriverTest, RunsAsTheGivenUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  auto spec = container({"/bin/sh", "-c", "id -u; id -g; id -G"});
+  spec.user = "65534:65533";
+  auto handle = start(spec);
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  auto seen = lines(log(handle, "stdout.log"));
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], "65534");
+  EXPECT_EQ(seen[1], "65533");
+
+  auto root_group = container({"/bin/sh", "-c", "id -u; id -g"}, "named");
+  root_group.user = "root:0";
+  auto named = start(root_group);
+  ASSERT_TRUE(wait_exit(*driver_, named));
+  EXPECT_EQ(log(named, "stdout.log"), "0\n0\n");
+}
+
+TEST_F(ProcessDriverTest, ExecRunsInTheContainersContext) {
+  fs::create_directories(dir_ / "work");
+  auto spec = container({"/bin/sleep", "30"});
+  spec.environment = {{"GREETING", "hi"}};
+  spec.working_directory = (dir_ / "work").string();
+  auto handle = start(spec);
+  auto result = exec(handle, {"/bin/sh", "-c", "echo $GREETING; pwd; echo oops >&2; exit 4"}, 1s);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->exit_code, 4);
+  EXPECT_FALSE(result->timed_out);
+  EXPECT_EQ(result->output, "hi\n" + (dir_ / "work").string() + "\noops\n");
+
+  auto found = exec(handle, {"true"}, 1s);  // looked up through PATH
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->exit_code, 0);
+  auto missing = exec(handle, {"no-such-program-gantry"}, 1s);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->exit_code, 127);
+  EXPECT_THAT(missing->output, HasSubstr("executable file not found"));
+}
+
+TEST_F(ProcessDriverTest, ExecTimesOut) {
+  auto handle = start(container({"/bin/sleep", "30"}));
+  auto began = std::chrono::steady_clock::now();
+  auto result = exec(handle, {"/bin/sh", "-c", "echo started; sleep 10"}, 200ms);
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->timed_out);
+  EXPECT_EQ(result->exit_code, kExecTimedOutExitCode);
+  EXPECT_EQ(result->output, "started\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 800ms);
+  EXPECT_EQ(zombie_children(), 0);  // the command was reaped
+}
+
+TEST_F(ProcessDriverTest, ExecKeepsTheFirstFourKibibytes) {
+  auto handle = start(container({"/bin/sleep", "30"}));
+  auto result = exec(handle, {"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; exit 2"}, 1s);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->exit_code, 2);
+  EXPECT_EQ(result->output, std::string(kExecOutputLimit, 'x'));
+}
+
+TEST_F(ProcessDriverTest, ExecInAnExitedContainerIsRefused) {
+  auto handle = start(container({"/bin/true"}));
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  auto result = exec(handle, {"/bin/true"}, 1s);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->exit_code, 126);
+  EXPECT_THAT(result->output, HasSubstr("is not running"));
+}
+
+TEST_F(ProcessDriverTest, RemoveKeepsOnlyTheLogs) {
+  auto spec = container({"/bin/sh", "-c", "echo bye"});
+  spec.memory_mib = 64;
+  auto handle = start(spec);
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  fs::path cgroup = std::string(handle.state.at("cgroup").as_string());
+  EXPECT_EQ(cgroup.empty(), !driver_->cgroups().usable());
+  driver_->remove(handle);
+  std::set<std::string> left;
+  for (const auto& entry : fs::directory_iterator(state_dir_of(handle)))
+    left.insert(entry.path().filename().string());
+  EXPECT_EQ(left, (std::set<std::string>{"stderr.log", "stdout.log"}));
+  if (!cgroup.empty()) {
+    EXPECT_FALSE(fs::exists(cgroup));
+    EXPECT_FALSE(fs::exists(cgroup.parent_path()));  // the task's group went with its last container
+  }
+}
+
+TEST_F(ProcessDriverTest, MemoryLimitKillsAndReportsOutOfMemory) {
+  if (!driver_->cgroups().usable()) {
+    std::printf("no usable memory cgroup: %s\n", driver_->cgroups().why_unusable().c_str());
+    GTEST_SKIP() << "no usable memory cgroup: " << driver_->cgroups().why_unusable();
+  }
+  auto spec = container(
+      {"/bin/sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}"});
+  spec.memory_mib = 16;
+  auto handle = start(spec);
+  fs::path cgroup = std::string(handle.state.at("cgroup").as_string());
+  const char* limit_file = driver_->cgroups().version() == 1 ? "memory.limit_in_bytes" : "memory.max";
+  EXPECT_EQ(read_file(cgroup / limit_file), std::to_string(16 * 1024 * 1024) + "\n");
+  auto status = wait_exit(*driver_, handle);
+  ASSERT_TRUE(status) << "stdout: " << log(handle, "stdout.log") << "\nstderr: "
+                      << log(handle, "stderr.log") << "\noom_control: "
+                      << read_file(cgroup / "memory.oom_control")
+                      << "\nprocs: " << read_file(cgroup / "cgroup.procs");
+  EXPECT_EQ(status->exit_code, 137);
+  EXPECT_TRUE(status->oom_killed);
+  EXPECT_EQ(status->reason, "OutOfMemoryError: Container killed due to memory usage");
+}
+
+TEST_F(ProcessDriverTest, TaskMemoryLimitAppliesToTheTaskGroup) {
+  if (!driver_->cgroups().usable()) GTEST_SKIP() << driver_->cgroups().why_unusable();
+  task_.memory_mib = 32;
+  auto handle = start(container({"/bin/sh", "-c", "cat /proc/self/cgroup"}));
+  ASSERT_TRUE(wait_exit(*driver_, handle));
+  fs::path cgroup = std::string(handle.state.at("cgroup").as_string());
+  const char* limit_file = driver_->cgroups().version() == 1 ? "memory.limit_in_bytes" : "memory.max";
+  EXPECT_EQ(read_file(cgroup.parent_path() / limit_file), std::to_string(32 * 1024 * 1024) + "\n");
+  EXPECT_THAT(log(handle, "stdout.log"), HasSubstr("/gantry/" + task_.task_id + "/app\n"));
+}
+
+// --- CgroupMemory ---
+
+TEST(CgroupMemoryLocate, FindsAV1MemoryHierarchy) {
+  auto where = locate_memory_cgroup(
+      "9:name=systemd:/\n4:memory:/process_api/abc\n1:cpu,cpuacct:/\n0::/\n",
+      "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+      "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+      "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n");
+  ASSERT_TRUE(where);
+  EXPECT_EQ(where->version, 1);
+  EXPECT_EQ(where->own, "/sys/fs/cgroup/memory/process_api/abc");
+}
+
+TEST(CgroupMemoryLocate, FindsAV1HierarchyMountedAtASubgroupWithOptionalFields) {
+  auto where = locate_memory_cgroup(
+      "5:memory,hugetlb:/docker/c1/inner\n",
+      "40 31 0:32 /docker/c1 /sys/fs/cgroup/mem\\040ory rw master:7 - cgroup cgroup rw,memory,hugetlb\n");
+  ASSERT_TRUE(where);
+  EXPECT_EQ(where->own, "/sys/fs/cgroup/mem ory/inner");
+}
+
+TEST(CgroupMemoryLocate, FindsAV2Hierarchy) {
+  auto where = locate_memory_cgroup(
+      "0::/user.slice/agent.service\n",
+      "25 1 0:22 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n");
+  ASSERT_TRUE(where);
+  EXPECT_EQ(where->version, 2);
+  EXPECT_EQ(where->own, "/sys/fs/cgroup/user.slice/agent.service");
+
+  auto root = locate_memory_cgroup("0::/\n", "25 1 0:22 / /sys/fs/cgroup rw - cgroup2 none rw\n");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->own, "/sys/fs/cgroup");
+}
+
+TEST(CgroupMemoryLocate, NothingWithoutAMountedHierarchy) {
+  EXPECT_FALSE(locate_memory_cgroup("4:memory:/x\n", "1 0 8:1 / / rw - ext4 /dev/vda rw\n"));
+  EXPECT_FALSE(locate_memory_cgroup("", ""));
+  // A group outside the mounted subtree cannot be reached.
+  EXPECT_FALSE(locate_memory_cgroup(
+      "4:memory:/elsewhere\n", "35 31 0:32 /docker /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"));
+}
+
+TEST(CgroupMemoryTest, DisabledCreatesNothing) {
+  auto cgroups = CgroupMemory::disabled("not root");
+  EXPECT_FALSE(cgroups.usable());
+  EXPECT_EQ(cgroups.why_unusable(), "not root");
+  EXPECT_EQ(cgroups.create("t", "c", {}, {64 << 20, std::nullopt}), fs::path());
+  EXPECT_FALSE(cgroups.oom_killed("/nonexistent", true));
+}
+
+TEST(CgroupMemoryTest, UnusableWhereTheGroupCannotBeMade) {
+  auto cgroups = CgroupMemory::at({1, "/nonexistent/cgroup"});
+  EXPECT_FALSE(cgroups.usable());
+  EXPECT_THAT(cgroups.why_unusable(), HasSubstr("/nonexistent/cgroup/gantry"));
+}
+
+TEST(CgroupMemoryTest, CreatesLimitsAndRemovesGroups) {
+  const CgroupMemory& cgroups = detected_cgroups();
+  if (!cgroups.usable()) GTEST_SKIP() << "no usable memory cgroup: " << cgroups.why_unusable();
+  std::string task = "cgtest-" + std::to_string(::getpid());
+  const char* limit = cgroups.version() == 1 ? "memory.limit_in_bytes" : "memory.max";
+  auto first = cgroups.create(task, "a", {64 << 20, std::nullopt}, {16 << 20, 8 << 20});
+  auto second = cgroups.create(task, "b", {}, {});
+  EXPECT_EQ(first, cgroups.root() / task / "a");
+  EXPECT_EQ(read_file(first.parent_path() / limit), std::to_string(64 << 20) + "\n");
+  EXPECT_EQ(read_file(first / limit), std::to_string(16 << 20) + "\n");
+  if (cgroups.version() == 1 && fs::exists(first / "memory.memsw.limit_in_bytes")) {
+    EXPECT_EQ(read_file(first / "memory.memsw.limit_in_bytes"), std::to_string(16 << 20) + "\n");
+  }
+  EXPECT_FALSE(cgroups.oom_killed(first, true));
+
+  // Invalid names and limits create nothing.
+  EXPECT_THROW(cgroups.create(task, "../x", {}, {}), std::runtime_error);
+  EXPECT_THROW(cgroups.create(task + "-bad", "c", {}, {-5, std::nullopt}), std::runtime_error);
+  EXPECT_FALSE(fs::exists(cgroups.root() / (task + "-bad")));
+
+  cgroups.remove(first);
+  EXPECT_FALSE(fs::exists(first));
+  EXPECT_TRUE(fs::exists(second.parent_path()));  // b still uses the task group
+  cgroups.remove(second);
+  EXPECT_FALSE(fs::exists(second.parent_path()));
+}
+
+}  // namespace
+}  // namespace gantry::agent

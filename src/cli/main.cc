@@ -30,6 +30,10 @@ void add_control_plane_options(CLI::App& command, gantry::cli::ControlPlaneOptio
       ->capture_default_str();
   command.add_option("--threads", options.threads, "HTTP threads (0: one per core)")
       ->capture_default_str();
+  command.add_option("--agent-idle-timeout", options.agent_idle_timeout,
+                     "Seconds an agent channel may stay silent before the agent counts as "
+                     "disconnected")
+      ->capture_default_str();
 }
 
 void add_agent_options(CLI::App& command, gantry::cli::AgentCommandOptions& options,

@@ -44,9 +44,11 @@ def gantry_binary():
 class GantryProcess:
     """One `gantry dev` server with its own data directory."""
 
-    def __init__(self, account_id=None, data_dir=None):
+    def __init__(self, account_id=None, data_dir=None, command="dev", extra_args=()):
         self.binary = gantry_binary()
         self.account_id = account_id
+        self.command = command  # "dev" (with a local agent) or "server"
+        self.extra_args = list(extra_args)
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="gantry-e2e-")
         self.log_path = os.path.join(self.data_dir, "gantry-e2e.log")
         self.port = 0
@@ -63,10 +65,11 @@ class GantryProcess:
 
     def start(self):
         """Starts the server (on the port of the last run, if any) and waits for its banner."""
-        args = [self.binary, "dev", "--listen", "127.0.0.1:%d" % self.port,
+        args = [self.binary, self.command, "--listen", "127.0.0.1:%d" % self.port,
                 "--data-dir", self.data_dir]
         if self.account_id:
             args += ["--account-id", self.account_id]
+        args += self.extra_args
         self._banner = {}
         self._ready = threading.Event()
         self._append_log("=== start: %s\n" % " ".join(args))

@@ -316,7 +316,9 @@ TEST_F(ProcessDriverTest, StopReachesTheWholeProcessGroup) {
   // the child too (else the SIGKILL at the timeout ends both with 137).
   auto handle = start(container(
       {"/bin/sh", "-c",
-       "trap 'wait $child; echo child=$?; exit 0' TERM; sleep 30 & child=$!; echo ready; wait"}));
+       "trap 'wait $child; echo child=$?; exit 0' TERM; sleep 30 & child=$!; "
+       // Until the child has exec'd: before, it still runs the shell's trap.
+       "while [ \"$(cat /proc/$child/comm)\" != sleep ]; do :; done; echo ready; wait"}));
   ASSERT_TRUE(wait_output(handle, "ready"));
   driver_->stop(handle, 1s);
   auto status = wait_exit(*driver_, handle);

@@ -19,6 +19,22 @@ constexpr auto kMaxReconnectDelay = std::chrono::seconds(5);
 
 std::string task_id_of(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
 
+// The RUNNING step of a task whose containers ran and exited before its
+// runner reported in between: ECS shows every task that ran as RUNNING once.
+TaskStatus as_running(TaskStatus status) {
+  status.last_status = kStatusRunning;
+  status.stopped_reason.clear();
+  status.execution_stopped_at.reset();
+  for (auto& c : status.containers) {
+    if (c.last_status == kStatusStopped && c.exit_code) {
+      c.last_status = kStatusRunning;
+      c.exit_code.reset();
+      c.reason.clear();
+    }
+  }
+  return status;
+}
+
 // A task the agent was told to stop before it ever ran it.
 TaskStatus never_started(const std::string& task_arn) {
   TaskStatus status;
@@ -230,10 +246,16 @@ void Agent::launch(const model::DesiredTask& desired) {
 void Agent::changed(const std::string& task_arn, const TaskStatus& status) {
   auto it = tasks_.find(task_arn);
   if (it == tasks_.end()) return;
+  Entry& entry = it->second;
   // Persist first: a restart right after the report must still know the task.
-  store_.save_task(it->second.desired, status);
+  store_.save_task(entry.desired, status);
+  if (status.last_status == kStatusStopped && status.started_at &&
+      entry.reported != kStatusRunning && entry.reported != kStatusStopped) {
+    reporter_->report(as_running(status));
+  }
   reporter_->report(status);
-  send_health(it->second);
+  entry.reported = status.last_status;
+  send_health(entry);
 }
 
 void Agent::send_health(Entry& entry) {

@@ -61,6 +61,7 @@ class Agent {
     model::DesiredTask desired;
     std::unique_ptr<TaskRunner> runner;
     std::string health_sent;  // the health message last sent, to send only changes
+    std::string reported;     // the lifecycle step last reported
   };
 
   void register_instance();

@@ -50,7 +50,12 @@ StateReporter::~StateReporter() {
 void StateReporter::report(const TaskStatus& status) {
   {
     std::lock_guard lock(mutex_);
-    pending_[status.task_arn] = status;
+    auto& steps = pending_[status.task_arn];
+    if (!steps.empty() && steps.back().last_status == status.last_status) {
+      steps.back() = status;
+    } else {
+      steps.push_back(status);
+    }
   }
   wake_.notify_one();
 }
@@ -62,8 +67,10 @@ void StateReporter::run() {
       wake_.wait(lock);
       continue;
     }
-    TaskStatus status = std::move(pending_.begin()->second);
-    pending_.erase(pending_.begin());
+    auto next = pending_.begin();
+    TaskStatus status = std::move(next->second.front());
+    next->second.erase(next->second.begin());
+    if (next->second.empty()) pending_.erase(next);
     lock.unlock();
     bool delivered = true;
     try {
@@ -81,7 +88,10 @@ void StateReporter::run() {
     }
     lock.lock();
     if (!delivered) {
-      pending_.try_emplace(status.task_arn, std::move(status));  // unless a newer one came
+      auto& steps = pending_[status.task_arn];
+      if (steps.empty() || steps.front().last_status != status.last_status) {
+        steps.insert(steps.begin(), std::move(status));  // unless a newer one of its step came
+      }
       wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
     }
   }

@@ -1,14 +1,16 @@
 #pragma once
 // Reports task status to the control plane with SubmitTaskStateChange, on a
 // thread of its own so that a slow or unreachable server never stalls the
-// agent. Only the latest status of each task is sent (level-triggered), and
-// one that fails to go out is retried until it does.
+// agent. Of each lifecycle step (PENDING, RUNNING, STOPPED) of a task only
+// the latest status is sent, and the steps go out in order; one that fails
+// to go out is retried until it does.
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "agent/ecs_client.h"
 #include "agent/task_status.h"
@@ -38,7 +40,7 @@ class StateReporter {
   Acknowledged acknowledged_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::map<std::string, TaskStatus> pending_;  // by task ARN
+  std::map<std::string, std::vector<TaskStatus>> pending_;  // by task ARN, in step order
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -1,0 +1,31 @@
+// libFuzzer target for the agent channel's messages, which cross the
+// network in both directions: parse a message as each kind, and resolve
+// every desired task into the spec the agent would run. std::exception is
+// the expected answer to a malformed message (the agent logs and drops it);
+// a crash is a bug.
+#include <boost/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "agent/task_spec_resolver.h"
+#include "model/agent_protocol.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  boost::json::error_code ec;
+  boost::json::value message = boost::json::parse(text, ec);
+  if (ec || !message.is_object()) return 0;
+  try {
+    for (const auto& task : gantry::model::parse_desired_tasks(message.get_object())) {
+      gantry::agent::resolve_task_spec(task.task_arn, task.task_definition, task.overrides);
+    }
+  } catch (const std::exception&) {
+  }
+  try {
+    gantry::model::parse_health(message.get_object());
+  } catch (const std::exception&) {
+  }
+  return 0;
+}

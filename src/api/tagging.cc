@@ -1,5 +1,5 @@
-// TagResource, UntagResource, ListTagsForResource for clusters and task
-// definitions.
+// TagResource, UntagResource, ListTagsForResource for clusters, task
+// definitions, tasks and container instances.
 #include "api/arns.h"
 #include "api/handler_support.h"
 #include "api/tags.h"
@@ -17,12 +17,21 @@ struct TaggedRecord {
   std::string key;
   state::Record record;
   json::array& tags() {
-    if (auto* cluster = std::get_if<state::ClusterRecord>(&record)) {
-      json::value& tags = cluster->doc["tags"];
-      if (!tags.is_array()) tags.emplace_array();
-      return tags.get_array();
+    if (auto* definition = std::get_if<state::TaskDefinitionRecord>(&record)) {
+      return definition->tags;
     }
-    return std::get<state::TaskDefinitionRecord>(record).tags;
+    json::object& doc = std::visit(
+        [](auto& r) -> json::object& {
+          if constexpr (requires { r.doc; }) {
+            return r.doc;
+          } else {
+            throw std::logic_error("an untaggable record");
+          }
+        },
+        record);
+    json::value& tags = doc["tags"];
+    if (!tags.is_array()) tags.emplace_array();
+    return tags.get_array();
   }
 };
 
@@ -47,6 +56,20 @@ TaggedRecord find_tagged(const ClusterState& state, std::string_view resource_ar
                                      std::string(resource_arn) + ".");
     }
     return {state::task_definition_key(ref.family, *ref.revision), *definition};
+  }
+  if (arn->resource_type == "task" || arn->resource_type == "container-instance") {
+    auto slash = arn->resource_id.find('/');
+    std::string cluster = arn->resource_id.substr(0, slash);
+    std::string id = slash == std::string::npos ? "" : arn->resource_id.substr(slash + 1);
+    if (arn->resource_type == "task") {
+      if (const state::TaskRecord* task = state.task(cluster, id)) {
+        return {state::task_key(cluster, id), *task};
+      }
+    } else if (const state::ContainerInstanceRecord* instance = state.instance(cluster, id)) {
+      return {state::container_instance_key(cluster, id), *instance};
+    }
+    throw core::invalid_parameter("The specified " + arn->resource_type + " does not exist: " +
+                                  std::string(resource_arn) + ".");
   }
   throw core::invalid_parameter("Tagging of '" + arn->resource_type +
                                 "' resources is not supported by gantry yet.");

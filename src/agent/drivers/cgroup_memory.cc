@@ -120,8 +120,8 @@ void check_name(std::string_view name, std::string_view what) {
 
 void set_control(const fs::path& file, std::string_view value) {
   if (int error = write_control(file, value); error != 0)
-    throw std::runtime_error("cannot write " + std::string(value) + " to " + file.string() +
-                             ": " + error_text(error));
+    throw std::runtime_error("cannot write " + std::string(value) + " to " + file.string() + ": " +
+                             error_text(error));
 }
 
 void apply_limits(int version, const fs::path& group, const MemoryLimits& limits) {
@@ -181,8 +181,10 @@ std::optional<CgroupLocation> locate_memory_cgroup(std::string_view proc_self_cg
     if (fields.size() < 3) continue;
     // The path may itself hold colons: it is everything after the second one.
     std::string_view path = line.substr(fields[0].size() + fields[1].size() + 2);
-    if (fields[0] == "0" && fields[1].empty()) v2_path = path;
-    else if (has_word(fields[1], "memory", ',')) v1_path = path;
+    if (fields[0] == "0" && fields[1].empty())
+      v2_path = path;
+    else if (has_word(fields[1], "memory", ','))
+      v1_path = path;
   }
   if (!v1_path && !v2_path) return std::nullopt;
   int version = v1_path ? 1 : 2;
@@ -210,8 +212,8 @@ std::optional<CgroupLocation> locate_memory_cgroup(std::string_view proc_self_cg
 }
 
 CgroupMemory CgroupMemory::detect() {
-  auto where = locate_memory_cgroup(read_text("/proc/self/cgroup"),
-                                    read_text("/proc/self/mountinfo"));
+  auto where =
+      locate_memory_cgroup(read_text("/proc/self/cgroup"), read_text("/proc/self/mountinfo"));
   CgroupMemory cgroups =
       where ? at(*where) : disabled("no mounted memory cgroup hierarchy holds this process");
   if (!cgroups.usable())
@@ -243,8 +245,7 @@ CgroupMemory CgroupMemory::at(const CgroupLocation& where) {
       // A v2 group that holds processes cannot pass controllers down (the
       // "no internal processes" rule), so this works only where the agent's
       // group is delegated and empty, or the root.
-      if (!has_controller(root))
-        set_control(where.own / "cgroup.subtree_control", "+memory");
+      if (!has_controller(root)) set_control(where.own / "cgroup.subtree_control", "+memory");
       set_control(root / "cgroup.subtree_control", "+memory");
     }
   } catch (const std::exception& e) {
@@ -308,8 +309,8 @@ void CgroupMemory::remove(const fs::path& group) const {
   if (!remove_group(group)) return;
   fs::path task_group = group.parent_path();
   // Other containers of the task may still use it: then it stays.
-  if (::rmdir(task_group.c_str()) != 0 && errno != ENOTEMPTY && errno != EBUSY &&
-      errno != ENOENT && errno != EEXIST)
+  if (::rmdir(task_group.c_str()) != 0 && errno != ENOTEMPTY && errno != EBUSY && errno != ENOENT &&
+      errno != EEXIST)
     spdlog::warn("cannot remove cgroup {}: {}", task_group.string(), error_text(errno));
 }
 

@@ -15,8 +15,8 @@ namespace gantry::agent {
 
 // Where this process's memory cgroup lives in the file system.
 struct CgroupLocation {
-  int version = 0;             // 1 or 2
-  std::filesystem::path own;   // e.g. /sys/fs/cgroup/memory/process_api/<id>
+  int version = 0;            // 1 or 2
+  std::filesystem::path own;  // e.g. /sys/fs/cgroup/memory/process_api/<id>
 };
 
 // Finds this process's memory cgroup from the texts of /proc/self/cgroup and

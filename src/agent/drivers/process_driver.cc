@@ -470,8 +470,7 @@ std::string not_found(const std::string& name) {
 }
 
 std::optional<int64_t> parse_id(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
-      text.size() > 10)
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 10)
     return std::nullopt;
   int64_t value = std::stoll(text);
   if (value > 0xfffffffe) return std::nullopt;
@@ -536,7 +535,8 @@ std::optional<UserIds> resolve_user(const std::string& spec) {
       return ::getpwnam_r(user_part.c_str(), e, b, n, r);
     });
     if (!entry)
-      throw start_error("unable to find user " + user_part + ": no matching entries in passwd file");
+      throw start_error("unable to find user " + user_part +
+                        ": no matching entries in passwd file");
     ids.uid = entry->uid;
   }
   ids.gid = entry ? entry->gid : 0;  // Docker's default for a uid without an entry
@@ -567,13 +567,13 @@ std::optional<UserIds> resolve_user(const std::string& spec) {
 
 std::vector<ResourceLimit> resolve_ulimits(const std::vector<Ulimit>& ulimits) {
   static const std::map<std::string, int> kResources = {
-      {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},
-      {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},
-      {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK},
+      {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+      {"data", RLIMIT_DATA},         {"fsize", RLIMIT_FSIZE},
+      {"locks", RLIMIT_LOCKS},       {"memlock", RLIMIT_MEMLOCK},
       {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
-      {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},
-      {"rss", RLIMIT_RSS},         {"rtprio", RLIMIT_RTPRIO},
-      {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING},
+      {"nofile", RLIMIT_NOFILE},     {"nproc", RLIMIT_NPROC},
+      {"rss", RLIMIT_RSS},           {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
       {"stack", RLIMIT_STACK}};
   auto value = [](int64_t limit) {
     return limit < 0 ? RLIM_INFINITY : static_cast<rlim_t>(limit);  // -1: unlimited, as Docker
@@ -641,7 +641,9 @@ json::object to_json(const RuntimeState& state) {
 // Throws on a malformed state (boost::json throws on missing members and
 // wrong types).
 RuntimeState from_json(const json::object& object) {
-  auto number = [](const json::object& o, const char* key) { return o.at(key).to_number<int64_t>(); };
+  auto number = [](const json::object& o, const char* key) {
+    return o.at(key).to_number<int64_t>();
+  };
   RuntimeState state;
   state.shim_pid = static_cast<pid_t>(number(object, "shim_pid"));
   state.shim_start = object.at("shim_start_time").to_number<uint64_t>();
@@ -862,7 +864,9 @@ void read_exec_output(const std::shared_ptr<ExecOperation>& operation) {
 
 ProcessDriver::ProcessDriver(asio::any_io_executor executor, fs::path state_dir,
                              CgroupMemory cgroups)
-    : executor_(std::move(executor)), state_dir_(std::move(state_dir)), cgroups_(std::move(cgroups)) {}
+    : executor_(std::move(executor)),
+      state_dir_(std::move(state_dir)),
+      cgroups_(std::move(cgroups)) {}
 
 ProcessDriver::~ProcessDriver() {
   for (const auto& weak : operations_)
@@ -1061,7 +1065,8 @@ void ProcessDriver::exec(const ContainerHandle& handle, std::vector<std::string>
     return refuse(126, std::string("unreadable driver state: ") + e.what());
   }
   if (argv.empty()) return refuse(126, "no command to run");
-  if (!state.workload_alive()) return refuse(126, "container " + handle.runtime_id + " is not running");
+  if (!state.workload_alive())
+    return refuse(126, "container " + handle.runtime_id + " is not running");
   auto executable = resolve_executable(argv[0], state.program.search_path);
   if (!executable) return refuse(127, not_found(argv[0]));
 
@@ -1112,8 +1117,7 @@ void ProcessDriver::exec(const ContainerHandle& handle, std::vector<std::string>
           operation->finished = true;
           operation->close();
           ExecResult result = std::move(operation->result);
-          result.exit_code =
-              result.timed_out ? kExecTimedOutExitCode : decode_wait_status(status);
+          result.exit_code = result.timed_out ? kExecTimedOutExitCode : decode_wait_status(status);
           asio::post(executor, [done = std::move(operation->done), result = std::move(result)] {
             done(result);
           });

@@ -67,9 +67,9 @@ class ProcessDriver final : public Driver {
   void stop(const ContainerHandle& handle, std::chrono::milliseconds timeout) override;
 
   // Runs `argv` with the container's environment, working directory, user
-  // and cgroup. A command killed at `timeout` reports timed_out and
-  // kExecTimedOutExitCode; one that cannot run reports 126 or 127 with the
-  // reason as output, as a shell would.
+  // and cgroup (not its ulimits: the agent's apply). A command killed at `timeout` reports
+  // timed_out and kExecTimedOutExitCode; one that cannot run reports 126 or 127 with the reason as
+  // output, as a shell would.
   void exec(const ContainerHandle& handle, std::vector<std::string> argv,
             std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) override;
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -116,6 +117,7 @@ class ProcessDriverTest : public ::testing::Test {
       driver_->remove(handle);
     }
     driver_.reset();
+    EXPECT_EQ(zombie_children(), 0);
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
   }
@@ -314,11 +316,11 @@ TEST_F(ProcessDriverTest, StopEndsAProgramThatHonoursSigterm) {
 TEST_F(ProcessDriverTest, StopReachesTheWholeProcessGroup) {
   // The shell's trap waits for its child: it returns only if SIGTERM reached
   // the child too (else the SIGKILL at the timeout ends both with 137).
-  auto handle = start(container(
-      {"/bin/sh", "-c",
-       "trap 'wait $child; echo child=$?; exit 0' TERM; sleep 30 & child=$!; "
-       // Until the child has exec'd: before, it still runs the shell's trap.
-       "while [ \"$(cat /proc/$child/comm)\" != sleep ]; do :; done; echo ready; wait"}));
+  auto handle = start(
+      container({"/bin/sh", "-c",
+                 "trap 'wait $child; echo child=$?; exit 0' TERM; sleep 30 & child=$!; "
+                 // Until the child has exec'd: before, it still runs the shell's trap.
+                 "while [ \"$(cat /proc/$child/comm)\" != sleep ]; do :; done; echo ready; wait"}));
   ASSERT_TRUE(wait_output(handle, "ready"));
   driver_->stop(handle, 1s);
   auto status = wait_exit(*driver_, handle);
@@ -363,9 +365,9 @@ TEST_F(ProcessDriverTest, FailuresToStartThrowCannotStartContainerError) {
             "CannotStartContainerError: exec: \"/nonexistent/program\": No such file or directory");
   fs::path not_executable = dir_ / "data.txt";
   std::ofstream(not_executable) << "data\n";
-  EXPECT_EQ(reason(container({not_executable.string()})),
-            "CannotStartContainerError: exec: \"" + not_executable.string() +
-                "\": Permission denied");
+  EXPECT_EQ(
+      reason(container({not_executable.string()})),
+      "CannotStartContainerError: exec: \"" + not_executable.string() + "\": Permission denied");
   auto in_missing_dir = container({"/bin/true"});
   in_missing_dir.working_directory = "/nonexistent-dir";
   EXPECT_EQ(reason(in_missing_dir),
@@ -511,6 +513,13 @@ TEST_F(ProcessDriverTest, ExecRunsInTheContainersContext) {
   auto found = exec(handle, {"true"}, 1s);  // looked up through PATH
   ASSERT_TRUE(found);
   EXPECT_EQ(found->exit_code, 0);
+  fs::path not_executable = dir_ / "data.txt";
+  std::ofstream(not_executable) << "data\n";
+  auto denied = exec(handle, {not_executable.string()}, 1s);
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->exit_code, 127);
+  EXPECT_EQ(denied->output,
+            "gantry: exec \"" + not_executable.string() + "\": Permission denied\n");
   auto missing = exec(handle, {"no-such-program-gantry"}, 1s);
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->exit_code, 127);
@@ -531,7 +540,8 @@ TEST_F(ProcessDriverTest, ExecTimesOut) {
 
 TEST_F(ProcessDriverTest, ExecKeepsTheFirstFourKibibytes) {
   auto handle = start(container({"/bin/sleep", "30"}));
-  auto result = exec(handle, {"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; exit 2"}, 1s);
+  auto result =
+      exec(handle, {"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; exit 2"}, 1s);
   ASSERT_TRUE(result);
   EXPECT_EQ(result->exit_code, 2);
   EXPECT_EQ(result->output, std::string(kExecOutputLimit, 'x'));
@@ -544,6 +554,31 @@ TEST_F(ProcessDriverTest, ExecInAnExitedContainerIsRefused) {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->exit_code, 126);
   EXPECT_THAT(result->output, HasSubstr("is not running"));
+}
+
+int open_fds() {
+  return static_cast<int>(
+      std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator()));
+}
+
+TEST_F(ProcessDriverTest, LeavesNoFileDescriptorsOpen) {
+  boost::asio::steady_timer reactor(io_);  // the io_context's own fds (epoll, eventfd, timerfd)
+  int before = open_fds();
+  {
+    auto handle = start(container({"/bin/sleep", "30"}));
+    auto second = make_driver();
+    auto result = std::make_shared<std::optional<ExecResult>>();
+    second->exec(handle, {"/bin/true"}, 1s, [result](ExecResult r) { *result = r; });
+    second->watch(handle, [](ExitStatus) {});  // pending when the driver goes
+    driver_->stop(handle, 10s);                // the timer too
+    run_until([&] { return result->has_value(); }, 1000ms);
+    ASSERT_TRUE(*result);
+    second.reset();
+    EXPECT_TRUE(wait_exit(*driver_, handle));
+  }
+  io_.restart();
+  io_.poll();  // let cancelled operations finish
+  EXPECT_EQ(open_fds(), before);
 }
 
 TEST_F(ProcessDriverTest, RemoveKeepsOnlyTheLogs) {
@@ -560,7 +595,8 @@ TEST_F(ProcessDriverTest, RemoveKeepsOnlyTheLogs) {
   EXPECT_EQ(left, (std::set<std::string>{"stderr.log", "stdout.log"}));
   if (!cgroup.empty()) {
     EXPECT_FALSE(fs::exists(cgroup));
-    EXPECT_FALSE(fs::exists(cgroup.parent_path()));  // the task's group went with its last container
+    EXPECT_FALSE(
+        fs::exists(cgroup.parent_path()));  // the task's group went with its last container
   }
 }
 
@@ -569,18 +605,22 @@ TEST_F(ProcessDriverTest, MemoryLimitKillsAndReportsOutOfMemory) {
     std::printf("no usable memory cgroup: %s\n", driver_->cgroups().why_unusable().c_str());
     GTEST_SKIP() << "no usable memory cgroup: " << driver_->cgroups().why_unusable();
   }
-  auto spec = container(
-      {"/bin/sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}"});
+  // The shell alone grows a string to 2 GiB: no pipe. (A writer blocked on a
+  // pipe that the OOM victim reads can hold the victim up until the kernel's
+  // OOM reaper steps in, two seconds later.)
+  auto spec = container({"/bin/sh", "-c", "x=a; while :; do x=$x$x; done"});
   spec.memory_mib = 16;
   auto handle = start(spec);
   fs::path cgroup = std::string(handle.state.at("cgroup").as_string());
-  const char* limit_file = driver_->cgroups().version() == 1 ? "memory.limit_in_bytes" : "memory.max";
+  const char* limit_file =
+      driver_->cgroups().version() == 1 ? "memory.limit_in_bytes" : "memory.max";
   EXPECT_EQ(read_file(cgroup / limit_file), std::to_string(16 * 1024 * 1024) + "\n");
   auto status = wait_exit(*driver_, handle);
-  ASSERT_TRUE(status) << "stdout: " << log(handle, "stdout.log") << "\nstderr: "
-                      << log(handle, "stderr.log") << "\noom_control: "
-                      << read_file(cgroup / "memory.oom_control")
-                      << "\nprocs: " << read_file(cgroup / "cgroup.procs");
+  ASSERT_TRUE(status) << "stdout: " << log(handle, "stdout.log")
+                      << "\nstderr: " << log(handle, "stderr.log")
+                      << "\noom_control: " << read_file(cgroup / "memory.oom_control")
+                      << "\nprocs: " << read_file(cgroup / "cgroup.procs")
+                      << "\nexit: " << read_file(state_dir_of(handle) / "exit");
   EXPECT_EQ(status->exit_code, 137);
   EXPECT_TRUE(status->oom_killed);
   EXPECT_EQ(status->reason, "OutOfMemoryError: Container killed due to memory usage");
@@ -592,7 +632,8 @@ TEST_F(ProcessDriverTest, TaskMemoryLimitAppliesToTheTaskGroup) {
   auto handle = start(container({"/bin/sh", "-c", "cat /proc/self/cgroup"}));
   ASSERT_TRUE(wait_exit(*driver_, handle));
   fs::path cgroup = std::string(handle.state.at("cgroup").as_string());
-  const char* limit_file = driver_->cgroups().version() == 1 ? "memory.limit_in_bytes" : "memory.max";
+  const char* limit_file =
+      driver_->cgroups().version() == 1 ? "memory.limit_in_bytes" : "memory.max";
   EXPECT_EQ(read_file(cgroup.parent_path() / limit_file), std::to_string(32 * 1024 * 1024) + "\n");
   EXPECT_THAT(log(handle, "stdout.log"), HasSubstr("/gantry/" + task_.task_id + "/app\n"));
 }
@@ -611,9 +652,9 @@ TEST(CgroupMemoryLocate, FindsAV1MemoryHierarchy) {
 }
 
 TEST(CgroupMemoryLocate, FindsAV1HierarchyMountedAtASubgroupWithOptionalFields) {
-  auto where = locate_memory_cgroup(
-      "5:memory,hugetlb:/docker/c1/inner\n",
-      "40 31 0:32 /docker/c1 /sys/fs/cgroup/mem\\040ory rw master:7 - cgroup cgroup rw,memory,hugetlb\n");
+  auto where = locate_memory_cgroup("5:memory,hugetlb:/docker/c1/inner\n",
+                                    "40 31 0:32 /docker/c1 /sys/fs/cgroup/mem\\040ory rw master:7 "
+                                    "- cgroup cgroup rw,memory,hugetlb\n");
   ASSERT_TRUE(where);
   EXPECT_EQ(where->own, "/sys/fs/cgroup/mem ory/inner");
 }
@@ -636,7 +677,8 @@ TEST(CgroupMemoryLocate, NothingWithoutAMountedHierarchy) {
   EXPECT_FALSE(locate_memory_cgroup("", ""));
   // A group outside the mounted subtree cannot be reached.
   EXPECT_FALSE(locate_memory_cgroup(
-      "4:memory:/elsewhere\n", "35 31 0:32 /docker /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"));
+      "4:memory:/elsewhere\n",
+      "35 31 0:32 /docker /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"));
 }
 
 TEST(CgroupMemoryTest, DisabledCreatesNothing) {

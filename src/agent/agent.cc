@@ -67,7 +67,7 @@ Agent::~Agent() {
 }
 
 void Agent::start() {
-  register_instance();
+  if (!register_instance()) return;
   reporter_ = std::make_unique<StateReporter>(
       options_.endpoint, clock_, options_.cluster, [](const TaskStatus&) {});
   recover();
@@ -75,18 +75,19 @@ void Agent::start() {
   thread_ = std::thread([this] { io_.run(); });
 }
 
-void Agent::register_instance() {
+bool Agent::register_instance() {
   EcsClient client(options_.endpoint, clock_);
   json::object request = registration_request(options_.offer);
   request["cluster"] = options_.cluster;
   if (auto known = store_.instance_arn()) request["containerInstanceArn"] = *known;
-  for (auto delay = std::chrono::milliseconds(100);; delay = std::min<std::chrono::milliseconds>(delay * 2, kMaxReconnectDelay)) {
+  for (auto delay = std::chrono::milliseconds(100); !stopping_;
+       delay = std::min<std::chrono::milliseconds>(delay * 2, kMaxReconnectDelay)) {
     try {
       json::object answer = client.call("RegisterContainerInstance", request);
       instance_arn_ = std::string(answer.at("containerInstance").at("containerInstanceArn").as_string());
       store_.save_instance_arn(instance_arn_);
       spdlog::info("agent: registered as {} in cluster {}", instance_arn_, options_.cluster);
-      return;
+      return true;
     } catch (const core::ApiError& error) {
       if (error.type() == "ClusterNotFoundException") {
         if (options_.cluster == "default") {
@@ -96,7 +97,7 @@ void Agent::register_instance() {
         }
         spdlog::warn("agent: cluster {} does not exist; create it (aws ecs create-cluster "
                      "--cluster-name {}). Retrying.", options_.cluster, options_.cluster);
-        std::this_thread::sleep_for(kMaxReconnectDelay);
+        std::this_thread::sleep_for(delay);
         continue;
       }
       if (request.contains("containerInstanceArn") && error.type() == "InvalidParameterException") {
@@ -112,6 +113,7 @@ void Agent::register_instance() {
     }
     std::this_thread::sleep_for(delay);
   }
+  return false;
 }
 
 void Agent::recover() {

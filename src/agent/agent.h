@@ -52,8 +52,11 @@ class Agent {
   Agent& operator=(const Agent&) = delete;
 
   // Registers (retrying until the control plane answers), reattaches to the
-  // tasks of an earlier run, and starts the agent's thread.
+  // tasks of an earlier run, and starts the agent's thread. Returns early,
+  // unstarted, when request_stop() is called meanwhile.
   void start();
+  // May be called from any thread, e.g. a signal handler's.
+  void request_stop() { stopping_ = true; }
   const std::string& instance_arn() const { return instance_arn_; }
 
  private:
@@ -64,7 +67,7 @@ class Agent {
     std::string reported;     // the lifecycle step last reported
   };
 
-  void register_instance();
+  bool register_instance();
   void recover();
   void connect();
   void schedule_reconnect();

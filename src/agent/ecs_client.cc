@@ -11,12 +11,15 @@ namespace json = boost::json;
 
 namespace {
 constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
-}
+// A control plane that does not answer in this time is treated as down.
+constexpr std::chrono::seconds kTimeout{10};
+}  // namespace
 
 EcsClient::EcsClient(EcsEndpoint endpoint, const core::Clock& clock)
     : endpoint_(std::move(endpoint)),
       clock_(clock),
-      http_(net::split_http_url(endpoint_.url).first, net::split_http_url(endpoint_.url).second) {}
+      http_(net::split_http_url(endpoint_.url).first, net::split_http_url(endpoint_.url).second,
+            kTimeout) {}
 
 json::object EcsClient::call(std::string_view operation, const json::object& body) {
   auth::HttpRequestView view;

@@ -197,8 +197,8 @@ state::Outcome deregister_instance(const RequestContext& context, const ClusterS
   record.doc["status"] = "INACTIVE";
   record.doc["version"] = int_member(instance.doc, "version", 1) + 1;
   json::object rendered = render_container_instance(record, usage_of(state, record), false, true);
-  changes.push_back(
-      state::put_change(state::container_instance_key(cluster, record.id()), std::move(record)));
+  std::string key = state::container_instance_key(cluster, record.id());
+  changes.push_back(state::put_change(std::move(key), std::move(record)));
   return {std::move(changes), json::object{{"containerInstance", std::move(rendered)}}};
 }
 
@@ -290,8 +290,8 @@ state::Outcome update_instances_state(const RequestContext& context, const Clust
     }
     updated.push_back(render_container_instance(record, usage_of(state, record),
                                                 presence.connected(record.arn()), false));
-    changes.push_back(
-        state::put_change(state::container_instance_key(cluster, record.id()), std::move(record)));
+    std::string key = state::container_instance_key(cluster, record.id());
+    changes.push_back(state::put_change(std::move(key), std::move(record)));
   }
   return {std::move(changes),
           json::object{{"containerInstances", std::move(updated)}, {"failures", std::move(failures)}}};

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
+#include <thread>
 
 #include "agent/drivers/process_driver.h"
 #include "core/clock.h"
@@ -68,13 +69,15 @@ std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
 
 void run_agent(const AgentCommandOptions& options) {
   auto agent = make_agent(options);
-  agent->start();
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([](const boost::system::error_code&, int signal) {
+  signals.async_wait([&agent](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: the agent stops; its tasks keep running", signal);
+    agent->request_stop();
   });
-  io.run();
+  std::thread waiter([&io] { io.run(); });
+  agent->start();
+  waiter.join();
 }
 
 }  // namespace gantry::cli

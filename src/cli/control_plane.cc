@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -119,16 +120,44 @@ void ControlPlane::run(const std::string& role, bool with_agent) {
   auto& o = impl_->options;
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context& io = impl_->io;
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int signal) {
-    spdlog::info("signal {}: shutting down", signal);
-    impl_->server->stop();
-    io.stop();
-  });
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
 
   auto [key_id, secret] = impl_->credentials.first_key();
   const std::string& url = impl_->url;
+  std::unique_ptr<agent::Agent> local_agent;
+  if (with_agent) {
+    // The local agent talks to this control plane over loopback, exactly as
+    // a remote one would.
+    AgentCommandOptions agent_options;
+    agent_options.server = url;
+    agent_options.access_key = {key_id, secret};
+    agent_options.region = o.region;
+    agent_options.data_dir = o.data_dir + "/agent";
+    agent_options.capacity = "EC2+FARGATE";
+    local_agent = make_agent(agent_options);
+  }
+
+  std::promise<void> stop_requested;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", signal);
+    if (local_agent) local_agent->request_stop();
+    stop_requested.set_value();
+  });
+
+  try {
+    // Ready means registered: a client that sees the banner sees the agent.
+    if (local_agent) local_agent->start();
+  } catch (const std::exception& error) {
+    spdlog::error("the local agent failed to start: {}", error.what());
+    local_agent.reset();
+    io.stop();
+    for (auto& t : pool) t.join();
+    throw;
+  }
+
   std::cout << "gantry " << role << " " << GANTRY_VERSION << " serving the Amazon ECS API\n"
             << "  endpoint:    " << url << "\n"
             << "  data:        " << o.data_dir << "\n"
@@ -142,28 +171,13 @@ void ControlPlane::run(const std::string& role, bool with_agent) {
             << " list-clusters\n"
             << std::endl;
 
-  std::vector<std::thread> pool;
-  for (unsigned i = 0; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
-  std::unique_ptr<agent::Agent> local_agent;
-  if (with_agent) {
-    // The local agent talks to this control plane over loopback, exactly as
-    // a remote one would.
-    AgentCommandOptions agent_options;
-    agent_options.server = url;
-    agent_options.access_key = {key_id, secret};
-    agent_options.region = o.region;
-    agent_options.data_dir = o.data_dir + "/agent";
-    agent_options.capacity = "EC2+FARGATE";
-    try {
-      local_agent = make_agent(agent_options);
-      local_agent->start();
-    } catch (const std::exception& error) {
-      spdlog::error("the local agent failed to start: {}", error.what());
-      io.stop();
-    }
-  }
-  for (auto& t : pool) t.join();
+  stop_requested.get_future().wait();
+  // The agent goes first, while the server still answers its last reports;
+  // its tasks keep running for the next start to reattach.
   local_agent.reset();
+  impl_->server->stop();
+  io.stop();
+  for (auto& t : pool) t.join();
 }
 
 }  // namespace gantry::cli

@@ -42,7 +42,8 @@ def gantry_binary():
 
 
 class GantryProcess:
-    """One `gantry dev` server with its own data directory."""
+    """One `gantry dev` (or, with command="server", `gantry server`) process
+    with its own data directory; extra_args go after the usual flags."""
 
     def __init__(self, account_id=None, data_dir=None, command="dev", extra_args=()):
         self.binary = gantry_binary()

@@ -119,7 +119,13 @@ bool Agent::register_instance() {
 void Agent::recover() {
   for (auto& stored : store_.tasks()) {
     const std::string arn = stored.desired.task_arn;
-    TaskSpec spec = resolve_task_spec(arn, stored.desired.task_definition, stored.desired.overrides);
+    TaskSpec spec;
+    try {
+      spec = resolve_task_spec(arn, stored.desired.task_definition, stored.desired.overrides);
+    } catch (const std::exception& error) {
+      spdlog::warn("agent: cannot reattach to task {}: {}", arn, error.what());
+      continue;
+    }
     Entry& entry = tasks_[arn];
     entry.desired = std::move(stored.desired);
     entry.runner = std::make_unique<TaskRunner>(
@@ -152,9 +158,9 @@ void Agent::connect() {
               [this](std::string message) {
                 asio::post(io_, [this, message = std::move(message)] { received(message); });
               },
-              [this, socket](std::string reason) {
-                asio::post(io_, [this, socket, reason] {
-                  if (channel_ != socket) return;
+              [this, weak = std::weak_ptr<net::WebSocket>(socket)](std::string reason) {
+                asio::post(io_, [this, weak, reason] {
+                  if (channel_ != weak.lock()) return;
                   spdlog::warn("agent: channel closed ({}); reconnecting", reason);
                   channel_.reset();
                   schedule_reconnect();

@@ -91,27 +91,27 @@ void WebSocket::start(MessageHandler on_message, CloseHandler on_close) {
     self->impl_->on_message = std::move(on_message);
     self->impl_->on_close = std::move(on_close);
     self->impl_->ws.text(true);
-    // Keep reading until the channel ends.
-    auto read = std::make_shared<std::function<void()>>();
-    *read = [self, read]() {
-      self->impl_->ws.async_read(self->impl_->buffer, [self, read](beast::error_code ec, size_t) {
-        Impl& impl = *self->impl_;
-        if (ec) {
-          if (!impl.closed) {
-            impl.closed = true;
-            auto on_close = std::move(impl.on_close);
-            *read = nullptr;  // break the cycle
-            if (on_close) on_close(ec.message());
-          }
-          return;
-        }
-        std::string message = beast::buffers_to_string(impl.buffer.data());
-        impl.buffer.consume(impl.buffer.size());
-        if (impl.on_message) impl.on_message(std::move(message));
-        (*read)();
-      });
-    };
-    (*read)();
+    self->read_next();
+  });
+}
+
+void WebSocket::read_next() {
+  impl_->ws.async_read(impl_->buffer, [self = shared_from_this()](beast::error_code ec, size_t) {
+    Impl& impl = *self->impl_;
+    if (ec) {
+      if (!impl.closed) {
+        impl.closed = true;
+        impl.outbox.clear();
+        auto on_close = std::move(impl.on_close);
+        impl.on_message = nullptr;
+        if (on_close) on_close(ec.message());
+      }
+      return;
+    }
+    std::string message = beast::buffers_to_string(impl.buffer.data());
+    impl.buffer.consume(impl.buffer.size());
+    if (impl.on_message) impl.on_message(std::move(message));
+    self->read_next();
   });
 }
 
@@ -120,24 +120,18 @@ void WebSocket::send(std::string message) {
     Impl& impl = *self->impl_;
     if (impl.closed) return;
     impl.outbox.push_back(std::move(message));
-    if (impl.outbox.size() > 1) return;  // a write is in flight
-    auto write = std::make_shared<std::function<void()>>();
-    *write = [self, write]() {
-      Impl& impl = *self->impl_;
-      impl.ws.async_write(asio::buffer(impl.outbox.front()),
-                          [self, write](beast::error_code ec, size_t) {
-                            Impl& impl = *self->impl_;
-                            impl.outbox.pop_front();
-                            if (ec || impl.outbox.empty()) {
-                              if (ec) impl.outbox.clear();
-                              *write = nullptr;
-                              return;
-                            }
-                            (*write)();
-                          });
-    };
-    (*write)();
+    if (impl.outbox.size() == 1) self->write_next();  // else a write is in flight
   });
+}
+
+void WebSocket::write_next() {
+  impl_->ws.async_write(asio::buffer(impl_->outbox.front()),
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          Impl& impl = *self->impl_;
+                          if (ec) return impl.outbox.clear();
+                          impl.outbox.pop_front();
+                          if (!impl.outbox.empty()) self->write_next();
+                        });
 }
 
 void WebSocket::close() {

@@ -43,6 +43,9 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
   ~WebSocket();
 
  private:
+  void read_next();
+  void write_next();
+
   std::unique_ptr<Impl> impl_;
 };
 

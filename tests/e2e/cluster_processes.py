@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 
-from gantry_process import GantryProcess, GantryTestCase, gantry_binary
+from gantry_process import GantryProcess, GantryTestCase, LoggedProcess, gantry_binary
 
 AGENT_START_TIMEOUT_S = 20
 AGENT_STOP_TIMEOUT_S = 10
@@ -41,7 +41,7 @@ class GantryServer(GantryProcess):
         super().__init__(command="server", extra_args=extra, **kwargs)
 
 
-class GantryAgent:
+class GantryAgent(LoggedProcess):
     """One `gantry agent` process, restartable on the same data directory."""
 
     def __init__(self, server, cluster, data_dir=None, attributes=(), capacity=None, cpu=None,
@@ -186,18 +186,6 @@ class GantryAgent:
             if _CHANNEL_UP in line:
                 self._connected.set()
         process.stdout.close()
-
-    def _append_log(self, text):
-        with self._log_lock, open(self.log_path, "a", encoding="utf-8") as log:
-            log.write(text)
-
-    def log_text(self):
-        with self._log_lock:
-            try:
-                with open(self.log_path, encoding="utf-8") as log:
-                    return log.read()
-            except FileNotFoundError:
-                return ""
 
 
 # -- workloads on disk ------------------------------------------------------------

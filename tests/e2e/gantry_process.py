@@ -41,7 +41,23 @@ def gantry_binary():
     return path
 
 
-class GantryProcess:
+class LoggedProcess:
+    """A process whose output goes to `self.log_path` under `self._log_lock`."""
+
+    def _append_log(self, text):
+        with self._log_lock, open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(text)
+
+    def log_text(self):
+        with self._log_lock:
+            try:
+                with open(self.log_path, encoding="utf-8") as log:
+                    return log.read()
+            except FileNotFoundError:
+                return ""
+
+
+class GantryProcess(LoggedProcess):
     """One `gantry dev` (or, with command="server", `gantry server`) process
     with its own data directory; extra_args go after the usual flags."""
 
@@ -151,18 +167,6 @@ class GantryProcess:
                     "AWS_DEFAULT_REGION"} <= self._banner.keys():
                 self._ready.set()
         process.stdout.close()
-
-    def _append_log(self, text):
-        with self._log_lock, open(self.log_path, "a", encoding="utf-8") as log:
-            log.write(text)
-
-    def log_text(self):
-        with self._log_lock:
-            try:
-                with open(self.log_path, encoding="utf-8") as log:
-                    return log.read()
-            except FileNotFoundError:
-                return ""
 
     # -- clients ---------------------------------------------------------------
 

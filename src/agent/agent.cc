@@ -247,7 +247,8 @@ void Agent::launch(const model::DesiredTask& desired) {
   entry.runner = std::make_unique<TaskRunner>(
       io_.get_executor(), *driver_, std::move(spec),
       [this, arn](const TaskStatus& status) { changed(arn, status); }, clock_);
-  store_.save_task(entry.desired, entry.runner->status());
+  // Persisted at its first change, which carries the driver's handles: a
+  // crash before that loses nothing a restart would not redo.
   entry.runner->start();
 }
 

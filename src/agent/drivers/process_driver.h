@@ -12,7 +12,6 @@
 //     stdout.log, stderr.log   the container's output (appended; kept by remove())
 //     pid                      the workload's pid, written by the shim
 //     exit                     {"exit_code":N,"signal":S}, written atomically by the shim
-//     state.json               the handle's state, for people
 //
 // The workload leads its own process group: stop() signals the group, and
 // the shim kills what is left of it when the workload exits, as a

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -263,6 +264,15 @@ struct ShimPlan {
 
 // The shim: forks the workload, reports its pid, waits for it and records
 // how it ended. Only SIGKILL ends it early.
+// The workload shares the shim's memory until it execs, as posix_spawn's
+// child does: no page tables are copied, and the shim sleeps meanwhile
+// (CLONE_VFORK), so the child may use this stack and the plan safely.
+pid_t clone_workload(ChildPlan& plan) {
+  alignas(64) static char stack[64 * 1024];
+  auto trampoline = [](void* arg) -> int { run_child(*static_cast<const ChildPlan*>(arg)); };
+  return ::clone(trampoline, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+}
+
 [[noreturn]] void run_shim(const ShimPlan& plan) {
   ::setsid();  // no signal aimed at the agent's group or terminal reaches it
   reset_signals();
@@ -277,8 +287,7 @@ struct ShimPlan {
   workload.stderr_fd = 2;
   workload.report_fd = 3;
 
-  pid_t pid = ::fork();
-  if (pid == 0) run_child(workload);
+  pid_t pid = clone_workload(workload);
   if (pid < 0) {
     Report report{Report::kFailure, static_cast<int32_t>(Stage::kFork), errno};
     write_all(3, &report, sizeof report);

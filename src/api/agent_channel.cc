@@ -33,6 +33,15 @@ void refuse(beast::tcp_stream stream, const core::ApiError& error) {
   });
 }
 
+// Whether a task's change is one its agent must hear of: a new task, a stop
+// to carry out, or a stopped task leaving the set. The rest are the agent's
+// own reports coming back.
+bool changes_desired_set(const state::TaskRecord& task) {
+  auto* version = task.doc.if_contains("version");
+  bool created = version && version->is_int64() && version->get_int64() == 1;
+  return created || task.desired_status() == "STOPPED";
+}
+
 std::string query_parameter(const boost::urls::url_view& url, std::string_view name) {
   auto it = url.params().find(name);
   return it == url.params().end() ? std::string() : std::string((*it).value);
@@ -159,7 +168,9 @@ void AgentChannel::published(const std::vector<state::Change>& changes) {
   for (const auto& change : changes) {
     if (!change.record) continue;
     if (auto* task = std::get_if<state::TaskRecord>(change.record.get())) {
-      if (!task->instance_id.empty()) dirty_.emplace(task->cluster, task->instance_id);
+      if (!task->instance_id.empty() && changes_desired_set(*task)) {
+        dirty_.emplace(task->cluster, task->instance_id);
+      }
     } else if (auto* instance = std::get_if<state::ContainerInstanceRecord>(change.record.get())) {
       dirty_.emplace(instance->cluster, instance->id());
     }

@@ -99,13 +99,13 @@ Environment environment_at(const json::object& o) {
 // The override wins by name; names the definition lacks are appended in the
 // override's order.
 void merge_environment(Environment& base, Environment overrides) {
-  for (auto& [name, value] : overrides) {
-    auto it =
-        std::find_if(base.begin(), base.end(), [&](const auto& kv) { return kv.first == name; });
+  for (auto& entry : overrides) {
+    auto it = std::find_if(base.begin(), base.end(),
+                           [&](const auto& kv) { return kv.first == entry.first; });
     if (it != base.end()) {
-      it->second = std::move(value);
+      it->second = std::move(entry.second);
     } else {
-      base.emplace_back(std::move(name), std::move(value));
+      base.push_back(std::move(entry));
     }
   }
 }

@@ -193,7 +193,8 @@ void AgentChannel::flush() {
 }
 
 void AgentChannel::push(const InstanceKey& instance) {
-  const auto& [cluster, instance_id] = instance;
+  const std::string& cluster = instance.first;
+  const std::string& instance_id = instance.second;
   std::shared_ptr<net::WebSocket> socket;
   {
     std::lock_guard lock(mutex_);

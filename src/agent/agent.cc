@@ -68,8 +68,7 @@ Agent::~Agent() {
 
 void Agent::start() {
   if (!register_instance()) return;
-  reporter_ = std::make_unique<StateReporter>(
-      options_.endpoint, clock_, options_.cluster, [](const TaskStatus&) {});
+  reporter_ = std::make_unique<StateReporter>(options_.endpoint, clock_, options_.cluster);
   recover();
   connect();
   thread_ = std::thread([this] { io_.run(); });

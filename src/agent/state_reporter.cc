@@ -31,12 +31,8 @@ json::object state_change_request(const std::string& cluster, const TaskStatus& 
   return body;
 }
 
-StateReporter::StateReporter(EcsEndpoint endpoint, const core::Clock& clock, std::string cluster,
-                             Acknowledged acknowledged)
-    : client_(std::move(endpoint), clock),
-      cluster_(std::move(cluster)),
-      acknowledged_(std::move(acknowledged)),
-      thread_([this] { run(); }) {}
+StateReporter::StateReporter(EcsEndpoint endpoint, const core::Clock& clock, std::string cluster)
+    : client_(std::move(endpoint), clock), cluster_(std::move(cluster)), thread_([this] { run(); }) {}
 
 StateReporter::~StateReporter() {
   {
@@ -75,7 +71,6 @@ void StateReporter::run() {
     bool delivered = true;
     try {
       client_.call("SubmitTaskStateChange", state_change_request(cluster_, status));
-      acknowledged_(status);
     } catch (const core::ApiError& error) {
       // A 4xx refusal is for good (the task is gone): a retry would be
       // refused again. A 5xx one is the server's trouble: retry.

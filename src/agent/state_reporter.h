@@ -5,7 +5,6 @@
 // the latest status is sent, and the steps go out in order; one that fails
 // to go out is retried until it does.
 #include <condition_variable>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -22,12 +21,7 @@ boost::json::object state_change_request(const std::string& cluster, const TaskS
 
 class StateReporter {
  public:
-  // `acknowledged` is called on the reporter's thread after the server took
-  // a status.
-  using Acknowledged = std::function<void(const TaskStatus&)>;
-
-  StateReporter(EcsEndpoint endpoint, const core::Clock& clock, std::string cluster,
-                Acknowledged acknowledged);
+  StateReporter(EcsEndpoint endpoint, const core::Clock& clock, std::string cluster);
   ~StateReporter();
 
   void report(const TaskStatus& status);
@@ -37,7 +31,6 @@ class StateReporter {
 
   EcsClient client_;
   std::string cluster_;
-  Acknowledged acknowledged_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, std::vector<TaskStatus>> pending_;  // by task ARN, in step order

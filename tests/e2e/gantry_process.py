@@ -144,6 +144,9 @@ class GantryProcess(LoggedProcess):
     def running(self):
         return self._process is not None and self._process.poll() is None
 
+    def pid(self):
+        return self._process.pid
+
     def cleanup(self):
         try:
             if self.running():

@@ -16,12 +16,21 @@
 
 namespace gantry::agent {
 
+// A port of a container reachable on the host, as ECS reports it.
+struct NetworkBinding {
+  std::string bind_ip = "0.0.0.0";
+  int container_port = 0;
+  int host_port = 0;
+  std::string protocol = "tcp";
+};
+
 // A running (or exited) container as the driver knows it. `state` is the
 // driver's own JSON: the agent persists it with the task and hands it back
 // after a restart, so the driver can reattach.
 struct ContainerHandle {
   std::string runtime_id;
   boost::json::object state;
+  std::vector<NetworkBinding> network_bindings;  // known once started
 };
 
 struct ExitStatus {

@@ -11,8 +11,9 @@ namespace json = boost::json;
 json::object state_change_request(const std::string& cluster, const TaskStatus& status) {
   json::array containers;
   for (const auto& c : status.containers) {
-    json::object change{{"containerName", c.name}, {"status", c.last_status},
-                        {"networkBindings", json::array{}}};
+    json::object change{{"containerName", c.name},
+                        {"status", c.last_status},
+                        {"networkBindings", network_bindings_to_json(c.network_bindings)}};
     if (!c.runtime_id.empty()) change["runtimeId"] = c.runtime_id;
     if (c.exit_code) change["exitCode"] = *c.exit_code;
     if (!c.reason.empty()) change["reason"] = c.reason.substr(0, 255);

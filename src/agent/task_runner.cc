@@ -158,6 +158,7 @@ void TaskRunner::start_container(std::size_t i) {
   try {
     auto handle = driver_.start(spec_, spec_.containers[i]);
     c.runtime_id = handle.runtime_id;
+    c.network_bindings = handle.network_bindings;
     c.handle = std::move(handle);
     c.last_status = kStatusRunning;
   } catch (const DriverError& e) {

@@ -37,6 +37,13 @@ struct HealthCheckSpec {
   std::chrono::milliseconds start_period{0};
 };
 
+// A portMappings entry. host_port 0: none given (dynamic in bridge mode).
+struct PortMapping {
+  int container_port = 0;
+  int host_port = 0;
+  std::string protocol = "tcp";
+};
+
 struct ContainerSpec {
   std::string name;
   std::string image;
@@ -53,6 +60,7 @@ struct ContainerSpec {
   std::vector<ContainerDependency> depends_on;
   std::optional<HealthCheckSpec> health_check;
   std::chrono::milliseconds stop_timeout{30'000};
+  std::vector<PortMapping> port_mappings;
 };
 
 struct TaskSpec {
@@ -61,6 +69,7 @@ struct TaskSpec {
   std::string cluster;
   std::string family;
   int64_t revision = 0;
+  std::string network_mode = "bridge";  // bridge | host | awsvpc | none
   std::optional<int64_t> memory_mib;  // task-level hard limit
   std::optional<int64_t> cpu_units;
   std::vector<ContainerSpec> containers;

@@ -156,6 +156,14 @@ ContainerSpec container_from(const json::object& o) {
     c.health_check = health_check_from(health->get_object());
   }
   c.stop_timeout = seconds_at(o, "stopTimeout", 30);
+  if (const auto* mappings = array_at(o, "portMappings")) {
+    for (const auto& item : *mappings) {
+      const auto& m = as_object(item, "portMappings");
+      c.port_mappings.push_back(PortMapping{static_cast<int>(int_at(m, "containerPort").value_or(0)),
+                                            static_cast<int>(int_at(m, "hostPort").value_or(0)),
+                                            string_at(m, "protocol").value_or("tcp")});
+    }
+  }
   return c;
 }
 
@@ -243,6 +251,7 @@ TaskSpec resolve_task_spec(std::string_view task_arn, const json::object& task_d
   set_family_and_revision(spec, task_definition);
   spec.cpu_units = task_cpu_at(task_definition);
   spec.memory_mib = task_memory_at(task_definition);
+  spec.network_mode = string_at(task_definition, "networkMode").value_or("bridge");
 
   const auto* definitions = array_at(task_definition, "containerDefinitions");
   if (!definitions || definitions->empty())

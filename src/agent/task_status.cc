@@ -80,6 +80,7 @@ json::object container_to_json(const ContainerStatus& c) {
   if (c.exit_code) o["exitCode"] = *c.exit_code;
   o["reason"] = c.reason;
   o["healthStatus"] = c.health_status;
+  if (!c.network_bindings.empty()) o["networkBindings"] = network_bindings_to_json(c.network_bindings);
   if (c.handle)
     o["handle"] = json::object{{"runtimeId", c.handle->runtime_id}, {"state", c.handle->state}};
   return o;
@@ -100,10 +101,30 @@ ContainerStatus container_from_json(const json::object& o) {
     if (const auto* state = member(h, "state")) parsed.state = object_at(*state, "handle.state");
     c.handle = std::move(parsed);
   }
+  if (const auto* bindings = member(o, "networkBindings")) {
+    if (!bindings->is_array()) throw std::runtime_error("networkBindings is not an array");
+    for (const auto& item : bindings->get_array()) {
+      const auto& b = object_at(item, "networkBindings");
+      c.network_bindings.push_back(NetworkBinding{
+          string_or(b, "bindIP", "0.0.0.0"), static_cast<int>(int_at(b, "containerPort").value_or(0)),
+          static_cast<int>(int_at(b, "hostPort").value_or(0)), string_or(b, "protocol", "tcp")});
+    }
+  }
   return c;
 }
 
 }  // namespace
+
+json::array network_bindings_to_json(const std::vector<NetworkBinding>& bindings) {
+  json::array out;
+  for (const auto& b : bindings) {
+    out.push_back(json::object{{"bindIP", b.bind_ip},
+                               {"containerPort", b.container_port},
+                               {"hostPort", b.host_port},
+                               {"protocol", b.protocol}});
+  }
+  return out;
+}
 
 json::object to_json(const TaskStatus& status) {
   json::object o;

@@ -29,6 +29,7 @@ struct ContainerStatus {
   std::string reason;
   std::string health_status = kHealthUnknown;  // UNKNOWN | HEALTHY | UNHEALTHY
   std::optional<ContainerHandle> handle;
+  std::vector<NetworkBinding> network_bindings;
 };
 
 struct TaskStatus {
@@ -45,6 +46,9 @@ struct TaskStatus {
 // camelCase members as ECS names them (taskArn, lastStatus, exitCode, ...);
 // absent optionals are left out. The handle is {"runtimeId", "state"}.
 boost::json::object to_json(const TaskStatus& status);
+
+// ECS's NetworkBinding shape: bindIP, containerPort, hostPort, protocol.
+boost::json::array network_bindings_to_json(const std::vector<NetworkBinding>& bindings);
 
 // Throws std::runtime_error when a member has the wrong type, taskArn or a
 // container name is missing, or a status is not one of the values above.

@@ -230,6 +230,25 @@ class TaskTest(DevTestCase):
         self.assertEqual(again["lastStatus"], "STOPPED")
         self.assertEqual(again["stopCode"], "UserInitiated")
 
+    def test_host_ports_are_reported_as_network_bindings(self):
+        # A process listens on the host itself: hostPort is its containerPort.
+        family = self.unique("ports")
+        self.register(family, [shell("echo ready; exec sleep 60", portMappings=[
+            {"containerPort": 18931, "protocol": "tcp"},
+            {"containerPort": 18932, "protocol": "udp"}])], networkMode="host")
+        arn = self.run_one(family)["taskArn"]
+        self.addCleanup(self.stop_quietly, arn)
+        task = wait_for_task(self.ecs, arn, "RUNNING")
+        bindings = sorted(container_of(task, "main")["networkBindings"],
+                          key=lambda b: b["containerPort"])
+        self.assertEqual(bindings, [
+            {"bindIP": "0.0.0.0", "containerPort": 18931, "hostPort": 18931, "protocol": "tcp"},
+            {"bindIP": "0.0.0.0", "containerPort": 18932, "hostPort": 18932, "protocol": "udp"}])
+        # The same host ports are taken until the task stops.
+        second = self.ecs.run_task(taskDefinition=family)
+        self.assertEqual(second["tasks"], [])
+        self.assertEqual([f["reason"] for f in second["failures"]], ["RESOURCE:PORTS"])
+
     def test_essential_exit_stops_the_other_containers(self):
         family = self.unique("essential")
         go = os.path.join(self.tmp, "go")

@@ -702,6 +702,12 @@ ContainerHandle ProcessDriver::start(const TaskSpec& task, const ContainerSpec& 
     state.program = std::move(program);
 
     ContainerHandle handle{task.task_id + "-" + container.name, to_json(state)};
+    if (task.network_mode != "awsvpc" && task.network_mode != "none") {
+      // The process binds its ports on the host itself: no NAT maps them.
+      for (const auto& m : container.port_mappings) {
+        handle.network_bindings.push_back({"0.0.0.0", m.container_port, m.container_port, m.protocol});
+      }
+    }
     spdlog::debug("started container {} (pid {}, shim {})", handle.runtime_id, state.pid,
                   state.shim_pid);
     return handle;

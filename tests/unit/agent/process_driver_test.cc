@@ -197,6 +197,22 @@ TEST_F(ProcessDriverTest, ReportsExitCodes) {
   EXPECT_EQ(three->exit_code, 3);
 }
 
+TEST_F(ProcessDriverTest, PortMappingsBindTheContainerPortOnTheHost) {
+  ContainerSpec web = container({"/bin/true"}, "web");
+  web.port_mappings = {{8080, 0, "tcp"}, {53, 5353, "udp"}};
+  task_.network_mode = "bridge";
+  auto bridged = start(web).network_bindings;
+  ASSERT_EQ(bridged.size(), 2u);
+  EXPECT_EQ(bridged[0].container_port, 8080);
+  EXPECT_EQ(bridged[0].host_port, 8080);
+  // No NAT: a process listens where it listens, whatever hostPort asked.
+  EXPECT_EQ(bridged[1].host_port, 53);
+  EXPECT_EQ(bridged[1].protocol, "udp");
+  task_.network_mode = "awsvpc";
+  web.name = "web2";
+  EXPECT_TRUE(start(web).network_bindings.empty());
+}
+
 TEST_F(ProcessDriverTest, ReportsDeathBySignalAs128PlusSignal) {
   // Blocked here, the signal must still reach the container: its mask is reset.
   sigset_t usr1, old;

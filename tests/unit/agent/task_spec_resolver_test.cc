@@ -20,7 +20,7 @@ const json::object kNoOverrides;
 json::object web_definition() {
   return parse(R"({
     "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7",
-    "cpu": "512", "memory": "1024",
+    "cpu": "512", "memory": "1024", "networkMode": "host",
     "containerDefinitions": [
       {"name": "app", "image": "nginx:1.25", "entryPoint": ["/docker-entrypoint.sh"],
        "command": ["nginx", "-g", "daemon off;"],
@@ -31,7 +31,9 @@ json::object web_definition() {
        "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}],
        "healthCheck": {"command": ["CMD-SHELL", "curl -f localhost"], "interval": 10,
                        "timeout": 2, "retries": 5, "startPeriod": 60},
-       "stopTimeout": 12},
+       "stopTimeout": 12,
+       "portMappings": [{"containerPort": 80}, {"containerPort": 53, "hostPort": 5353,
+                                                "protocol": "udp"}]},
       {"name": "init", "image": "busybox", "essential": false}
     ]})");
 }
@@ -67,6 +69,13 @@ TEST(TaskSpecResolver, ReadsEveryContainerMember) {
   EXPECT_EQ(app.health_check->retries, 5);
   EXPECT_EQ(app.health_check->start_period, seconds(60));
   EXPECT_EQ(app.stop_timeout, seconds(12));
+  ASSERT_EQ(app.port_mappings.size(), 2u);
+  EXPECT_EQ(app.port_mappings[0].container_port, 80);
+  EXPECT_EQ(app.port_mappings[0].host_port, 0);
+  EXPECT_EQ(app.port_mappings[0].protocol, "tcp");
+  EXPECT_EQ(app.port_mappings[1].host_port, 5353);
+  EXPECT_EQ(app.port_mappings[1].protocol, "udp");
+  EXPECT_EQ(spec.network_mode, "host");
   EXPECT_FALSE(spec.containers[1].essential);
 }
 

@@ -28,7 +28,8 @@ TaskStatus full_status() {
   app.reason = "OutOfMemoryError: Container killed due to memory usage";
   app.health_status = "UNHEALTHY";
   app.handle =
-      ContainerHandle{"rt-app", json::object{{"pid", 4242}, {"cgroup", "/gantry/abc/app"}}};
+      ContainerHandle{"rt-app", json::object{{"pid", 4242}, {"cgroup", "/gantry/abc/app"}}, {}};
+  app.network_bindings = {{"0.0.0.0", 80, 80, "tcp"}, {"0.0.0.0", 53, 53, "udp"}};
   ContainerStatus sidecar;
   sidecar.name = "sidecar";  // PENDING, no handle, no exit code
   s.containers = {app, sidecar};
@@ -55,6 +56,12 @@ void expect_same(const TaskStatus& a, const TaskStatus& b) {
     EXPECT_EQ(x.exit_code, y.exit_code);
     EXPECT_EQ(x.reason, y.reason);
     EXPECT_EQ(x.health_status, y.health_status);
+    ASSERT_EQ(x.network_bindings.size(), y.network_bindings.size());
+    for (std::size_t j = 0; j < x.network_bindings.size(); ++j) {
+      EXPECT_EQ(x.network_bindings[j].container_port, y.network_bindings[j].container_port);
+      EXPECT_EQ(x.network_bindings[j].host_port, y.network_bindings[j].host_port);
+      EXPECT_EQ(x.network_bindings[j].protocol, y.network_bindings[j].protocol);
+    }
     ASSERT_EQ(x.handle.has_value(), y.handle.has_value());
     if (x.handle) {
       EXPECT_EQ(x.handle->runtime_id, y.handle->runtime_id);

@@ -229,9 +229,17 @@ json::object describe_instances(const RequestContext& context, const ClusterStat
       failures.push_back(json::object{{"arn", identifier}, {"reason", "MISSING"}});
       continue;
     }
-    found.push_back(render_container_instance(*instance, usage_of(state, *instance),
-                                              presence.connected(instance->arn()),
-                                              includes(body, "TAGS")));
+    bool connected = presence.connected(instance->arn());
+    json::object rendered = render_container_instance(*instance, usage_of(state, *instance),
+                                                      connected, includes(body, "TAGS"));
+    if (includes(body, "CONTAINER_INSTANCE_HEALTH")) {
+      // The agent's channel is the health gantry can vouch for.
+      std::string runtime = connected ? "OK" : "INSUFFICIENT_DATA";
+      rendered["healthStatus"] = json::object{
+          {"overallStatus", runtime},
+          {"details", json::array{json::object{{"type", "CONTAINER_RUNTIME"}, {"status", runtime}}}}};
+    }
+    found.push_back(std::move(rendered));
   }
   return {{"containerInstances", std::move(found)}, {"failures", std::move(failures)}};
 }

@@ -46,6 +46,13 @@ class DevInstanceTest(DevTestCase):
             containerInstances=[self.instance_arn, "0123456789abcdef0123456789abcdef"])
         self.assertEqual(len(answer["containerInstances"]), 1)
         self.assertEqual([f["reason"] for f in answer["failures"]], ["MISSING"])
+        # Health, when asked for, is the agent's connection.
+        health = self.ecs.describe_container_instances(
+            containerInstances=[self.instance_arn],
+            include=["CONTAINER_INSTANCE_HEALTH"])["containerInstances"][0]["healthStatus"]
+        self.assertEqual(health["overallStatus"], "OK")
+        self.assertEqual(health["details"][0]["type"], "CONTAINER_RUNTIME")
+        self.assertNotIn("healthStatus", instance)
 
     def test_remaining_resources_and_counts_follow_a_running_task(self):
         family = self.unique("reserve")

@@ -8,6 +8,7 @@
 #include "api/tags.h"
 #include "api/task_factory.h"
 #include "api/task_view.h"
+#include "scheduler/indexed_placement.h"
 #include "scheduler/placement.h"
 
 namespace gantry::api {
@@ -231,8 +232,9 @@ state::Outcome run_task(const RequestContext& context, const ClusterState& state
   if (snapshot.empty()) {
     throw core::invalid_parameter("No Container Instances were found in your cluster.");
   }
-  auto result = scheduler::place(snapshot, placement_request(body, launch, static_cast<int>(count)),
-                                 services.ids);
+  // The indexed engine; scheduler::place() is its oracle in the tests.
+  auto result = scheduler::place_indexed(
+      snapshot, placement_request(body, launch, static_cast<int>(count)), services.ids);
   return launch_tasks(context, launch, snapshot, result, state, services.ids);
 }
 

@@ -221,6 +221,10 @@ void Agent::reconcile(std::vector<model::DesiredTask> desired) {
       continue;
     }
     if (it->second.runner->status().last_status == kStatusStopped) {
+      // Its cgroups and runtime files go; its logs stay.
+      for (const auto& container : it->second.runner->status().containers) {
+        if (container.handle) driver_->remove(*container.handle);
+      }
       store_.forget_task(task_id_of(it->first));
       it = tasks_.erase(it);
     } else {

@@ -100,6 +100,10 @@ class TaskTest(DevTestCase):
         self.assertEqual(task["stoppedReason"], "Essential container in task exited")
         # The override replaced one variable and kept the definition's other.
         self.assertEqual(self.stdout_of(arn, "main"), "bonjour from definition\n")
+        # Once the task has left the agent's set, its runtime files (and
+        # cgroup) are freed; its logs stay.
+        exit_file = os.path.join(self.container_dir(arn, "main"), "exit")
+        wait_for(lambda: not os.path.exists(exit_file), 10, "the container's runtime files to go")
         self.assertEqual(task["overrides"]["containerOverrides"][0]["environment"],
                          [{"name": "GREETING", "value": "bonjour"}])
 

@@ -54,6 +54,10 @@ class DriverError : public std::runtime_error {
   explicit DriverError(const std::string& reason) : std::runtime_error(reason) {}
 };
 
+inline DriverError cannot_start(const std::string& detail) {
+  return DriverError("CannotStartContainerError: " + detail);
+}
+
 class Driver {
  public:
   virtual ~Driver() = default;

@@ -1,5 +1,6 @@
 #include "agent/drivers/process_driver.h"
 
+#include "agent/drivers/process_identity.h"
 #include "agent/drivers/process_launch.h"
 
 #include <fcntl.h>
@@ -44,7 +45,6 @@ using launch::ShimPlan;
 using launch::Stage;
 using launch::UserIds;
 
-constexpr const char* kStartError = "CannotStartContainerError: ";
 constexpr const char* kLostShimReason =
     "CannotInspectContainerError: the container's supervisor exited without recording its exit";
 constexpr const char* kOomReason = "OutOfMemoryError: Container killed due to memory usage";
@@ -52,7 +52,6 @@ constexpr int kLostShimExitCode = 255;
 
 std::string errno_text(int error) { return std::generic_category().message(error); }
 
-DriverError start_error(const std::string& detail) { return DriverError(kStartError + detail); }
 
 // ---------------------------------------------------------------------------
 // The agent's side.
@@ -166,7 +165,7 @@ int decode_wait_status(int status) {
 void check_path_segment(const std::string& name, const std::string& what) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
       name.find('\0') != std::string::npos)
-    throw start_error("invalid " + what + " '" + name + "'");
+    throw cannot_start("invalid " + what + " '" + name + "'");
 }
 
 std::optional<std::string> resolve_executable(const std::string& name,
@@ -187,125 +186,6 @@ std::optional<std::string> resolve_executable(const std::string& name,
 
 std::string not_found(const std::string& name) {
   return "exec: \"" + name + "\": executable file not found in $PATH";
-}
-
-std::optional<int64_t> parse_id(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 10)
-    return std::nullopt;
-  int64_t value = std::stoll(text);
-  if (value > 0xfffffffe) return std::nullopt;
-  return value;
-}
-
-struct PasswdEntry {
-  std::string name;
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
-
-template <class Lookup>
-std::optional<PasswdEntry> passwd_lookup(Lookup lookup) {
-  std::vector<char> buffer(16384);
-  while (true) {
-    passwd entry{};
-    passwd* found = nullptr;
-    int error = lookup(&entry, buffer.data(), buffer.size(), &found);
-    if (error == ERANGE && buffer.size() < (1 << 20)) {
-      buffer.resize(buffer.size() * 2);
-      continue;
-    }
-    if (found == nullptr) return std::nullopt;
-    return PasswdEntry{entry.pw_name, entry.pw_uid, entry.pw_gid};
-  }
-}
-
-std::optional<gid_t> group_lookup(const std::string& name) {
-  std::vector<char> buffer(16384);
-  while (true) {
-    group entry{};
-    group* found = nullptr;
-    int error = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
-    if (error == ERANGE && buffer.size() < (1 << 20)) {
-      buffer.resize(buffer.size() * 2);
-      continue;
-    }
-    if (found == nullptr) return std::nullopt;
-    return entry.gr_gid;
-  }
-}
-
-// ECS's `user`: "uid", "uid:gid", "name", "name:group" (and mixes). Names
-// are looked up here, before any fork: NSS may allocate and lock.
-std::optional<UserIds> resolve_user(const std::string& spec) {
-  if (spec.empty()) return std::nullopt;
-  size_t colon = spec.find(':');
-  std::string user_part = spec.substr(0, colon);
-  std::optional<std::string> group_part;
-  if (colon != std::string::npos) group_part = spec.substr(colon + 1);
-
-  UserIds ids;
-  std::optional<PasswdEntry> entry;
-  if (auto uid = parse_id(user_part)) {
-    ids.uid = static_cast<uid_t>(*uid);
-    entry = passwd_lookup([&](passwd* e, char* b, size_t n, passwd** r) {
-      return ::getpwuid_r(ids.uid, e, b, n, r);
-    });
-  } else {
-    entry = passwd_lookup([&](passwd* e, char* b, size_t n, passwd** r) {
-      return ::getpwnam_r(user_part.c_str(), e, b, n, r);
-    });
-    if (!entry)
-      throw start_error("unable to find user " + user_part +
-                        ": no matching entries in passwd file");
-    ids.uid = entry->uid;
-  }
-  ids.gid = entry ? entry->gid : 0;  // Docker's default for a uid without an entry
-  if (group_part) {
-    if (auto gid = parse_id(*group_part)) {
-      ids.gid = static_cast<gid_t>(*gid);
-    } else if (auto found = group_lookup(*group_part)) {
-      ids.gid = *found;
-    } else {
-      throw start_error("unable to find group " + *group_part +
-                        ": no matching entries in group file");
-    }
-  }
-  ids.groups = {ids.gid};
-  if (entry) {
-    int count = 64;
-    std::vector<gid_t> groups(static_cast<size_t>(count));
-    if (::getgrouplist(entry->name.c_str(), ids.gid, groups.data(), &count) < 0) {
-      groups.resize(static_cast<size_t>(count));
-      ::getgrouplist(entry->name.c_str(), ids.gid, groups.data(), &count);
-    }
-    groups.resize(static_cast<size_t>(count));
-    ids.groups = std::move(groups);
-  }
-  ids.set_groups = ::geteuid() == 0;
-  return ids;
-}
-
-std::vector<ResourceLimit> resolve_ulimits(const std::vector<Ulimit>& ulimits) {
-  static const std::map<std::string, int> kResources = {
-      {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
-      {"data", RLIMIT_DATA},         {"fsize", RLIMIT_FSIZE},
-      {"locks", RLIMIT_LOCKS},       {"memlock", RLIMIT_MEMLOCK},
-      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
-      {"nofile", RLIMIT_NOFILE},     {"nproc", RLIMIT_NPROC},
-      {"rss", RLIMIT_RSS},           {"rtprio", RLIMIT_RTPRIO},
-      {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
-      {"stack", RLIMIT_STACK}};
-  auto value = [](int64_t limit) {
-    return limit < 0 ? RLIM_INFINITY : static_cast<rlim_t>(limit);  // -1: unlimited, as Docker
-  };
-  std::vector<ResourceLimit> limits;
-  for (const auto& ulimit : ulimits) {
-    auto found = kResources.find(ulimit.name);
-    if (found == kResources.end()) throw start_error("unknown ulimit '" + ulimit.name + "'");
-    limits.push_back({found->second, rlimit{value(ulimit.soft_limit), value(ulimit.hard_limit)},
-                      found->first.c_str()});
-  }
-  return limits;
 }
 
 // What start() and exec() run a program with; persisted in the handle's
@@ -615,19 +495,19 @@ ContainerHandle ProcessDriver::start(const TaskSpec& task, const ContainerSpec& 
   std::vector<std::string> args = container.entry_point;
   args.insert(args.end(), container.command.begin(), container.command.end());
   if (args.empty())
-    throw start_error("container " + container.name + " has no entryPoint or command to run");
+    throw cannot_start("container " + container.name + " has no entryPoint or command to run");
   check_path_segment(task.task_id, "task id");
   check_path_segment(container.name, "container name");
 
   ProgramContext program = program_context(container);
   auto executable = resolve_executable(args[0], program.search_path);
-  if (!executable) throw start_error(not_found(args[0]));
+  if (!executable) throw cannot_start(not_found(args[0]));
   std::vector<ResourceLimit> rlimits = resolve_ulimits(container.ulimits);
 
   fs::path dir = state_dir_ / task.task_id / container.name;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw start_error("cannot create " + dir.string() + ": " + ec.message());
+  if (ec) throw cannot_start("cannot create " + dir.string() + ": " + ec.message());
   remove_runtime_files(dir);  // an earlier run's, if any
 
   Fd stdout_log, stderr_log, devnull;
@@ -636,7 +516,7 @@ ContainerHandle ProcessDriver::start(const TaskSpec& task, const ContainerSpec& 
     stderr_log = open_file(dir / "stderr.log", O_WRONLY | O_CREAT | O_APPEND);
     devnull = open_file("/dev/null", O_RDWR);
   } catch (const std::system_error& e) {
-    throw start_error(e.what());
+    throw cannot_start(e.what());
   }
 
   constexpr int64_t kMiB = 1024 * 1024;
@@ -649,7 +529,7 @@ ContainerHandle ProcessDriver::start(const TaskSpec& task, const ContainerSpec& 
   try {
     program.cgroup = cgroups_.create(task.task_id, container.name, task_limits, container_limits);
   } catch (const std::exception& e) {
-    throw start_error(std::string("cannot create the memory cgroup: ") + e.what());
+    throw cannot_start(std::string("cannot create the memory cgroup: ") + e.what());
   }
 
   try {
@@ -674,7 +554,7 @@ ContainerHandle ProcessDriver::start(const TaskSpec& task, const ContainerSpec& 
     plan.report = report_write.get();
 
     pid_t shim = launch::fork_child([&plan] { launch::run_shim(plan); });
-    if (shim < 0) throw start_error("cannot fork: " + errno_text(errno));
+    if (shim < 0) throw cannot_start("cannot fork: " + errno_text(errno));
     report_write.reset();
 
     std::optional<pid_t> pid;
@@ -686,7 +566,7 @@ ContainerHandle ProcessDriver::start(const TaskSpec& task, const ContainerSpec& 
     if (failure || !pid) {
       while (::waitpid(shim, nullptr, 0) < 0 && errno == EINTR) {
       }
-      throw start_error(failure ? describe_failure(*failure, container, args[0], program.cgroup)
+      throw cannot_start(failure ? describe_failure(*failure, container, args[0], program.cgroup)
                                 : "the container's supervisor died before starting it");
     }
 

@@ -17,8 +17,6 @@ namespace {
 
 constexpr auto kMaxReconnectDelay = std::chrono::seconds(5);
 
-std::string task_id_of(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
-
 // The RUNNING step of a task whose containers ran and exited before its
 // runner reported in between: ECS shows every task that ran as RUNNING once.
 TaskStatus as_running(TaskStatus status) {
@@ -225,7 +223,7 @@ void Agent::reconcile(std::vector<model::DesiredTask> desired) {
       for (const auto& container : it->second.runner->status().containers) {
         if (container.handle) driver_->remove(*container.handle);
       }
-      store_.forget_task(task_id_of(it->first));
+      store_.forget_task(it->first);
       it = tasks_.erase(it);
     } else {
       it->second.runner->stop("Task is no longer known to the control plane");

@@ -80,9 +80,9 @@ void AgentStore::save_task(const model::DesiredTask& desired, const TaskStatus& 
                         json::serialize(doc));
 }
 
-void AgentStore::forget_task(const std::string& task_id) {
+void AgentStore::forget_task(const std::string& task_arn) {
   std::error_code ignored;
-  fs::remove(dir_ / "tasks" / (task_id + ".json"), ignored);
+  fs::remove(dir_ / "tasks" / (task_id_of(task_arn) + ".json"), ignored);
 }
 
 }  // namespace gantry::agent

@@ -32,7 +32,7 @@ class AgentStore {
   // Tasks whose files cannot be read are skipped with a warning.
   std::vector<StoredTask> tasks() const;
   void save_task(const model::DesiredTask& desired, const TaskStatus& status);
-  void forget_task(const std::string& task_id);
+  void forget_task(const std::string& task_arn);
 
  private:
   std::filesystem::path dir_;

@@ -1,17 +1,11 @@
 #include "api/placement_snapshot.h"
 
 #include "api/container_instance_view.h"
+#include "api/handler_support.h"
 
 namespace gantry::api {
 
 namespace json = boost::json;
-
-namespace {
-std::string string_of(const json::object& doc, std::string_view name) {
-  auto* v = doc.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-}  // namespace
 
 scheduler::InstanceView instance_view(const state::ClusterState& state,
                                       const state::ContainerInstanceRecord& instance,
@@ -20,11 +14,11 @@ scheduler::InstanceView instance_view(const state::ClusterState& state,
   scheduler::InstanceView view;
   view.arn = instance.arn();
   view.id = instance.id();
-  view.ec2_instance_id = string_of(instance.doc, "ec2InstanceId");
+  view.ec2_instance_id = string_member(instance.doc, "ec2InstanceId");
   view.status = instance.status();
   view.agent_connected = presence.connected(view.arn);
   if (auto* info = instance.doc.if_contains("versionInfo"); info && info->is_object()) {
-    view.agent_version = string_of(info->get_object(), "agentVersion");
+    view.agent_version = string_member(info->get_object(), "agentVersion");
   }
   if (auto* at = instance.doc.if_contains("registeredAt"); at && at->is_number()) {
     view.registered_at = at->to_number<double>();
@@ -33,7 +27,7 @@ scheduler::InstanceView instance_view(const state::ClusterState& state,
   if (auto* attributes = instance.doc.if_contains("attributes"); attributes && attributes->is_array()) {
     for (const auto& a : attributes->get_array()) {
       if (!a.is_object()) continue;
-      view.attributes[string_of(a.get_object(), "name")] = string_of(a.get_object(), "value");
+      view.attributes[string_member(a.get_object(), "name")] = string_member(a.get_object(), "value");
     }
   }
   // Which capacity an agent offers are attributes it registers with

@@ -9,10 +9,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string hex_id(core::Random& random, size_t length) {
-  return random.token(length, "0123456789abcdef");
-}
-
 std::string attribute_of(const state::ContainerInstanceRecord& instance, std::string_view name) {
   auto* attributes = instance.doc.if_contains("attributes");
   if (!attributes || !attributes->is_array()) return {};
@@ -34,7 +30,7 @@ json::object eni_attachment(const json::object& network_configuration, core::Ran
     }
   }
   details.push_back(
-      json::object{{"name", "networkInterfaceId"}, {"value", "eni-" + hex_id(ids, 17)}});
+      json::object{{"name", "networkInterfaceId"}, {"value", "eni-" + ids.hex(17)}});
   return {{"id", ids.uuid()},
           {"type", "ElasticNetworkInterface"},
           {"status", "PRECREATED"},
@@ -56,7 +52,7 @@ state::TaskRecord make_task(const RequestContext& context, const TaskLaunch& lau
                             const TaskPlacementTarget& target, core::Random& ids) {
   const json::object& definition = launch.definition->doc;
   const TaskRequirements& requirements = launch.requirements;
-  std::string id = hex_id(ids, 32);
+  std::string id = ids.hex(32);
   std::string arn = task_arn(context.region, context.account_id, launch.cluster, id);
 
   state::TaskRecord task;

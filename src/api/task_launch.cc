@@ -1,7 +1,7 @@
 // RunTask (placed by the scheduler) and StartTask (on named instances).
 // Both run inside the single writer, so placement sees every earlier
 // placement and an instance is never over-committed.
-#include <algorithm>
+#include <map>
 
 #include "api/handler_support.h"
 #include "api/placement_snapshot.h"
@@ -10,6 +10,7 @@
 #include "api/task_view.h"
 #include "scheduler/indexed_placement.h"
 #include "scheduler/placement.h"
+#include "scheduler/resource_fit.h"
 
 namespace gantry::api {
 
@@ -254,6 +255,9 @@ state::Outcome start_task(const RequestContext& context, const ClusterState& sta
   state::Outcome outcome{{}, json::object{{"tasks", json::array{}}, {"failures", json::array{}}}};
   json::array& tasks = outcome.response["tasks"].as_array();
   json::array& failures = outcome.response["failures"].as_array();
+  // One view per named instance, kept across the request, so that each task
+  // sees what those started before it took.
+  std::map<std::string, scheduler::InstanceView> views;
   for (const auto& item : named) {
     std::string identifier(item.as_string());
     const state::ContainerInstanceRecord* instance = state.instance(
@@ -262,29 +266,16 @@ state::Outcome start_task(const RequestContext& context, const ClusterState& sta
       failures.push_back(failure(identifier, "MISSING"));
       continue;
     }
-    std::vector<scheduler::InstanceView> one{instance_view(state, *instance, services.presence)};
-    // Each task sees those started before it in this request.
-    for (const auto& change : outcome.changes) {
-      const auto& earlier = std::get<state::TaskRecord>(*change.record);
-      if (earlier.instance_id != instance->id()) continue;
-      one[0].remaining_cpu -= earlier.reservation.cpu;
-      one[0].remaining_memory -= earlier.reservation.memory;
-      one[0].used_tcp_ports.insert(earlier.reservation.tcp_ports.begin(),
-                                   earlier.reservation.tcp_ports.end());
-      one[0].used_udp_ports.insert(earlier.reservation.udp_ports.begin(),
-                                   earlier.reservation.udp_ports.end());
-      std::erase_if(one[0].free_gpu_ids, [&](const std::string& gpu) {
-        return std::find(earlier.reservation.gpu_ids.begin(), earlier.reservation.gpu_ids.end(),
-                         gpu) != earlier.reservation.gpu_ids.end();
-      });
-    }
-    auto result = scheduler::place(one, request, services.ids);
+    auto [view, fresh] = views.try_emplace(instance->id());
+    if (fresh) view->second = instance_view(state, *instance, services.presence);
+    auto result = scheduler::place({view->second}, request, services.ids);
     if (result.placements.empty()) {
       for (const auto& f : result.failures) {
         failures.push_back(failure(f.arn.empty() ? instance->arn() : f.arn, f.reason));
       }
       continue;
     }
+    scheduler::take_resources(view->second, request);  // the same GPU ids place() chose
     state::TaskRecord task = make_task(context, launch, {instance, result.placements[0].gpu_ids},
                                        services.ids);
     tasks.push_back(render_task(task, true));

@@ -13,6 +13,8 @@ class Random {
 
   // A version-4 UUID, lower-case, as ECS writes task and request ids.
   std::string uuid();
+  // `length` lower-case hex digits, as in ECS's task and instance ids.
+  std::string hex(size_t length) { return token(length, "0123456789abcdef"); }
   // `length` characters from [A-Za-z0-9] (secrets) or from an alphabet given.
   std::string token(size_t length, std::string_view alphabet =
                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");

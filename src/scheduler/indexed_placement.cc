@@ -16,22 +16,13 @@
 #include "scheduler/attribute_fit.h"
 #include "scheduler/constraint_filter.h"
 #include "scheduler/eligibility.h"
+#include "scheduler/feasibility.h"
 #include "scheduler/random_ranker.h"
 #include "scheduler/resource_fit.h"
 #include "scheduler/strategies.h"
 
 namespace gantry::scheduler {
 namespace {
-
-// place()'s feasibility chain after eligibility: the first stage to reject
-// an instance gives its reason.
-std::optional<std::string_view> first_rejection(const InstanceView& instance,
-                                                const PlacementRequest& request,
-                                                const ConstraintFilter& constraints) {
-  if (auto reason = check_required_attributes(instance, request.required_attributes)) return reason;
-  if (auto reason = constraints.check(instance, request.group)) return reason;
-  return check_resources(instance, request);
-}
 
 const std::string& attribute_or_empty(const InstanceView& instance, const std::string& name) {
   static const std::string kEmpty;

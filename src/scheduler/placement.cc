@@ -1,25 +1,12 @@
 #include "scheduler/placement.h"
 
-#include "scheduler/attribute_fit.h"
+#include "scheduler/feasibility.h"
 #include "scheduler/constraint_filter.h"
 #include "scheduler/eligibility.h"
 #include "scheduler/resource_fit.h"
 #include "scheduler/strategies.h"
 
 namespace gantry::scheduler {
-namespace {
-
-// The feasibility chain after eligibility, cheapest and most ECS-like first;
-// the first stage to reject an instance gives its reason.
-std::optional<std::string_view> first_rejection(const InstanceView& instance,
-                                                const PlacementRequest& request,
-                                                const ConstraintFilter& constraints) {
-  if (auto reason = check_required_attributes(instance, request.required_attributes)) return reason;
-  if (auto reason = constraints.check(instance, request.group)) return reason;
-  return check_resources(instance, request);
-}
-
-}  // namespace
 
 PlacementResult place(const std::vector<InstanceView>& instances, const PlacementRequest& request,
                       core::Random& random) {

@@ -32,16 +32,6 @@ std::set<int32_t> port_set(const std::vector<std::string>& ports) {
   return out;
 }
 
-json::object integer_resource(std::string_view name, int64_t value) {
-  return {{"name", name}, {"type", "INTEGER"}, {"doubleValue", 0.0}, {"longValue", 0},
-          {"integerValue", value}};
-}
-
-json::object string_set_resource(std::string_view name, const json::array& values) {
-  return {{"name", name}, {"type", "STRINGSET"}, {"doubleValue", 0.0}, {"longValue", 0},
-          {"integerValue", 0}, {"stringSetValue", values}};
-}
-
 template <class Values>
 json::array string_array(const Values& values) {
   json::array out;
@@ -56,6 +46,16 @@ json::array string_array(const Values& values) {
 }
 
 }  // namespace
+
+json::object integer_resource(std::string_view name, int64_t value) {
+  return {{"name", name}, {"type", "INTEGER"}, {"doubleValue", 0.0}, {"longValue", 0},
+          {"integerValue", value}};
+}
+
+json::object string_set_resource(std::string_view name, const json::array& values) {
+  return {{"name", name}, {"type", "STRINGSET"}, {"doubleValue", 0.0}, {"longValue", 0},
+          {"integerValue", 0}, {"stringSetValue", values}};
+}
 
 int64_t registered_integer(const json::object& doc, std::string_view name) {
   const json::object* r = registered_resource(doc, name);

@@ -26,6 +26,10 @@ struct InstanceUsage {
 InstanceUsage usage_of(const state::ClusterState& state,
                        const state::ContainerInstanceRecord& instance);
 
+// The ECS Resource shape, every member present as ECS shows it.
+boost::json::object integer_resource(std::string_view name, int64_t value);
+boost::json::object string_set_resource(std::string_view name, const boost::json::array& values);
+
 // An INTEGER resource of registeredResources ("CPU", "MEMORY"), 0 if absent.
 int64_t registered_integer(const boost::json::object& instance_doc, std::string_view name);
 // A STRINGSET resource of registeredResources ("PORTS", "PORTS_UDP", "GPU").

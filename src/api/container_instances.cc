@@ -19,10 +19,6 @@ using state::ContainerInstanceRecord;
 
 namespace {
 
-std::string hex_id(core::Random& random, size_t length) {
-  return random.token(length, "0123456789abcdef");
-}
-
 // The EC2 identity document, when the agent sent one, names the instance.
 json::object identity_document(const json::object& body) {
   std::string text = string_member(body, "instanceIdentityDocument");
@@ -40,13 +36,10 @@ json::object identity_document(const json::object& body) {
 json::array registered_resources(const json::object& body) {
   json::array resources;
   json::array gpus;
-  auto add = [&](std::string_view name, std::string_view type) {
+  auto add_missing = [&](json::object resource) {
     for (const auto& r : resources) {
-      if (string_member(r.as_object(), "name") == name) return;
+      if (r.as_object().at("name") == resource.at("name")) return;
     }
-    json::object resource{{"name", name}, {"type", type}, {"doubleValue", 0.0},
-                          {"longValue", 0}, {"integerValue", 0}};
-    if (type == "STRINGSET") resource["stringSetValue"] = json::array{};
     resources.push_back(std::move(resource));
   };
   if (auto* total = array_member(body, "totalResources")) {
@@ -59,7 +52,9 @@ json::array registered_resources(const json::object& body) {
         }
       }
       if (name == "GPU") {
-        for (const auto& id : *array_member(r, "stringSetValue")) gpus.push_back(id);
+        if (auto* ids = array_member(r, "stringSetValue")) {
+          for (const auto& id : *ids) gpus.push_back(id);
+        }
         continue;
       }
       resources.push_back(r);
@@ -70,15 +65,11 @@ json::array registered_resources(const json::object& body) {
       if (string_member(d.as_object(), "type") == "GPU") gpus.push_back(d.as_object().at("id"));
     }
   }
-  add("CPU", "INTEGER");
-  add("MEMORY", "INTEGER");
-  add("PORTS", "STRINGSET");
-  add("PORTS_UDP", "STRINGSET");
-  if (!gpus.empty()) {
-    resources.push_back(json::object{{"name", "GPU"}, {"type", "STRINGSET"}, {"doubleValue", 0.0},
-                                     {"longValue", 0}, {"integerValue", 0},
-                                     {"stringSetValue", std::move(gpus)}});
-  }
+  add_missing(integer_resource("CPU", 0));
+  add_missing(integer_resource("MEMORY", 0));
+  add_missing(string_set_resource("PORTS", {}));
+  add_missing(string_set_resource("PORTS_UDP", {}));
+  if (!gpus.empty()) resources.push_back(string_set_resource("GPU", gpus));
   return resources;
 }
 
@@ -137,10 +128,10 @@ state::Outcome register_instance(const RequestContext& context, const ClusterSta
     record.doc["version"] = int_member(existing->doc, "version", 1) + 1;
     if (!tags.empty()) record.doc["tags"] = merge_tags(existing->doc.at("tags").as_array(), tags);
   } else {
-    std::string id = hex_id(ids, 32);
+    std::string id = ids.hex(32);
     record.doc["containerInstanceArn"] =
         container_instance_arn(context.region, context.account_id, cluster_name, id);
-    record.doc["ec2InstanceId"] = ec2_id.empty() ? "i-" + hex_id(ids, 17) : ec2_id;
+    record.doc["ec2InstanceId"] = ec2_id.empty() ? "i-" + ids.hex(17) : ec2_id;
     record.doc["version"] = 1;
     record.doc["status"] = "ACTIVE";
     record.doc["agentUpdateStatus"] = "UPDATED";

@@ -315,6 +315,22 @@ class FakeInstancePlacementTest(DevTestCase):
             placementStrategy=[{"type": "spread", "field": "attribute:zone"}]))
         self.assertEqual(sorted(placed), sorted([a, a, b, b]))
 
+    def test_resources_without_values_are_registered_empty(self):
+        cluster = self.make_cluster()
+        instance = self.ecs.register_container_instance(
+            cluster=cluster, totalResources=[{"name": "GPU", "type": "STRINGSET"}])
+        names = [r["name"] for r in instance["containerInstance"]["registeredResources"]]
+        self.assertEqual(sorted(names), ["CPU", "MEMORY", "PORTS", "PORTS_UDP"])
+
+    def test_start_task_sees_the_tasks_it_started_before(self):
+        cluster = self.make_cluster()
+        instance = self.fake_instance(cluster, memory=4096)
+        started = self.ecs.start_task(cluster=cluster, taskDefinition=self.definition(memory=3072),
+                                      containerInstances=[instance, instance])
+        self.assertEqual([t["containerInstanceArn"] for t in started["tasks"]], [instance])
+        self.assertEqual([(f["arn"], f["reason"]) for f in started["failures"]],
+                         [(instance, "RESOURCE:MEMORY")])
+
     def test_binpack_fills_the_fuller_instance_first(self):
         cluster = self.make_cluster()
         roomy = self.fake_instance(cluster, memory=4096)

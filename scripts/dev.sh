@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+# With an engine, `gantry dev` runs containers in Docker; without, as processes.
+scripts/start_docker.sh || echo "dev: no Docker engine; containers will run as plain processes"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DGANTRY_BENCH=OFF >/dev/null
-ninja -C build/release gantry
+ninja -C build/release gantry gantry_pause
 exec build/release/gantry dev "$@"

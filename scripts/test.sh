@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+scripts/start_docker.sh  # the Docker driver's end-to-end tests use a real engine
 tools/check_layering.sh
 
 build=build/asan

@@ -1,6 +1,8 @@
 #include "agent/agent.h"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
+#include <future>
 #include <set>
 #include <spdlog/spdlog.h>
 
@@ -68,6 +70,13 @@ void Agent::start() {
   if (!register_instance()) return;
   reporter_ = std::make_unique<StateReporter>(options_.endpoint, clock_, options_.cluster);
   recover();
+  std::set<std::string> known;
+  for (const auto& [arn, entry] : tasks_) known.insert(arn);
+  try {
+    driver_->clean_up_orphans(known);
+  } catch (const std::exception& error) {
+    spdlog::warn("agent: cannot look for orphaned containers: {}", error.what());
+  }
   connect();
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -130,7 +139,13 @@ void Agent::recover() {
         [this, arn](const TaskStatus& status) { changed(arn, status); }, clock_,
         std::move(stored.status));
     spdlog::info("agent: reattached to task {}", arn);
-    if (entry.desired.desired_status == "RUNNING") entry.runner->start();
+    // A task told to stop before the restart finishes stopping now: the
+    // control plane will not say so again.
+    if (entry.desired.desired_status == "RUNNING") {
+      entry.runner->start();
+    } else {
+      entry.runner->stop({});
+    }
   }
 }
 
@@ -223,6 +238,7 @@ void Agent::reconcile(std::vector<model::DesiredTask> desired) {
       for (const auto& container : it->second.runner->status().containers) {
         if (container.handle) driver_->remove(*container.handle);
       }
+      driver_->remove_task(it->second.runner->spec());
       store_.forget_task(it->first);
       it = tasks_.erase(it);
     } else {
@@ -277,6 +293,50 @@ void Agent::send_health(Entry& entry) {
   if (message == entry.health_sent) return;
   entry.health_sent = message;
   channel_->send(std::move(message));
+}
+
+TaskView Agent::view_of(const Entry& entry) const {
+  return TaskView{entry.runner->spec(), entry.runner->status(), options_.cluster, instance_arn_,
+                  entry.desired.desired_status};
+}
+
+template <typename Result, typename Read>
+Result Agent::on_agent_thread(Read read, Result if_stopped) {
+  if (stopping_ || !thread_.joinable()) return if_stopped;
+  auto promise = std::make_shared<std::promise<Result>>();
+  auto future = promise->get_future();
+  asio::post(io_, [promise, read = std::move(read)] { promise->set_value(read()); });
+  // The io_context may stop before it runs the read: don't wait forever.
+  if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return if_stopped;
+  return future.get();
+}
+
+std::optional<TaskView> Agent::find_task(const std::string& task_id) {
+  return on_agent_thread<std::optional<TaskView>>(
+      [this, task_id]() -> std::optional<TaskView> {
+        for (const auto& [arn, entry] : tasks_) {
+          if (entry.runner->spec().task_id == task_id) return view_of(entry);
+        }
+        return std::nullopt;
+      },
+      std::nullopt);
+}
+
+std::vector<TaskView> Agent::running_tasks() {
+  return on_agent_thread<std::vector<TaskView>>(
+      [this] {
+        std::vector<TaskView> out;
+        for (const auto& [arn, entry] : tasks_) {
+          const auto& containers = entry.runner->status().containers;
+          if (std::any_of(containers.begin(), containers.end(), [](const ContainerStatus& c) {
+                return c.last_status == kStatusRunning;
+              })) {
+            out.push_back(view_of(entry));
+          }
+        }
+        return out;
+      },
+      {});
 }
 
 }  // namespace gantry::agent

@@ -27,6 +27,7 @@
 #include "agent/host_resources.h"
 #include "agent/state_reporter.h"
 #include "agent/task_runner.h"
+#include "agent/task_view.h"
 #include "net/websocket.h"
 
 namespace gantry::agent {
@@ -59,6 +60,12 @@ class Agent {
   void request_stop() { stopping_ = true; }
   const std::string& instance_arn() const { return instance_arn_; }
 
+  // Copies taken on the agent's thread; they block until it answers, so
+  // never call them from that thread. nullopt / empty once it has stopped.
+  std::optional<TaskView> find_task(const std::string& task_id);
+  std::vector<TaskView> running_tasks();
+  Driver& driver() { return *driver_; }
+
  private:
   struct Entry {
     model::DesiredTask desired;
@@ -76,6 +83,9 @@ class Agent {
   void launch(const model::DesiredTask& desired);
   void changed(const std::string& task_arn, const TaskStatus& status);
   void send_health(Entry& entry);
+  TaskView view_of(const Entry& entry) const;
+  template <typename Result, typename Read>
+  Result on_agent_thread(Read read, Result if_stopped);
 
   AgentOptions options_;
   const core::Clock& clock_;

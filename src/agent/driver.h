@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -82,6 +83,34 @@ class Driver {
 
   // Frees what the container left behind (cgroups, runtime files; logs stay).
   virtual void remove(const ContainerHandle& handle) = 0;
+
+  // Whether the driver runs containers' health checks itself (Docker
+  // does); the task runner then calls watch_health() instead of exec()ing
+  // the checks.
+  virtual bool checks_health() const { return false; }
+  // Calls `on_health` on the executor with HEALTHY or UNHEALTHY each time
+  // the container's health changes, until it exits.
+  virtual void watch_health(const ContainerHandle& /*handle*/,
+                            std::function<void(std::string)> /*on_health*/) {}
+
+  // Frees what the task as a whole left behind (task-scope volumes, its
+  // network namespace), once its containers are removed.
+  virtual void remove_task(const TaskSpec& /*task*/) {}
+
+  // Removes containers the driver made for tasks not in `known_tasks`
+  // (ARNs): left by an agent that died before it recorded them.
+  virtual void clean_up_orphans(const std::set<std::string>& /*known_tasks*/) {}
+
+  // The address at which the task's containers reach this machine (where
+  // the agent serves the task metadata endpoint).
+  virtual std::string host_address(const TaskSpec& /*task*/) const { return "127.0.0.1"; }
+
+  // One sample of the container's resource use in Docker's stats shape
+  // (cpu_stats, precpu_stats, memory_stats, ...). Blocking, may take about a
+  // second, callable from any thread; nullopt when the driver cannot tell.
+  virtual std::optional<boost::json::object> stats(const ContainerHandle& /*handle*/) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace gantry::agent

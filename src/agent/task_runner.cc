@@ -161,6 +161,7 @@ void TaskRunner::start_container(std::size_t i) {
     c.network_bindings = handle.network_bindings;
     c.handle = std::move(handle);
     c.last_status = kStatusRunning;
+    if (!c.started_at) c.started_at = now();
   } catch (const DriverError& e) {
     c.reason = e.what();
   } catch (const std::exception& e) {
@@ -201,6 +202,18 @@ void TaskRunner::start_health_check(std::size_t i) {
   const auto& spec = spec_.containers[i];
   const auto& c = status_.containers[i];
   if (!spec.health_check || !c.handle || c.last_status != kStatusRunning) return;
+  if (driver_.checks_health()) {
+    const std::string runtime_id = c.runtime_id;
+    driver_.watch_health(*c.handle, [weak = std::weak_ptr<bool>(alive_), this, i,
+                                     runtime_id](std::string health) {
+      if (weak.expired()) return;
+      const auto& now_running = status_.containers[i];
+      // A report about a container since replaced (restarted) or stopped.
+      if (now_running.runtime_id != runtime_id || now_running.last_status != kStatusRunning) return;
+      on_health(i, health);
+    });
+    return;
+  }
   checkers_[i] = std::make_unique<HealthChecker>(
       executor_, driver_, *c.handle, *spec.health_check,
       [this, i](const std::string& health) { on_health(i, health); });
@@ -210,10 +223,38 @@ void TaskRunner::start_health_check(std::size_t i) {
 void TaskRunner::on_exit(std::size_t i, const ExitStatus& exit) {
   auto& c = status_.containers[i];
   if (c.last_status != kStatusRunning) return;  // a second report of the same exit
+  if (should_restart(i, exit.exit_code)) return restart_container(i, exit.exit_code);
   c.exit_code = exit.exit_code;
   c.reason = exit.reason.empty() && exit.oom_killed ? kOutOfMemory : exit.reason;
   finish_container(i, true);
   converge();  // COMPLETE and SUCCESS dependants may start now, or never
+}
+
+// The ECS agent's rule: restart unless the task is stopping, the exit code
+// is ignored, or the container has run less than the attempt period since
+// it started or was last restarted (which stops a crash loop).
+bool TaskRunner::should_restart(std::size_t i, int exit_code) const {
+  const auto& policy = spec_.containers[i].restart_policy;
+  const auto& c = status_.containers[i];
+  if (!policy || !policy->enabled || stopping_) return false;
+  const auto& ignored = policy->ignored_exit_codes;
+  if (std::find(ignored.begin(), ignored.end(), exit_code) != ignored.end()) return false;
+  const double since = c.restarted_at ? *c.restarted_at : c.started_at.value_or(now());
+  return now() - since >= static_cast<double>(policy->attempt_period.count());
+}
+
+void TaskRunner::restart_container(std::size_t i, int exit_code) {
+  auto& c = status_.containers[i];
+  spdlog::info("task {}: container {} exited with {}; restarting it (restart policy)",
+               spec_.task_id, c.name, exit_code);
+  checkers_[i].reset();
+  if (c.handle) driver_.remove(*c.handle);
+  c.handle.reset();
+  c.health_status = kHealthUnknown;
+  c.last_status = kStatusPending;
+  c.restarted_at = now();
+  ++c.restart_count;
+  start_container(i);
 }
 
 void TaskRunner::on_health(std::size_t i, const std::string& health) {

@@ -24,7 +24,10 @@
 // - pull_started_at is taken before the first Driver::start (which pulls)
 //   and pull_stopped_at after each start while the task is PENDING.
 // - Exits arrive through Driver::watch; running containers with a health
-//   check have a HealthChecker until they exit.
+//   check have a HealthChecker until they exit, or the driver's own checks
+//   (Driver::checks_health).
+// - A container with an enabled restartPolicy is started again in place
+//   when it exits (see should_restart); the task never notices.
 // - on_change is posted to the executor after changes; changes made in one
 //   handler are reported together, with the status as it is when it runs.
 // - A runner built from a recovered status reattaches (watch, health checks)
@@ -86,6 +89,8 @@ class TaskRunner {
   void start_health_check(std::size_t i);
   void on_exit(std::size_t i, const ExitStatus& exit);
   void on_health(std::size_t i, const std::string& health);
+  bool should_restart(std::size_t i, int exit_code) const;
+  void restart_container(std::size_t i, int exit_code);
   void finish_container(std::size_t i, bool ran);
   void stop_task(std::string reason, bool by_request);
   void stop_running_containers();

@@ -44,6 +44,66 @@ struct PortMapping {
   std::string protocol = "tcp";
 };
 
+// A task definition volume. Which kind is decided by the member present:
+// host.sourcePath, dockerVolumeConfiguration, efsVolumeConfiguration, or
+// none of them (a Docker volume that lives as long as the task).
+struct VolumeSpec {
+  enum class Kind { kTaskScratch, kHostPath, kDocker, kEfs };
+  std::string name;
+  Kind kind = Kind::kTaskScratch;
+  std::string source_path;  // kHostPath
+  // kDocker: scope "task" (created and removed with the task) or "shared"
+  // (named as the volume, kept; created when autoprovision is set).
+  std::string scope = "task";
+  bool autoprovision = false;
+  std::string driver;
+  std::vector<std::pair<std::string, std::string>> driver_opts;
+  std::vector<std::pair<std::string, std::string>> labels;
+  // kEfs: the file system's directory comes from the agent's configuration.
+  std::string file_system_id;
+  std::string root_directory = "/";
+};
+
+struct MountPoint {
+  std::string source_volume;
+  std::string container_path;
+  bool read_only = false;
+};
+
+struct VolumeFrom {
+  std::string source_container;
+  bool read_only = false;
+};
+
+// restartPolicy: restart the container in place when it exits, unless the
+// exit code is ignored or it last (re)started less than attempt_period ago.
+struct RestartPolicy {
+  bool enabled = false;
+  std::vector<int> ignored_exit_codes;
+  std::chrono::seconds attempt_period{300};
+};
+
+struct Tmpfs {
+  std::string container_path;
+  int64_t size_mib = 0;
+  std::vector<std::string> mount_options;
+};
+
+struct Device {
+  std::string host_path;
+  std::string container_path;  // empty: the host path
+  std::vector<std::string> permissions;  // read, write, mknod
+};
+
+struct LinuxParameters {
+  std::vector<std::string> cap_add;
+  std::vector<std::string> cap_drop;
+  bool init_process_enabled = false;
+  std::optional<int64_t> shared_memory_mib;
+  std::vector<Tmpfs> tmpfs;
+  std::vector<Device> devices;
+};
+
 struct ContainerSpec {
   std::string name;
   std::string image;
@@ -61,6 +121,26 @@ struct ContainerSpec {
   std::optional<HealthCheckSpec> health_check;
   std::chrono::milliseconds stop_timeout{30'000};
   std::vector<PortMapping> port_mappings;
+  std::vector<MountPoint> mount_points;
+  std::vector<VolumeFrom> volumes_from;
+  LinuxParameters linux_parameters;
+  bool privileged = false;
+  bool readonly_root_filesystem = false;
+  std::vector<std::pair<std::string, std::string>> docker_labels;
+  std::vector<std::pair<std::string, std::string>> extra_hosts;  // hostname, ip
+  std::vector<std::string> dns_servers;
+  std::vector<std::string> dns_search_domains;
+  std::string hostname;
+  std::optional<RestartPolicy> restart_policy;
+  // repositoryCredentials.credentialsParameter: a key of the agent's
+  // registry secrets file.
+  std::string registry_credentials;
+  std::vector<std::string> gpu_ids;  // assigned by the control plane
+  // dockerSecurityOptions, passed to the runtime as given
+  // ("no-new-privileges", "label:...", "apparmor:...").
+  std::vector<std::string> docker_security_options;
+  bool interactive = false;     // keep stdin open
+  bool pseudo_terminal = false;  // allocate a TTY
 };
 
 struct TaskSpec {
@@ -72,6 +152,7 @@ struct TaskSpec {
   std::string network_mode = "bridge";  // bridge | host | awsvpc | none
   std::optional<int64_t> memory_mib;  // task-level hard limit
   std::optional<int64_t> cpu_units;
+  std::vector<VolumeSpec> volumes;
   std::vector<ContainerSpec> containers;
 };
 

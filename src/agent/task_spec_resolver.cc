@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -76,6 +78,39 @@ std::optional<std::vector<std::string>> strings_at(const json::object& o, std::s
   return out;
 }
 
+const json::object* object_at(const json::object& o, std::string_view key) {
+  const auto* v = member(o, key);
+  if (!v) return nullptr;
+  if (!v->is_object()) fail(std::string(key) + " must be an object.");
+  return &v->get_object();
+}
+
+// A StringMap (dockerLabels, driverOpts), in the document's order.
+std::vector<std::pair<std::string, std::string>> string_map_at(const json::object& o,
+                                                               std::string_view key) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto* map = object_at(o, key);
+  if (!map) return out;
+  for (const auto& [name, value] : *map) {
+    if (!value.is_string()) fail(std::string(key) + " values must be strings.");
+    out.emplace_back(std::string(name), std::string(value.get_string()));
+  }
+  return out;
+}
+
+std::vector<int> ints_at(const json::object& o, std::string_view key) {
+  std::vector<int> out;
+  const auto* array = array_at(o, key);
+  if (!array) return out;
+  for (const auto& item : *array) {
+    if (!item.is_int64() || item.get_int64() < INT_MIN || item.get_int64() > INT_MAX) {
+      fail(std::string(key) + " must be a list of integers.");
+    }
+    out.push_back(static_cast<int>(item.get_int64()));
+  }
+  return out;
+}
+
 std::chrono::milliseconds seconds_at(const json::object& o, std::string_view key,
                                      int64_t if_absent) {
   return std::chrono::seconds(int_at(o, key).value_or(if_absent));
@@ -121,6 +156,120 @@ HealthCheckSpec health_check_from(const json::object& o) {
   return spec;
 }
 
+LinuxParameters linux_parameters_from(const json::object& o, const std::string& container) {
+  LinuxParameters p;
+  if (const auto* caps = object_at(o, "capabilities")) {
+    p.cap_add = strings_at(*caps, "add").value_or(std::vector<std::string>{});
+    p.cap_drop = strings_at(*caps, "drop").value_or(std::vector<std::string>{});
+  }
+  p.init_process_enabled = bool_at(o, "initProcessEnabled").value_or(false);
+  p.shared_memory_mib = int_at(o, "sharedMemorySize");
+  if (p.shared_memory_mib && *p.shared_memory_mib < 0) {
+    fail("Container '" + container + "': linuxParameters.sharedMemorySize must not be negative.");
+  }
+  if (const auto* tmpfs = array_at(o, "tmpfs")) {
+    for (const auto& item : *tmpfs) {
+      const auto& t = as_object(item, "tmpfs");
+      Tmpfs mount{string_at(t, "containerPath").value_or(""), int_at(t, "size").value_or(0),
+                  strings_at(t, "mountOptions").value_or(std::vector<std::string>{})};
+      if (mount.container_path.empty()) {
+        fail("Container '" + container + "': every tmpfs needs a containerPath.");
+      }
+      if (mount.size_mib < 0) {
+        fail("Container '" + container + "': tmpfs '" + mount.container_path +
+             "' has a negative size.");
+      }
+      p.tmpfs.push_back(std::move(mount));
+    }
+  }
+  if (const auto* devices = array_at(o, "devices")) {
+    for (const auto& item : *devices) {
+      const auto& d = as_object(item, "devices");
+      Device device{string_at(d, "hostPath").value_or(""),
+                    string_at(d, "containerPath").value_or(""),
+                    strings_at(d, "permissions").value_or(std::vector<std::string>{})};
+      if (device.host_path.empty()) {
+        fail("Container '" + container + "': every device needs a hostPath.");
+      }
+      for (const auto& permission : device.permissions) {
+        if (permission != "read" && permission != "write" && permission != "mknod") {
+          fail("Container '" + container + "': device permission '" + permission +
+               "' is not one of read, write, mknod.");
+        }
+      }
+      p.devices.push_back(std::move(device));
+    }
+  }
+  return p;
+}
+
+RestartPolicy restart_policy_from(const json::object& o, const std::string& container) {
+  RestartPolicy policy;
+  policy.enabled = bool_at(o, "enabled").value_or(false);
+  policy.ignored_exit_codes = ints_at(o, "ignoredExitCodes");
+  const auto period = int_at(o, "restartAttemptPeriod").value_or(300);
+  if (period < 0) {
+    fail("Container '" + container + "': restartPolicy.restartAttemptPeriod must not be negative.");
+  }
+  policy.attempt_period = std::chrono::seconds(period);
+  return policy;
+}
+
+// The members a runtime acts on beyond the process itself: storage,
+// privileges, name resolution, restarts.
+void runtime_members_from(ContainerSpec& c, const json::object& o) {
+  if (const auto* mounts = array_at(o, "mountPoints")) {
+    for (const auto& item : *mounts) {
+      const auto& m = as_object(item, "mountPoints");
+      MountPoint mount{string_at(m, "sourceVolume").value_or(""),
+                       string_at(m, "containerPath").value_or(""),
+                       bool_at(m, "readOnly").value_or(false)};
+      if (mount.container_path.empty()) {
+        fail("Container '" + c.name + "': every mountPoint needs a containerPath.");
+      }
+      c.mount_points.push_back(std::move(mount));
+    }
+  }
+  if (const auto* volumes_from = array_at(o, "volumesFrom")) {
+    for (const auto& item : *volumes_from) {
+      const auto& v = as_object(item, "volumesFrom");
+      c.volumes_from.push_back(VolumeFrom{string_at(v, "sourceContainer").value_or(""),
+                                          bool_at(v, "readOnly").value_or(false)});
+    }
+  }
+  if (const auto* parameters = object_at(o, "linuxParameters")) {
+    c.linux_parameters = linux_parameters_from(*parameters, c.name);
+  }
+  c.privileged = bool_at(o, "privileged").value_or(false);
+  c.readonly_root_filesystem = bool_at(o, "readonlyRootFilesystem").value_or(false);
+  c.docker_labels = string_map_at(o, "dockerLabels");
+  if (const auto* hosts = array_at(o, "extraHosts")) {
+    for (const auto& item : *hosts) {
+      const auto& h = as_object(item, "extraHosts");
+      auto hostname = string_at(h, "hostname").value_or("");
+      auto address = string_at(h, "ipAddress").value_or("");
+      if (hostname.empty() || address.empty()) {
+        fail("Container '" + c.name +
+             "': every extraHosts entry needs a hostname and an ipAddress.");
+      }
+      c.extra_hosts.emplace_back(std::move(hostname), std::move(address));
+    }
+  }
+  c.dns_servers = strings_at(o, "dnsServers").value_or(std::vector<std::string>{});
+  c.dns_search_domains = strings_at(o, "dnsSearchDomains").value_or(std::vector<std::string>{});
+  c.hostname = string_at(o, "hostname").value_or("");
+  if (const auto* restart = object_at(o, "restartPolicy")) {
+    c.restart_policy = restart_policy_from(*restart, c.name);
+  }
+  if (const auto* credentials = object_at(o, "repositoryCredentials")) {
+    c.registry_credentials = string_at(*credentials, "credentialsParameter").value_or("");
+  }
+  c.docker_security_options =
+      strings_at(o, "dockerSecurityOptions").value_or(std::vector<std::string>{});
+  c.interactive = bool_at(o, "interactive").value_or(false);
+  c.pseudo_terminal = bool_at(o, "pseudoTerminal").value_or(false);
+}
+
 ContainerSpec container_from(const json::object& o) {
   ContainerSpec c;
   auto name = string_at(o, "name");
@@ -164,7 +313,74 @@ ContainerSpec container_from(const json::object& o) {
                                             string_at(m, "protocol").value_or("tcp")});
     }
   }
+  runtime_members_from(c, o);
   return c;
+}
+
+// The kinds this agent cannot provide: refusing them beats running the task
+// with an empty scratch volume where the data was expected.
+constexpr std::string_view kUnsupportedVolumeKinds[] = {"fsxWindowsFileServerVolumeConfiguration",
+                                                        "s3filesVolumeConfiguration"};
+
+VolumeSpec volume_from(const json::object& o) {
+  VolumeSpec v;
+  v.name = string_at(o, "name").value_or("");
+  if (v.name.empty()) fail("Every volume needs a name.");
+  for (const auto kind : kUnsupportedVolumeKinds) {
+    if (member(o, kind)) {
+      fail("Volume '" + v.name + "': " + std::string(kind) + " is not supported on this agent.");
+    }
+  }
+  const auto* host = object_at(o, "host");
+  const auto* docker = object_at(o, "dockerVolumeConfiguration");
+  const auto* efs = object_at(o, "efsVolumeConfiguration");
+  if ((host ? 1 : 0) + (docker ? 1 : 0) + (efs ? 1 : 0) > 1) {
+    fail("Volume '" + v.name +
+         "' may have only one of host, dockerVolumeConfiguration and efsVolumeConfiguration.");
+  }
+  if (host) {
+    // `host` without a sourcePath: the runtime picks the directory, which
+    // lives as long as the task.
+    if (auto path = string_at(*host, "sourcePath"); path && !path->empty()) {
+      if (path->front() != '/') {
+        fail("Volume '" + v.name + "': host.sourcePath '" + *path + "' must be an absolute path.");
+      }
+      v.kind = VolumeSpec::Kind::kHostPath;
+      v.source_path = std::move(*path);
+    }
+  } else if (docker) {
+    v.kind = VolumeSpec::Kind::kDocker;
+    v.scope = string_at(*docker, "scope").value_or("task");
+    if (v.scope != "task" && v.scope != "shared") {
+      fail("Volume '" + v.name + "': scope '" + v.scope + "' is not task or shared.");
+    }
+    v.autoprovision = bool_at(*docker, "autoprovision").value_or(false);
+    v.driver = string_at(*docker, "driver").value_or("");
+    v.driver_opts = string_map_at(*docker, "driverOpts");
+    v.labels = string_map_at(*docker, "labels");
+  } else if (efs) {
+    v.kind = VolumeSpec::Kind::kEfs;
+    v.file_system_id = string_at(*efs, "fileSystemId").value_or("");
+    if (v.file_system_id.empty()) fail("Volume '" + v.name + "' needs an EFS fileSystemId.");
+    auto root = string_at(*efs, "rootDirectory").value_or("");
+    if (!root.empty()) v.root_directory = std::move(root);
+  }
+  return v;
+}
+
+std::vector<VolumeSpec> volumes_from(const json::object& definition) {
+  std::vector<VolumeSpec> out;
+  const auto* volumes = array_at(definition, "volumes");
+  if (!volumes) return out;
+  std::set<std::string> names;
+  for (const auto& item : *volumes) {
+    auto volume = volume_from(as_object(item, "volumes"));
+    if (!names.insert(volume.name).second) {
+      fail("Volume name '" + volume.name + "' is used twice.");
+    }
+    out.push_back(std::move(volume));
+  }
+  return out;
 }
 
 void apply_container_override(ContainerSpec& c, const json::object& o) {
@@ -232,6 +448,8 @@ void check_names(const TaskSpec& spec) {
   for (const auto& c : spec.containers) {
     if (!names.insert(c.name).second) fail("Container name '" + c.name + "' is used twice.");
   }
+  std::set<std::string> volumes;
+  for (const auto& v : spec.volumes) volumes.insert(v.name);
   for (const auto& c : spec.containers) {
     for (const auto& d : c.depends_on) {
       if (!names.contains(d.container_name)) {
@@ -239,19 +457,49 @@ void check_names(const TaskSpec& spec) {
              "', which the task definition does not have.");
       }
     }
+    for (const auto& m : c.mount_points) {
+      if (!volumes.contains(m.source_volume)) {
+        fail("Container '" + c.name + "' mounts volume '" + m.source_volume +
+             "', which the task definition does not have.");
+      }
+    }
+    for (const auto& v : c.volumes_from) {
+      if (!names.contains(v.source_container)) {
+        fail("Container '" + c.name + "' takes volumes from '" + v.source_container +
+             "', which the task definition does not have.");
+      }
+      if (v.source_container == c.name) {
+        fail("Container '" + c.name + "' cannot take volumes from itself.");
+      }
+    }
+  }
+}
+
+void apply_gpu_ids(TaskSpec& spec,
+                   const std::map<std::string, std::vector<std::string>>& gpu_ids_by_container) {
+  for (const auto& [name, ids] : gpu_ids_by_container) {
+    auto it = std::find_if(spec.containers.begin(), spec.containers.end(),
+                           [&](const ContainerSpec& c) { return c.name == name; });
+    if (it == spec.containers.end()) {
+      fail("GPUs were assigned to container '" + name +
+           "', which the task definition does not have.");
+    }
+    it->gpu_ids = ids;
   }
 }
 
 }  // namespace
 
-TaskSpec resolve_task_spec(std::string_view task_arn, const json::object& task_definition,
-                           const json::object& overrides) {
+TaskSpec resolve_task_spec(
+    std::string_view task_arn, const json::object& task_definition, const json::object& overrides,
+    const std::map<std::string, std::vector<std::string>>& gpu_ids_by_container) {
   TaskSpec spec;
   set_task_identity(spec, task_arn);
   set_family_and_revision(spec, task_definition);
   spec.cpu_units = task_cpu_at(task_definition);
   spec.memory_mib = task_memory_at(task_definition);
   spec.network_mode = string_at(task_definition, "networkMode").value_or("bridge");
+  spec.volumes = volumes_from(task_definition);
 
   const auto* definitions = array_at(task_definition, "containerDefinitions");
   if (!definitions || definitions->empty())
@@ -260,6 +508,7 @@ TaskSpec resolve_task_spec(std::string_view task_arn, const json::object& task_d
     spec.containers.push_back(container_from(as_object(item, "containerDefinitions")));
   }
   check_names(spec);
+  apply_gpu_ids(spec, gpu_ids_by_container);
 
   if (auto cpu = task_cpu_at(overrides)) spec.cpu_units = cpu;
   if (auto memory = task_memory_at(overrides)) spec.memory_mib = memory;

@@ -81,6 +81,9 @@ json::object container_to_json(const ContainerStatus& c) {
   o["reason"] = c.reason;
   o["healthStatus"] = c.health_status;
   if (!c.network_bindings.empty()) o["networkBindings"] = network_bindings_to_json(c.network_bindings);
+  put_optional(o, "startedAt", c.started_at);
+  put_optional(o, "restartedAt", c.restarted_at);
+  if (c.restart_count > 0) o["restartCount"] = c.restart_count;
   if (c.handle)
     o["handle"] = json::object{{"runtimeId", c.handle->runtime_id}, {"state", c.handle->state}};
   return o;
@@ -94,6 +97,9 @@ ContainerStatus container_from_json(const json::object& o) {
   c.exit_code = int_at(o, "exitCode");
   c.reason = string_or(o, "reason", "");
   c.health_status = one_of(o, "healthStatus", kHealths);
+  c.started_at = number_at(o, "startedAt");
+  c.restarted_at = number_at(o, "restartedAt");
+  c.restart_count = int_at(o, "restartCount").value_or(0);
   if (const auto* handle = member(o, "handle")) {
     const auto& h = object_at(*handle, "handle");
     ContainerHandle parsed;

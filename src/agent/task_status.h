@@ -30,6 +30,9 @@ struct ContainerStatus {
   std::string health_status = kHealthUnknown;  // UNKNOWN | HEALTHY | UNHEALTHY
   std::optional<ContainerHandle> handle;
   std::vector<NetworkBinding> network_bindings;
+  // Epoch seconds of the first start and of the last restart (restartPolicy).
+  std::optional<double> started_at, restarted_at;
+  int restart_count = 0;
 };
 
 struct TaskStatus {

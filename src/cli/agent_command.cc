@@ -4,9 +4,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <stdexcept>
 #include <thread>
 
+#include "agent/drivers/docker_driver.h"
 #include "agent/drivers/process_driver.h"
 #include "core/clock.h"
 
@@ -42,6 +44,58 @@ agent::OfferOptions offer_of(const AgentCommandOptions& options) {
   return offer;
 }
 
+std::map<std::string, std::string> efs_directories(const std::vector<std::string>& volumes) {
+  std::map<std::string, std::string> out;
+  for (const auto& volume : volumes) {
+    const auto equals = volume.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == volume.size()) {
+      throw std::runtime_error("--efs-volume wants fs-id=/directory, got " + volume);
+    }
+    out[volume.substr(0, equals)] = volume.substr(equals + 1);
+  }
+  return out;
+}
+
+std::unique_ptr<agent::Driver> process_driver(boost::asio::any_io_executor executor,
+                                              const std::filesystem::path& containers) {
+  auto cgroups = agent::CgroupMemory::detect();
+  spdlog::info("agent: process driver, memory limits {}",
+               cgroups.usable() ? "through cgroup v" + std::to_string(cgroups.version())
+                                : "off (" + cgroups.why_unusable() + ")");
+  return std::make_unique<agent::ProcessDriver>(executor, containers, std::move(cgroups));
+}
+
+// Docker when asked, or on `auto` when an engine answers; processes otherwise.
+agent::DriverFactory driver_factory(const DriverOptions& options,
+                                    const std::filesystem::path& containers) {
+  if (options.driver != "auto" && options.driver != "docker" && options.driver != "process") {
+    throw std::runtime_error("--driver is auto, docker or process, not " + options.driver);
+  }
+  agent::DockerDriverOptions docker;
+  docker.socket_path = options.docker_host.starts_with("unix://")
+                           ? options.docker_host.substr(std::string_view("unix://").size())
+                           : options.docker_host;
+  docker.efs_directories = efs_directories(options.efs_volumes);
+  docker.registry_secrets_file = options.registry_secrets;
+  return [options, docker, containers](
+             boost::asio::any_io_executor executor) -> std::unique_ptr<agent::Driver> {
+    if (options.driver == "process") return process_driver(executor, containers);
+    try {
+      auto driver = std::make_unique<agent::DockerDriver>(executor, docker);
+      spdlog::info("agent: docker driver, {} at {}", driver->engine_description(),
+                   docker.socket_path);
+      return driver;
+    } catch (const std::exception& error) {
+      if (options.driver == "docker") {
+        throw std::runtime_error("no Docker engine at " + docker.socket_path + ": " + error.what());
+      }
+      spdlog::warn("agent: no Docker engine at {} ({}); running containers as plain processes",
+                   docker.socket_path, error.what());
+      return process_driver(executor, containers);
+    }
+  };
+}
+
 }  // namespace
 
 std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
@@ -57,14 +111,8 @@ std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
   agent_options.state_dir = options.data_dir;
   agent_options.offer = offer_of(options);
   std::filesystem::path containers = std::filesystem::path(options.data_dir) / "containers";
-  return std::make_unique<agent::Agent>(
-      std::move(agent_options), system_clock(), [containers](boost::asio::any_io_executor executor) {
-        auto cgroups = agent::CgroupMemory::detect();
-        spdlog::info("agent: process driver, memory limits {}",
-                     cgroups.usable() ? "through cgroup v" + std::to_string(cgroups.version())
-                                      : "off (" + cgroups.why_unusable() + ")");
-        return std::make_unique<agent::ProcessDriver>(executor, containers, std::move(cgroups));
-      });
+  return std::make_unique<agent::Agent>(std::move(agent_options), system_clock(),
+                                        driver_factory(options.driver, containers));
 }
 
 void run_agent(const AgentCommandOptions& options) {

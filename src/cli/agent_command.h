@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "cli/driver_options.h"
 
 namespace gantry::cli {
 
@@ -21,6 +22,7 @@ struct AgentCommandOptions {
   int64_t cpu_units = 0;                // 0: 1024 per core
   int64_t memory_mib = 0;               // 0: the machine's
   std::vector<std::string> gpu_ids;
+  DriverOptions driver;
 };
 
 // Throws std::runtime_error for options that make no sense.

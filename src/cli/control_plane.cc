@@ -135,6 +135,7 @@ void ControlPlane::run(const std::string& role, bool with_agent) {
     agent_options.region = o.region;
     agent_options.data_dir = o.data_dir + "/agent";
     agent_options.capacity = "EC2+FARGATE";
+    agent_options.driver = o.driver;
     local_agent = make_agent(agent_options);
   }
 

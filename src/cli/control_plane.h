@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "cli/driver_options.h"
+
 namespace gantry::cli {
 
 struct ControlPlaneOptions {
@@ -20,6 +22,7 @@ struct ControlPlaneOptions {
   unsigned threads = 0;  // 0: one per core
   // How long an agent channel may stay silent before it counts as lost.
   std::chrono::seconds agent_idle_timeout{10};
+  DriverOptions driver;  // the local agent's (`gantry dev`)
 };
 
 class ControlPlane {

@@ -36,6 +36,20 @@ void add_control_plane_options(CLI::App& command, gantry::cli::ControlPlaneOptio
       ->capture_default_str();
 }
 
+void add_driver_options(CLI::App& command, gantry::cli::DriverOptions& options) {
+  command.add_option("--driver", options.driver,
+                     "How containers run: docker, process, or auto (Docker where an engine "
+                     "answers, else plain processes)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "docker", "process"}));
+  command.add_option("--docker-host", options.docker_host, "The Docker engine's socket")
+      ->capture_default_str();
+  command.add_option("--efs-volume", options.efs_volumes,
+                     "Where an EFS file system is mounted here, fs-id=/dir (repeatable)");
+  command.add_option("--registry-secrets", options.registry_secrets,
+                     "JSON file of registry credentials that repositoryCredentials name");
+}
+
 void add_agent_options(CLI::App& command, gantry::cli::AgentCommandOptions& options,
                        std::string& credentials_file) {
   command.add_option("--server", options.server, "The control plane's URL, e.g. http://10.0.0.5:8246")
@@ -77,12 +91,14 @@ int main(int argc, char** argv) {
   gantry::cli::ControlPlaneOptions options;
   auto* dev = app.add_subcommand("dev", "The control plane and a local agent in one process");
   add_control_plane_options(*dev, options);
+  add_driver_options(*dev, options.driver);
   auto* server = app.add_subcommand("server", "The control plane alone");
   add_control_plane_options(*server, options);
   gantry::cli::AgentCommandOptions agent_options;
   std::string agent_credentials;
   auto* agent = app.add_subcommand("agent", "A node agent that runs the tasks a server gives it");
   add_agent_options(*agent, agent_options, agent_credentials);
+  add_driver_options(*agent, agent_options.driver);
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);

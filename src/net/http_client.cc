@@ -1,10 +1,13 @@
 #include "net/http_client.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace gantry::net {
@@ -14,57 +17,113 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+constexpr size_t kMaxErrorBody = 64 * 1024;
+}  // namespace
+
 HttpClient::HttpClient(std::string host, std::string port, std::chrono::milliseconds timeout)
     : host_(std::move(host)), port_(std::move(port)), timeout_(timeout) {}
 
+HttpClient::HttpClient(UnixSocketPath socket, std::chrono::milliseconds timeout)
+    : host_("localhost"), unix_path_(std::move(socket.path)), timeout_(timeout) {}
+
+std::string HttpClient::describe() const {
+  return unix_path_.empty() ? host_ + ":" + port_ : "unix:" + unix_path_;
+}
+
 void HttpClient::connect() {
-  stream_.reset();
-  tcp::resolver resolver(io_);
+  close();
   beast::error_code ec;
-  auto results = resolver.resolve(host_, port_, ec);
-  if (ec) throw std::runtime_error("cannot resolve " + host_ + ": " + ec.message());
-  stream_.emplace(io_);
-  stream_->expires_after(timeout_);
-  stream_->async_connect(results, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  if (unix_path_.empty()) {
+    tcp::resolver resolver(io_);
+    auto results = resolver.resolve(host_, port_, ec);
+    if (ec) throw std::runtime_error("cannot resolve " + host_ + ": " + ec.message());
+    auto& stream = stream_.emplace<beast::tcp_stream>(io_);
+    stream.expires_after(timeout_);
+    stream.async_connect(results, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  } else {
+    auto& stream = stream_.emplace<UnixStream>(io_);
+    stream.expires_after(timeout_);
+    stream.async_connect(asio::local::stream_protocol::endpoint(unix_path_),
+                         [&ec](beast::error_code e) { ec = e; });
+  }
   io_.restart();
   io_.run();
   if (ec) {
-    stream_.reset();
-    throw std::runtime_error("cannot connect to " + host_ + ":" + port_ + ": " + ec.message());
+    close();
+    throw std::runtime_error("cannot connect to " + describe() + ": " + ec.message());
   }
-  stream_->socket().set_option(tcp::no_delay(true));
+  std::visit(
+      [this](auto& stream) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(stream)>, beast::tcp_stream>) {
+          stream.socket().set_option(tcp::no_delay(true));
+        }
+        if constexpr (!std::is_same_v<std::decay_t<decltype(stream)>, std::monostate>) {
+          std::lock_guard lock(fd_mutex_);
+          native_fd_ = stream.socket().native_handle();
+        }
+      },
+      stream_);
+}
+
+void HttpClient::close() {
+  {
+    std::lock_guard lock(fd_mutex_);
+    native_fd_ = -1;
+  }
+  stream_.emplace<std::monostate>();
+}
+
+void HttpClient::interrupt() {
+  std::lock_guard lock(fd_mutex_);
+  if (native_fd_ >= 0) ::shutdown(native_fd_, SHUT_RDWR);
+}
+
+void HttpClient::prepare(HttpRequest& request) const {
+  if (request[http::field::host].empty()) request.set(http::field::host, host_header());
+  request.keep_alive(true);
+  request.prepare_payload();
 }
 
 HttpResponse HttpClient::exchange(const HttpRequest& request) {
   beast::error_code ec;
-  stream_->expires_after(timeout_);
-  http::async_write(*stream_, request, [&ec](beast::error_code e, size_t) { ec = e; });
-  io_.restart();
-  io_.run();
-  if (ec) throw beast::system_error(ec);
-  beast::flat_buffer buffer;
   HttpResponse response;
-  http::async_read(*stream_, buffer, response, [&ec](beast::error_code e, size_t) { ec = e; });
-  io_.restart();
-  io_.run();
+  std::visit(
+      [&](auto& stream) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(stream)>, std::monostate>) {
+          ec = asio::error::not_connected;
+        } else {
+          stream.expires_after(timeout_);
+          http::async_write(stream, request, [&ec](beast::error_code e, size_t) { ec = e; });
+          io_.restart();
+          io_.run();
+          if (ec) return;
+          beast::flat_buffer buffer;
+          http::response_parser<http::string_body> parser;
+          parser.body_limit(boost::none);  // the timeout bounds what a peer can send
+          http::async_read(stream, buffer, parser, [&ec](beast::error_code e, size_t) { ec = e; });
+          io_.restart();
+          io_.run();
+          if (!ec) response = parser.release();
+        }
+      },
+      stream_);
   if (ec) throw beast::system_error(ec);
-  if (!response.keep_alive()) stream_.reset();
+  if (!response.keep_alive()) close();
   return response;
 }
 
 HttpResponse HttpClient::send(HttpRequest request) {
-  if (request[http::field::host].empty()) request.set(http::field::host, host_header());
-  request.keep_alive(true);
-  request.prepare_payload();
-  bool fresh = !stream_;
+  prepare(request);
+  bool fresh = std::holds_alternative<std::monostate>(stream_);
   if (fresh) connect();
   try {
     return exchange(request);
   } catch (const beast::system_error& error) {
-    stream_.reset();
+    close();
     // A kept-alive connection may have been closed by the server meanwhile.
     if (fresh || error.code() == beast::error::timeout) {
-      throw std::runtime_error("HTTP request to " + host_ + ":" + port_ +
+      throw std::runtime_error("HTTP request to " + describe() +
                                " failed: " + error.code().message());
     }
   }
@@ -72,13 +131,76 @@ HttpResponse HttpClient::send(HttpRequest request) {
   try {
     return exchange(request);
   } catch (const beast::system_error& error) {
-    stream_.reset();
-    throw std::runtime_error("HTTP request to " + host_ + ":" + port_ +
+    close();
+    throw std::runtime_error("HTTP request to " + describe() +
                              " failed: " + error.code().message());
   }
 }
 
+HttpResponse HttpClient::stream(HttpRequest request, const OnData& on_data) {
+  prepare(request);
+  connect();
+  beast::error_code ec;
+  HttpResponse head;
+  std::visit(
+      [&](auto& stream) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(stream)>, std::monostate>) {
+          auto run = [&](auto&& start) {
+            start();
+            io_.restart();
+            io_.run();
+          };
+          stream.expires_after(timeout_);
+          run([&] {
+            http::async_write(stream, request, [&ec](beast::error_code e, size_t) { ec = e; });
+          });
+          if (ec) return;
+          beast::flat_buffer buffer;
+          http::response_parser<http::buffer_body> parser;
+          parser.body_limit(boost::none);
+          run([&] {
+            http::async_read_header(stream, buffer, parser,
+                                    [&ec](beast::error_code e, size_t) { ec = e; });
+          });
+          if (ec) return;
+          for (const auto& field : parser.get()) head.set(field.name_string(), field.value());
+          head.result(parser.get().result());
+          head.version(parser.get().version());
+          // An error's body is an explanation, not the stream: it goes to head.
+          const bool failed = head.result_int() >= 300;
+          if (!failed) stream.expires_never();
+          char piece[16 * 1024];
+          while (!parser.is_done()) {
+            parser.get().body().data = piece;
+            parser.get().body().size = sizeof piece;
+            // read_some: an idle stream's last event must not wait for more.
+            run([&] {
+              http::async_read_some(stream, buffer, parser,
+                                    [&ec](beast::error_code e, size_t) { ec = e; });
+            });
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) return;
+            const size_t got = sizeof piece - parser.get().body().size;
+            if (got == 0) continue;
+            if (failed) {
+              head.body().append(piece, std::min(got, kMaxErrorBody - head.body().size()));
+              if (head.body().size() >= kMaxErrorBody) return;
+            } else if (!on_data(std::string_view(piece, got))) {
+              return;
+            }
+          }
+        }
+      },
+      stream_);
+  close();
+  if (ec && ec != http::error::end_of_stream) {
+    throw std::runtime_error("HTTP stream from " + describe() + " failed: " + ec.message());
+  }
+  return head;
+}
+
 std::string HttpClient::host_header() const {
+  if (!unix_path_.empty()) return host_;
   bool v6 = host_.find(':') != std::string::npos;
   return (v6 ? "[" + host_ + "]" : host_) + ":" + port_;
 }

@@ -45,8 +45,10 @@ class GantryAgent(LoggedProcess):
     """One `gantry agent` process, restartable on the same data directory."""
 
     def __init__(self, server, cluster, data_dir=None, attributes=(), capacity=None, cpu=None,
-                 memory=None, gpu_ids=()):
+                 memory=None, gpu_ids=(), driver="process", extra_args=()):
         self.binary = gantry_binary()
+        self.driver = driver
+        self.extra_args = list(extra_args)
         self.server = server
         self.cluster = cluster
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="gantry-e2e-agent-")
@@ -83,6 +85,7 @@ class GantryAgent(LoggedProcess):
             args += ["--memory", str(self.memory)]
         if self.gpu_ids:
             args += ["--gpu-ids", ",".join(self.gpu_ids)]
+        args += ["--driver", self.driver] + self.extra_args
         return args
 
     def start(self, wait_connected=True):

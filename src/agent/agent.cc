@@ -55,6 +55,9 @@ Agent::Agent(AgentOptions options, const core::Clock& clock, DriverFactory make_
 
 Agent::~Agent() {
   stopping_ = true;
+  // Both read through the agent's thread and the driver: they go first.
+  stats_.reset();
+  metadata_.reset();
   asio::post(io_, [this] {
     reconnect_timer_.cancel();
     if (channel_) channel_->close();
@@ -69,21 +72,33 @@ Agent::~Agent() {
 void Agent::start() {
   if (!register_instance()) return;
   reporter_ = std::make_unique<StateReporter>(options_.endpoint, clock_, options_.cluster);
+  start_metadata_server();
   recover();
   std::set<std::string> known;
   for (const auto& [arn, entry] : tasks_) known.insert(arn);
   try {
-    driver_->clean_up_orphans(known);
+    driver_->clean_up_orphans(instance_arn_, known);
   } catch (const std::exception& error) {
     spdlog::warn("agent: cannot look for orphaned containers: {}", error.what());
   }
   connect();
   thread_ = std::thread([this] { io_.run(); });
+  // After the thread: running_tasks() reads through it.
+  stats_ = std::make_unique<StatsCollector>(
+      [this] { return running_tasks(); }, *driver_,
+      [this](model::StatsReport report) {
+        asio::post(io_, [this, message = json::serialize(model::stats_message(report))]() mutable {
+          if (channel_) channel_->send(std::move(message));
+        });
+      },
+      clock_);
 }
 
 bool Agent::register_instance() {
   EcsClient client(options_.endpoint, clock_);
-  json::object request = registration_request(options_.offer);
+  OfferOptions offer = options_.offer;
+  for (auto& capability : driver_->capabilities()) offer.attributes.emplace_back(capability, "");
+  json::object request = registration_request(offer);
   request["cluster"] = options_.cluster;
   if (auto known = store_.instance_arn()) request["containerInstanceArn"] = *known;
   for (auto delay = std::chrono::milliseconds(100); !stopping_;
@@ -128,6 +143,7 @@ void Agent::recover() {
     TaskSpec spec;
     try {
       spec = resolve_task_spec(arn, stored.desired.task_definition, stored.desired.overrides);
+      take_task(spec);
     } catch (const std::exception& error) {
       spdlog::warn("agent: cannot reattach to task {}: {}", arn, error.what());
       continue;
@@ -183,6 +199,8 @@ void Agent::connect() {
             reporter_->report(entry.runner->status());
             entry.health_sent.clear();
             send_health(entry);
+            entry.address_sent = false;
+            send_address(entry);
           }
         });
       },
@@ -253,6 +271,7 @@ void Agent::launch(const model::DesiredTask& desired) {
   TaskSpec spec;
   try {
     spec = resolve_task_spec(arn, desired.task_definition, desired.overrides);
+    take_task(spec);
   } catch (const std::exception& error) {
     TaskStatus status = never_started(arn);
     status.stopped_reason = std::string("CannotStartContainerError: ") + error.what();
@@ -282,6 +301,19 @@ void Agent::changed(const std::string& task_arn, const TaskStatus& status) {
   reporter_->report(status);
   entry.reported = status.last_status;
   send_health(entry);
+  send_address(entry);
+}
+
+void Agent::send_address(Entry& entry) {
+  const TaskSpec& spec = entry.runner->spec();
+  if (!channel_ || entry.address_sent || spec.network_mode != "awsvpc" ||
+      entry.runner->status().last_status != kStatusRunning) {
+    return;
+  }
+  const std::string address = driver_->task_address(spec);
+  if (address.empty()) return;
+  entry.address_sent = true;
+  channel_->send(json::serialize(model::task_address_message({spec.task_arn, address})));
 }
 
 void Agent::send_health(Entry& entry) {
@@ -293,6 +325,38 @@ void Agent::send_health(Entry& entry) {
   if (message == entry.health_sent) return;
   entry.health_sent = message;
   channel_->send(std::move(message));
+}
+
+void Agent::start_metadata_server() {
+  // Loopback for host-mode and process containers, and the address bridged
+  // containers see this machine at.
+  std::vector<std::string> addresses{"127.0.0.1"};
+  TaskSpec bridged;
+  bridged.network_mode = "bridge";
+  if (auto gateway = driver_->host_address(bridged); gateway != addresses.front()) {
+    addresses.push_back(gateway);
+  }
+  try {
+    metadata_ = std::make_unique<metadata::MetadataServer>(
+        addresses, options_.metadata_port,
+        [this](const std::string& task_id) { return find_task(task_id); },
+        [this](const ContainerHandle& handle) { return driver_->stats(handle); });
+    spdlog::info("agent: task metadata endpoint on port {}", metadata_->port());
+  } catch (const std::exception& error) {
+    spdlog::warn("agent: no task metadata endpoint: {}", error.what());
+  }
+}
+
+void Agent::take_task(TaskSpec& spec) const {
+  spec.container_instance_arn = instance_arn_;
+  if (!metadata_) return;
+  const std::string base =
+      "http://" + driver_->host_address(spec) + ":" + std::to_string(metadata_->port());
+  for (auto& container : spec.containers) {
+    container.environment.emplace_back(
+        "ECS_CONTAINER_METADATA_URI_V4",
+        base + metadata::endpoint_path(spec.task_id, container.name));
+  }
 }
 
 TaskView Agent::view_of(const Entry& entry) const {

@@ -25,7 +25,9 @@
 #include "agent/driver.h"
 #include "agent/ecs_client.h"
 #include "agent/host_resources.h"
+#include "agent/metadata/metadata_server.h"
 #include "agent/state_reporter.h"
+#include "agent/stats_collector.h"
 #include "agent/task_runner.h"
 #include "agent/task_view.h"
 #include "net/websocket.h"
@@ -39,6 +41,10 @@ struct AgentOptions {
   OfferOptions offer;
   // How long a silent channel lives (pings keep a healthy one busy).
   std::chrono::seconds channel_idle_timeout{10};
+  // Where the task metadata endpoint (v4) listens, on loopback and on the
+  // address the driver's containers reach this machine at; 0: any free port.
+  // Fixed by default, so containers keep a working URL across agent restarts.
+  uint16_t metadata_port = 51679;
 };
 
 using DriverFactory =
@@ -72,6 +78,7 @@ class Agent {
     std::unique_ptr<TaskRunner> runner;
     std::string health_sent;  // the health message last sent, to send only changes
     std::string reported;     // the lifecycle step last reported
+    bool address_sent = false;  // awsvpc: the task's address went to the control plane
   };
 
   bool register_instance();
@@ -83,7 +90,12 @@ class Agent {
   void launch(const model::DesiredTask& desired);
   void changed(const std::string& task_arn, const TaskStatus& status);
   void send_health(Entry& entry);
+  void send_address(Entry& entry);
   TaskView view_of(const Entry& entry) const;
+  void start_metadata_server();
+  // What a task's spec gets from this agent: its instance ARN, and for each
+  // container where its task metadata endpoint is.
+  void take_task(TaskSpec& spec) const;
   template <typename Result, typename Read>
   Result on_agent_thread(Read read, Result if_stopped);
 
@@ -96,6 +108,8 @@ class Agent {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<Driver> driver_;
   std::unique_ptr<StateReporter> reporter_;
+  std::unique_ptr<metadata::MetadataServer> metadata_;
+  std::unique_ptr<StatsCollector> stats_;
   std::map<std::string, Entry> tasks_;  // by task ARN
   std::shared_ptr<net::WebSocket> channel_;
   boost::asio::steady_timer reconnect_timer_;

@@ -97,9 +97,19 @@ class Driver {
   // network namespace), once its containers are removed.
   virtual void remove_task(const TaskSpec& /*task*/) {}
 
-  // Removes containers the driver made for tasks not in `known_tasks`
-  // (ARNs): left by an agent that died before it recorded them.
-  virtual void clean_up_orphans(const std::set<std::string>& /*known_tasks*/) {}
+  // Removes containers the driver made for this container instance's tasks
+  // that are not in `known_tasks` (ARNs): left by an agent that died before
+  // it recorded them.
+  virtual void clean_up_orphans(const std::string& /*instance_arn*/,
+                                const std::set<std::string>& /*known_tasks*/) {}
+
+  // Attributes the instance registers with for what this driver can run
+  // (e.g. "ecs.capability.efs").
+  virtual std::vector<std::string> capabilities() const { return {}; }
+
+  // The task's own address (awsvpc) once its first container started; ""
+  // where the task has none of its own. May block briefly.
+  virtual std::string task_address(const TaskSpec& /*task*/) { return ""; }
 
   // The address at which the task's containers reach this machine (where
   // the agent serves the task metadata endpoint).

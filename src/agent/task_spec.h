@@ -147,6 +147,7 @@ struct TaskSpec {
   std::string task_arn;
   std::string task_id;  // the last segment of the ARN
   std::string cluster;
+  std::string container_instance_arn;  // the agent's own, set when it takes the task
   std::string family;
   int64_t revision = 0;
   std::string network_mode = "bridge";  // bridge | host | awsvpc | none

@@ -50,11 +50,13 @@ std::string query_parameter(const boost::urls::url_view& url, std::string_view n
 }  // namespace
 
 AgentChannel::AgentChannel(asio::io_context& io, state::ControlState& state,
-                           state::AgentPresence& presence, const auth::Credentials& credentials,
-                           const core::Clock& clock, std::chrono::seconds idle_timeout)
+                           state::AgentPresence& presence, state::TaskStats& task_stats,
+                           const auth::Credentials& credentials, const core::Clock& clock,
+                           std::chrono::seconds idle_timeout)
     : io_(io),
       state_(state),
       presence_(presence),
+      task_stats_(task_stats),
       credentials_(credentials),
       clock_(clock),
       idle_timeout_(idle_timeout) {}
@@ -117,8 +119,9 @@ void AgentChannel::opened(Connection connection) {
   presence_.set_connected(connection.instance_arn, true);
   spdlog::info("agent connected: {}", connection.instance_arn);
   connection.socket->start(
-      [this, alive = alive_, cluster = connection.cluster](std::string message) {
-        if (*alive) received(cluster, message);
+      [this, alive = alive_, cluster = connection.cluster,
+       arn = connection.instance_arn](std::string message) {
+        if (*alive) received(cluster, arn, message);
       },
       [this, alive = alive_, key = InstanceKey{connection.cluster, connection.instance_id},
        arn = connection.instance_arn, serial = connection.serial](std::string reason) {
@@ -134,33 +137,64 @@ void AgentChannel::closed(const InstanceKey& instance, uint64_t serial) {
   auto it = connections_.find(instance);
   if (it == connections_.end() || it->second.serial != serial) return;  // replaced meanwhile
   presence_.set_connected(it->second.instance_arn, false);
+  task_stats_.drop_instance(it->second.cluster, it->second.instance_arn);
   connections_.erase(it);
 }
 
-void AgentChannel::received(const std::string& cluster, const std::string& message) {
+void AgentChannel::received(const std::string& cluster, const std::string& instance_arn,
+                            const std::string& message) {
   try {
     json::value parsed = json::parse(message);
-    model::HealthReport health = model::parse_health(parsed.as_object());
-    TaskReport report;
-    report.health_status = health.health_status;
-    for (auto& [name, status] : health.containers) {
-      ContainerReport container;
-      container.name = name;
-      container.health_status = status;
-      report.containers.push_back(std::move(container));
+    const json::object& object = parsed.as_object();
+    std::string type = model::message_type(object);
+    if (type == "health") {
+      received_health(cluster, object);
+    } else if (type == "taskAddress") {
+      received_address(cluster, model::parse_task_address(object));
+    } else if (type == "stats") {
+      task_stats_.record(cluster, instance_arn, model::parse_stats(object), clock_.now());
+    } else {
+      spdlog::warn("agent channel: ignoring a message of unknown type '{}'", type);
     }
-    std::string task_id = scoped_id_from(health.task_arn, "task", cluster);
-    double now = core::to_epoch_seconds(clock_.now());
-    state_.submit(
-        [cluster, task_id, report, now](const state::ClusterState& s) -> state::Outcome {
-          const state::TaskRecord* task = s.task(cluster, task_id);
-          if (!task) return {};
-          return apply_task_report(cluster, *task, report, now, {});
-        },
-        [](state::Answer) {});
   } catch (const std::exception& error) {
     spdlog::warn("agent channel: ignoring a malformed message: {}", error.what());
   }
+}
+
+// Throws for a malformed message.
+void AgentChannel::received_health(const std::string& cluster, const json::object& message) {
+  model::HealthReport health = model::parse_health(message);
+  TaskReport report;
+  report.health_status = health.health_status;
+  for (auto& [name, status] : health.containers) {
+    ContainerReport container;
+    container.name = name;
+    container.health_status = status;
+    report.containers.push_back(std::move(container));
+  }
+  std::string task_id = scoped_id_from(health.task_arn, "task", cluster);
+  double now = core::to_epoch_seconds(clock_.now());
+  state_.submit(
+      [cluster, task_id, report, now](const state::ClusterState& s) -> state::Outcome {
+        const state::TaskRecord* task = s.task(cluster, task_id);
+        if (!task) return {};
+        return apply_task_report(cluster, *task, report, now, {});
+      },
+      [](state::Answer) {});
+}
+
+void AgentChannel::received_address(const std::string& cluster,
+                                    const model::TaskAddress& address) {
+  std::string task_id = scoped_id_from(address.task_arn, "task", cluster);
+  state_.submit(
+      [cluster, task_id, address](const state::ClusterState& s) -> state::Outcome {
+        const state::TaskRecord* task = s.task(cluster, task_id);
+        if (!task) return {};
+        auto next = apply_address(*task, address.private_ipv4_address);
+        if (!next) return {};
+        return {{state::put_change(state::task_key(cluster, task_id), std::move(*next))}, {}};
+      },
+      [](state::Answer) {});
 }
 
 void AgentChannel::published(const std::vector<state::Change>& changes) {

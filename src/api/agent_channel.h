@@ -3,7 +3,7 @@
 // authenticates an agent's WebSocket upgrade, keeps one channel per
 // container instance (agentConnected), pushes each instance its desired
 // task set whenever a durable change touches it, and applies the health
-// the agents report.
+// and keeps the stats the agents report.
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -16,18 +16,21 @@
 
 #include "auth/credentials.h"
 #include "core/clock.h"
+#include "model/agent_protocol.h"
 #include "net/http_server.h"
 #include "net/websocket.h"
 #include "state/agent_presence.h"
 #include "state/control_state.h"
+#include "state/task_stats.h"
 
 namespace gantry::api {
 
 class AgentChannel {
  public:
   AgentChannel(boost::asio::io_context& io, state::ControlState& state,
-               state::AgentPresence& presence, const auth::Credentials& credentials,
-               const core::Clock& clock, std::chrono::seconds idle_timeout);
+               state::AgentPresence& presence, state::TaskStats& task_stats,
+               const auth::Credentials& credentials, const core::Clock& clock,
+               std::chrono::seconds idle_timeout);
   ~AgentChannel();
 
   // The HTTP server's upgrade handler.
@@ -48,13 +51,17 @@ class AgentChannel {
 
   void opened(Connection connection);
   void closed(const InstanceKey& instance, uint64_t serial);
-  void received(const std::string& cluster, const std::string& message);
+  void received(const std::string& cluster, const std::string& instance_arn,
+                const std::string& message);
+  void received_address(const std::string& cluster, const model::TaskAddress& address);
+  void received_health(const std::string& cluster, const boost::json::object& message);
   void push(const InstanceKey& instance);
   void flush();
 
   boost::asio::io_context& io_;
   state::ControlState& state_;
   state::AgentPresence& presence_;
+  state::TaskStats& task_stats_;
   const auth::Credentials& credentials_;
   const core::Clock& clock_;
   const std::chrono::seconds idle_timeout_;

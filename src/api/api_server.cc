@@ -85,21 +85,21 @@ void ApiServer::handle(net::HttpRequest&& request, net::Responder respond) const
 
     std::string operation = operation_of(request);
     const auto& schema = model::Schema::ecs();
-    const OperationHandler* handler = router_.find(operation);
-    if (!handler) {
+    const Route* route = router_.find(operation);
+    if (!route) {
       throw core::ApiError("UnknownOperationException",
                            schema.has_operation(operation)
                                ? "gantry does not implement " + operation + " yet."
                                : "Unknown operation " + operation + ".");
     }
     boost::json::object body = model::parse_request_body(request.body());
-    schema.validate_request(operation, body);
+    if (!route->extension) schema.validate_request(operation, body);
 
     RequestContext context{operation,   request_id,
                            caller.region, account_id_,
                            "arn:aws:iam::" + account_id_ + ":root", clock_.now(),
                            std::move(body)};
-    (*handler)(context, [request_id, operation, respond](state::Answer answer) {
+    route->handler(context, [request_id, operation, respond](state::Answer answer) {
       if (auto* error = std::get_if<core::ApiError>(&answer)) {
         spdlog::debug("{} {} -> {}", request_id, operation, error->type());
         respond(error_response(request_id, *error));

@@ -2,7 +2,8 @@
 // The AWS JSON 1.1 protocol in front of the operation handlers:
 //   POST /  X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>
 // Every request is authenticated (SigV4), routed, and its body validated
-// against botocore's model before a handler runs. Every response carries
+// against botocore's model before a handler runs (gantry's own operations,
+// Router::add_extension, validate theirs). Every response carries
 // x-amzn-RequestId; every error is `{"__type": ..., "message": ...}`.
 #include <string>
 

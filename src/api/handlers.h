@@ -4,6 +4,7 @@
 #include "core/random.h"
 #include "state/agent_presence.h"
 #include "state/control_state.h"
+#include "state/task_stats.h"
 
 namespace gantry::api {
 
@@ -26,6 +27,9 @@ void register_attribute_handlers(Router& router, Services services);
 void register_task_launch_handlers(Router& router, Services services);
 void register_task_handlers(Router& router, Services services);
 void register_task_state_change_handlers(Router& router, Services services);
+// gantry's own DescribeTaskStats (`gantry stats`): not an ECS operation,
+// so not among register_all_handlers'.
+void register_task_stats_handlers(Router& router, Services services, state::TaskStats& stats);
 
 inline void register_all_handlers(Router& router, Services services) {
   register_cluster_handlers(router, services);

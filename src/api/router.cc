@@ -4,14 +4,26 @@
 
 namespace gantry::api {
 
-void Router::add(std::string operation, OperationHandler handler) {
-  if (!handlers_.emplace(operation, std::move(handler)).second)
+namespace {
+
+void insert(std::map<std::string, Route, std::less<>>& routes, std::string operation, Route route) {
+  if (!routes.emplace(operation, std::move(route)).second)
     throw std::logic_error("operation registered twice: " + operation);
 }
 
-const OperationHandler* Router::find(std::string_view operation) const {
-  auto it = handlers_.find(operation);
-  return it == handlers_.end() ? nullptr : &it->second;
+}  // namespace
+
+void Router::add(std::string operation, OperationHandler handler) {
+  insert(routes_, std::move(operation), {std::move(handler), false});
+}
+
+void Router::add_extension(std::string operation, OperationHandler handler) {
+  insert(routes_, std::move(operation), {std::move(handler), true});
+}
+
+const Route* Router::find(std::string_view operation) const {
+  auto it = routes_.find(operation);
+  return it == routes_.end() ? nullptr : &it->second;
 }
 
 }  // namespace gantry::api

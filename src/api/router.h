@@ -8,13 +8,23 @@
 
 namespace gantry::api {
 
+struct Route {
+  OperationHandler handler;
+  // A gantry operation that botocore's ECS model does not know: its body
+  // is not validated against the model, so its handler checks it.
+  bool extension = false;
+};
+
 class Router {
  public:
+  // An ECS operation; ApiServer validates its body against the model.
   void add(std::string operation, OperationHandler handler);
-  const OperationHandler* find(std::string_view operation) const;
+  // One of gantry's own, served on the same endpoint with the same SigV4.
+  void add_extension(std::string operation, OperationHandler handler);
+  const Route* find(std::string_view operation) const;
 
  private:
-  std::map<std::string, OperationHandler, std::less<>> handlers_;
+  std::map<std::string, Route, std::less<>> routes_;
 };
 
 }  // namespace gantry::api

@@ -121,4 +121,35 @@ std::optional<state::TaskRecord> request_stop(const state::TaskRecord& task,
   return next;
 }
 
+std::optional<state::TaskRecord> apply_address(const state::TaskRecord& task,
+                                               const std::string& private_ipv4_address) {
+  state::TaskRecord next = task;
+  auto* attachments = next.doc.if_contains("attachments");
+  if (!attachments || !attachments->is_array()) return std::nullopt;
+  std::string attachment_id;
+  for (auto& a : attachments->get_array()) {
+    auto& attachment = a.as_object();
+    if (string_member(attachment, "type") != "ElasticNetworkInterface") continue;
+    attachment_id = string_member(attachment, "id");
+    auto& details = attachment["details"];
+    if (!details.is_array()) details = json::array{};
+    for (const auto& d : details.get_array()) {
+      if (d.is_object() && string_member(d.get_object(), "name") == "privateIPv4Address") {
+        return std::nullopt;  // shown already
+      }
+    }
+    details.get_array().push_back(
+        json::object{{"name", "privateIPv4Address"}, {"value", private_ipv4_address}});
+    break;
+  }
+  if (attachment_id.empty()) return std::nullopt;
+  if (auto* containers = next.doc.if_contains("containers"); containers && containers->is_array()) {
+    for (auto& c : containers->get_array()) {
+      c.as_object()["networkInterfaces"] = json::array{json::object{
+          {"attachmentId", attachment_id}, {"privateIpv4Address", private_ipv4_address}}};
+    }
+  }
+  return next;
+}
+
 }  // namespace gantry::api

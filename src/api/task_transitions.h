@@ -36,6 +36,12 @@ struct TaskReport {
 std::optional<state::TaskRecord> apply_report(const state::TaskRecord& task,
                                               const TaskReport& report, double now);
 
+// The task with its awsvpc address shown as ECS shows it: the ENI
+// attachment's privateIPv4Address detail and each container's
+// networkInterfaces; nullopt when it has no ENI or already shows it.
+std::optional<state::TaskRecord> apply_address(const state::TaskRecord& task,
+                                               const std::string& private_ipv4_address);
+
 // The task after a request to stop it (StopTask, a forced deregistration),
 // or nullopt when it is already stopping.
 std::optional<state::TaskRecord> request_stop(const state::TaskRecord& task,

@@ -77,6 +77,7 @@ agent::DriverFactory driver_factory(const DriverOptions& options,
                            : options.docker_host;
   docker.efs_directories = efs_directories(options.efs_volumes);
   docker.registry_secrets_file = options.registry_secrets;
+  docker.log_dir = containers;
   return [options, docker, containers](
              boost::asio::any_io_executor executor) -> std::unique_ptr<agent::Driver> {
     if (options.driver == "process") return process_driver(executor, containers);
@@ -110,6 +111,7 @@ std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
   agent_options.cluster = options.cluster;
   agent_options.state_dir = options.data_dir;
   agent_options.offer = offer_of(options);
+  agent_options.metadata_port = options.driver.metadata_port;
   std::filesystem::path containers = std::filesystem::path(options.data_dir) / "containers";
   return std::make_unique<agent::Agent>(std::move(agent_options), system_clock(),
                                         driver_factory(options.driver, containers));

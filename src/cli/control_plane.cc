@@ -21,6 +21,7 @@
 #include "net/http_server.h"
 #include "state/agent_presence.h"
 #include "state/control_state.h"
+#include "state/task_stats.h"
 #include "store/store.h"
 
 namespace gantry::cli {
@@ -61,8 +62,8 @@ struct ControlPlane::Impl {
     }
     store = store::open_sqlite_store(options.data_dir + "/gantry.db");
     state = std::make_unique<state::ControlState>(*store);
-    channel = std::make_unique<api::AgentChannel>(io, *state, presence, credentials, clock,
-                                                  options.agent_idle_timeout);
+    channel = std::make_unique<api::AgentChannel>(io, *state, presence, task_stats, credentials,
+                                                  clock, options.agent_idle_timeout);
     state->set_publish_observer(
         [channel = channel.get()](const std::vector<state::Change>& changes) {
           channel->published(changes);
@@ -78,7 +79,9 @@ struct ControlPlane::Impl {
           channel->upgrade(std::move(request), std::move(stream));
         });
     url = endpoint_url(server->local_endpoint());
-    api::register_all_handlers(router, api::Services{*state, presence, *random, url});
+    api::Services services{*state, presence, *random, url};
+    api::register_all_handlers(router, services);
+    api::register_task_stats_handlers(router, services, task_stats);
     api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
                                                   options.account_id);
     reaper = std::make_unique<controllers::TaskReaper>(io, *state, clock);
@@ -102,6 +105,7 @@ struct ControlPlane::Impl {
   auth::Credentials credentials;
   std::unique_ptr<store::Store> store;
   state::AgentPresence presence;
+  state::TaskStats task_stats;
   std::unique_ptr<state::ControlState> state;
   std::unique_ptr<api::AgentChannel> channel;
   std::unique_ptr<net::HttpServer> server;

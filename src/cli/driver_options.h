@@ -1,6 +1,7 @@
 #pragma once
-// How an agent runs containers: `gantry agent` and `gantry dev` take the
-// same flags.
+// How an agent runs containers and what it offers them: `gantry agent` and
+// `gantry dev` take the same flags.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ struct DriverOptions {
   std::string docker_host = "unix:///var/run/docker.sock";
   std::vector<std::string> efs_volumes;  // "fs-12345678=/mnt/efs/fs-12345678"
   std::string registry_secrets;          // file of repositoryCredentials
+  uint16_t metadata_port = 51679;        // the task metadata endpoint's; 0: any free one
 };
 
 }  // namespace gantry::cli

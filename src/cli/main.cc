@@ -8,6 +8,7 @@
 #include "auth/credentials.h"
 #include "cli/agent_command.h"
 #include "cli/control_plane.h"
+#include "cli/stats_command.h"
 
 namespace {
 
@@ -48,6 +49,9 @@ void add_driver_options(CLI::App& command, gantry::cli::DriverOptions& options) 
                      "Where an EFS file system is mounted here, fs-id=/dir (repeatable)");
   command.add_option("--registry-secrets", options.registry_secrets,
                      "JSON file of registry credentials that repositoryCredentials name");
+  command.add_option("--metadata-port", options.metadata_port,
+                     "The task metadata endpoint's port (0: any free port)")
+      ->capture_default_str();
 }
 
 void add_agent_options(CLI::App& command, gantry::cli::AgentCommandOptions& options,
@@ -99,6 +103,8 @@ int main(int argc, char** argv) {
   auto* agent = app.add_subcommand("agent", "A node agent that runs the tasks a server gives it");
   add_agent_options(*agent, agent_options, agent_credentials);
   add_driver_options(*agent, agent_options.driver);
+  gantry::cli::StatsCommandOptions stats_options;
+  auto* stats = gantry::cli::add_stats_command(app, stats_options);
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -108,6 +114,7 @@ int main(int argc, char** argv) {
     std::cout << "gantry " << GANTRY_VERSION << std::endl;
     return 0;
   }
+  if (stats->parsed()) return gantry::cli::run_stats(stats_options);
   try {
     if (agent->parsed()) {
       agent_options.access_key = agent_key(agent_credentials);

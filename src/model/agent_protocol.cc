@@ -20,6 +20,36 @@ std::string string_of(const json::object& o, std::string_view name) {
   return std::string(v.get_string());
 }
 
+std::runtime_error bad_member(std::string_view name, std::string_view problem) {
+  return std::runtime_error("agent message member " + std::string(name) + " " + std::string(problem));
+}
+
+// A non-negative JSON number, integer or not.
+double number_of(const json::object& o, std::string_view name) {
+  const json::value& v = member(o, name);
+  if (!v.is_number()) throw bad_member(name, "is not a number");
+  double number = v.to_number<double>();
+  if (number < 0) throw bad_member(name, "is negative");
+  return number;
+}
+
+int64_t integer_of(const json::object& o, std::string_view name) {
+  const json::value& v = member(o, name);
+  if (!v.is_int64() || v.get_int64() < 0) throw bad_member(name, "is not a non-negative integer");
+  return v.get_int64();
+}
+
+const json::array& array_of(const json::object& o, std::string_view name) {
+  const json::value& v = member(o, name);
+  if (!v.is_array()) throw bad_member(name, "is not an array");
+  return v.get_array();
+}
+
+const json::object& object_in(const json::value& v, std::string_view what) {
+  if (!v.is_object()) throw std::runtime_error(std::string(what) + " is not an object");
+  return v.get_object();
+}
+
 void expect_type(const json::object& message, std::string_view type) {
   if (string_of(message, "type") != type) {
     throw std::runtime_error("expected a " + std::string(type) + " message");
@@ -50,6 +80,24 @@ json::object health_message(const HealthReport& report) {
           {"containers", std::move(containers)}};
 }
 
+json::object stats_message(const StatsReport& report) {
+  json::array tasks;
+  for (const auto& task : report.tasks) {
+    json::array containers;
+    for (const auto& c : task.containers) {
+      containers.push_back(json::object{{"name", c.name},
+                                        {"runtimeId", c.runtime_id},
+                                        {"cpuPercent", c.cpu_percent},
+                                        {"memoryBytes", c.memory_bytes},
+                                        {"memoryLimitBytes", c.memory_limit_bytes}});
+    }
+    tasks.push_back(json::object{{"taskArn", task.task_arn}, {"containers", std::move(containers)}});
+  }
+  return {{"type", "stats"}, {"sampledAt", report.sampled_at}, {"tasks", std::move(tasks)}};
+}
+
+std::string message_type(const json::object& message) { return string_of(message, "type"); }
+
 std::vector<DesiredTask> parse_desired_tasks(const json::object& message) {
   expect_type(message, "desiredTasks");
   const json::value& tasks = member(message, "tasks");
@@ -78,6 +126,36 @@ HealthReport parse_health(const json::object& message) {
     if (!c.is_object()) throw std::runtime_error("a container health is not an object");
     report.containers.emplace_back(string_of(c.get_object(), "name"),
                                    string_of(c.get_object(), "healthStatus"));
+  }
+  return report;
+}
+
+json::object task_address_message(const TaskAddress& address) {
+  return {{"type", "taskAddress"},
+          {"taskArn", address.task_arn},
+          {"privateIPv4Address", address.private_ipv4_address}};
+}
+
+TaskAddress parse_task_address(const json::object& message) {
+  expect_type(message, "taskAddress");
+  return {string_of(message, "taskArn"), string_of(message, "privateIPv4Address")};
+}
+
+StatsReport parse_stats(const json::object& message) {
+  expect_type(message, "stats");
+  StatsReport report;
+  report.sampled_at = number_of(message, "sampledAt");
+  for (const auto& t : array_of(message, "tasks")) {
+    const json::object& task = object_in(t, "a task's stats");
+    TaskStats stats{string_of(task, "taskArn"), {}};
+    for (const auto& c : array_of(task, "containers")) {
+      const json::object& container = object_in(c, "a container's stats");
+      stats.containers.push_back({string_of(container, "name"), string_of(container, "runtimeId"),
+                                  number_of(container, "cpuPercent"),
+                                  integer_of(container, "memoryBytes"),
+                                  integer_of(container, "memoryLimitBytes")});
+    }
+    report.tasks.push_back(std::move(stats));
   }
   return report;
 }

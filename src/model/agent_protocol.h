@@ -10,8 +10,18 @@
 // agent -> server: {"type": "health", "taskArn", "healthStatus",
 //                   "containers": [{"name", "healthStatus"}]}
 //   health, which the public Submit*StateChange operations cannot carry.
+// agent -> server: {"type": "stats", "sampledAt", "tasks": [{"taskArn",
+//                   "containers": [{"name", "runtimeId", "cpuPercent",
+//                                   "memoryBytes", "memoryLimitBytes"}]}]}
+//   every kStatsInterval, the CPU and memory of the instance's running
+//   containers (ECS sends these over its telemetry channel).
+// agent -> server: {"type": "taskAddress", "taskArn", "privateIPv4Address"}
+//   an awsvpc task's address once its network namespace exists (ECS learns
+//   it from the ENI it attached; the public API has no member for it).
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +29,9 @@
 namespace gantry::model {
 
 inline constexpr std::string_view kAgentChannelPath = "/v1/agent";
+// How often an agent reports stats; the control plane forgets a task's
+// stats after three intervals without a report.
+inline constexpr std::chrono::seconds kStatsInterval{5};
 
 struct DesiredTask {
   std::string task_arn;
@@ -33,11 +46,43 @@ struct HealthReport {
   std::vector<std::pair<std::string, std::string>> containers;  // name, healthStatus
 };
 
+// One container's resource use, as `docker stats` computes it.
+struct ContainerStats {
+  std::string name;
+  std::string runtime_id;
+  double cpu_percent = 0;  // of one CPU: 200 is two CPUs busy
+  int64_t memory_bytes = 0;        // usage less the reclaimable page cache
+  int64_t memory_limit_bytes = 0;  // the cgroup's limit, else the host's memory
+};
+
+struct TaskStats {
+  std::string task_arn;
+  std::vector<ContainerStats> containers;
+};
+
+struct StatsReport {
+  double sampled_at = 0;  // epoch seconds
+  std::vector<TaskStats> tasks;
+};
+
 boost::json::object desired_tasks_message(const std::vector<DesiredTask>& tasks);
 boost::json::object health_message(const HealthReport& report);
 
-// Both throw std::runtime_error for a message of another shape.
+struct TaskAddress {
+  std::string task_arn;
+  std::string private_ipv4_address;
+};
+boost::json::object task_address_message(const TaskAddress& address);
+// Throws std::runtime_error for a message of another shape.
+TaskAddress parse_task_address(const boost::json::object& message);
+boost::json::object stats_message(const StatsReport& report);
+
+// A message's "type"; throws std::runtime_error when it has none.
+std::string message_type(const boost::json::object& message);
+
+// Each throws std::runtime_error for a message of another shape.
 std::vector<DesiredTask> parse_desired_tasks(const boost::json::object& message);
 HealthReport parse_health(const boost::json::object& message);
+StatsReport parse_stats(const boost::json::object& message);
 
 }  // namespace gantry::model

@@ -85,7 +85,10 @@ class GantryAgent(LoggedProcess):
             args += ["--memory", str(self.memory)]
         if self.gpu_ids:
             args += ["--gpu-ids", ",".join(self.gpu_ids)]
-        args += ["--driver", self.driver] + self.extra_args
+        args += ["--driver", self.driver]
+        if "--metadata-port" not in self.extra_args:
+            args += ["--metadata-port", "0"]  # many agents share the machine
+        args += self.extra_args
         return args
 
     def start(self, wait_connected=True):

@@ -90,6 +90,9 @@ class GantryProcess(LoggedProcess):
         # for it, the rest run containers as processes.
         if self.command == "dev" and "--driver" not in self.extra_args:
             args += ["--driver", "process"]
+        # Tests run many agents on one machine: any free metadata port.
+        if self.command == "dev" and "--metadata-port" not in self.extra_args:
+            args += ["--metadata-port", "0"]
         args += self.extra_args
         self._banner = {}
         self._ready = threading.Event()

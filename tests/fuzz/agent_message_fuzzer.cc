@@ -27,5 +27,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     gantry::model::parse_health(message.get_object());
   } catch (const std::exception&) {
   }
+  try {
+    // What is parsed must serialise back to a message that parses the same.
+    auto first = gantry::model::stats_message(gantry::model::parse_stats(message.get_object()));
+    auto second = gantry::model::stats_message(gantry::model::parse_stats(first));
+    if (boost::json::serialize(first) != boost::json::serialize(second)) __builtin_trap();
+  } catch (const std::exception&) {
+  }
   return 0;
 }

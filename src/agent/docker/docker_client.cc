@@ -159,6 +159,12 @@ json::object DockerClient::version() {
   return parse_object(response.body());
 }
 
+json::object DockerClient::info() {
+  auto response = call(request(http::verb::get, "/info"));
+  expect_success(response);
+  return parse_object(response.body());
+}
+
 std::optional<json::object> DockerClient::inspect_image(const std::string& image) {
   auto response = call(request(http::verb::get, "/images/" + image + "/json"));
   if (response.result() == http::status::not_found) return std::nullopt;
@@ -230,6 +236,8 @@ void DockerClient::remove_container(const std::string& id, bool force) {
   auto response = call(request(http::verb::delete_,
                                "/containers/" + id + "?v=1" + (force ? "&force=1" : "")));
   if (response.result() == http::status::not_found) return;
+  // Forced, a conflict means another removal of it is under way.
+  if (force && response.result() == http::status::conflict) return;
   expect_success(response);
 }
 

@@ -47,6 +47,8 @@ class DockerClient {
 
   // GET /version. Throws std::runtime_error when no engine answers.
   boost::json::object version();
+  // GET /info: the engine's configuration (CgroupDriver, CgroupVersion, ...).
+  boost::json::object info();
 
   // nullopt when the engine does not have the image.
   std::optional<boost::json::object> inspect_image(const std::string& image);
@@ -65,6 +67,7 @@ class DockerClient {
   // Blocks until the container has stopped (at most `timeout` and then a kill).
   void stop_container(const std::string& id, std::chrono::seconds timeout);
   void kill_container(const std::string& id, const std::string& signal);
+  // Gone already, or (forced) being removed by another call, counts as done.
   void remove_container(const std::string& id, bool force);
   // nullopt when there is no such container.
   std::optional<boost::json::object> inspect_container(const std::string& id);

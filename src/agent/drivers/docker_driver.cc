@@ -4,7 +4,12 @@
 #include <boost/beast/core/detail/base64.hpp>
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "agent/docker/pause_image.h"
@@ -41,6 +46,36 @@ std::string string_at(const json::object& o, std::string_view key) {
 
 std::string container_id(const ContainerHandle& handle) { return handle.runtime_id; }
 
+// The host's address on Docker's default bridge (docker0), where bridged
+// containers reach the host. The network's IPAM often names no gateway, so
+// it is read off the bridge interface.
+std::optional<std::string> bridge_address(docker::DockerClient& client) {
+  auto bridge = client.inspect_network("bridge");
+  std::string interface = "docker0";
+  if (bridge) {
+    if (const auto* options = object_at(*bridge, "Options")) {
+      auto name = string_at(*options, "com.docker.network.bridge.name");
+      if (!name.empty()) interface = std::move(name);
+    }
+  }
+  ifaddrs* addresses = nullptr;
+  if (getifaddrs(&addresses) != 0) return std::nullopt;
+  std::optional<std::string> found;
+  for (auto* a = addresses; a && !found; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || interface != a->ifa_name) continue;
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) found = text;
+  }
+  freeifaddrs(addresses);
+  return found;
+}
+
+void append(const std::filesystem::path& file, std::string_view data) {
+  std::ofstream out(file, std::ios::app | std::ios::binary);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
 }  // namespace
 
 DockerDriver::DockerDriver(boost::asio::any_io_executor executor, DockerDriverOptions options)
@@ -48,20 +83,14 @@ DockerDriver::DockerDriver(boost::asio::any_io_executor executor, DockerDriverOp
   const auto version = client_.version();
   engine_ = "Docker " + string_at(version, "Version") + " (API " +
             string_at(version, "ApiVersion") + ")";
-  bridge_gateway_ = "127.0.0.1";
-  if (auto bridge = client_.inspect_network("bridge")) {
-    const auto* ipam = object_at(*bridge, "IPAM");
-    const auto* configs = ipam ? ipam->if_contains("Config") : nullptr;
-    if (configs && configs->is_array()) {
-      for (const auto& config : configs->get_array()) {
-        if (!config.is_object()) continue;
-        auto gateway = string_at(config.get_object(), "Gateway");
-        if (!gateway.empty()) {
-          bridge_gateway_ = std::move(gateway);
-          break;
-        }
-      }
-    }
+  bridge_gateway_ = bridge_address(client_).value_or("127.0.0.1");
+  const auto info = client_.info();
+  if (string_at(info, "CgroupDriver") == "cgroupfs") {
+    task_cgroup_.emplace("/sys/fs/cgroup", string_at(info, "CgroupVersion") == "2" ? 2 : 1);
+  } else {
+    spdlog::warn("docker: the engine's cgroup driver is {}, not cgroupfs: task-level cpu and "
+                 "memory are not enforced (container-level limits are)",
+                 string_at(info, "CgroupDriver"));
   }
   events_ = std::make_unique<DockerEvents>(client_, std::string(kLabelManaged) + "=true");
 }
@@ -148,9 +177,38 @@ std::string DockerDriver::create(const std::string& name, const json::object& bo
     if (e.status() != 409) throw;
   }
   // A container of that name is left from an attempt the agent did not
-  // record (it died in between) or from before a restart: replace it.
-  client_.remove_container(name, true);
+  // record (it died in between), or is the previous run of a restarted
+  // container: replace it.
+  remove_and_wait(name);
   return client_.create_container(name, body);
+}
+
+void DockerDriver::remove_and_wait(const std::string& name_or_id) {
+  client_.remove_container(name_or_id, true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (client_.inspect_container(name_or_id)) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("the engine is still removing container " + name_or_id);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void DockerDriver::save_logs(const std::string& id, const json::object& state) {
+  const auto task = string_at(state, "taskId");
+  const auto container = string_at(state, "container");
+  if (options_.log_dir.empty() || task.empty() || container.empty()) return;
+  const auto dir = options_.log_dir / task / container;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create " + dir.string() + ": " + ec.message());
+  auto connection = client_.streaming_connection();
+  client_.follow_logs(*connection, id, false,
+                      [&](docker::StreamKind kind, std::string_view data) {
+                        append(dir / (kind == docker::StreamKind::kStderr ? "stderr.log"
+                                                                           : "stdout.log"),
+                               data);
+                      });
 }
 
 std::string DockerDriver::ensure_network_namespace(const TaskSpec& task) {
@@ -167,7 +225,8 @@ std::string DockerDriver::ensure_network_namespace(const TaskSpec& task) {
       {"Labels", json::object{{kLabelManaged, "true"},
                               {kLabelTaskArn, task.task_arn},
                               {kLabelContainerName, "~pause"},
-                              {kLabelCluster, task.cluster}}},
+                              {kLabelCluster, task.cluster},
+                              {kLabelContainerInstance, task.container_instance_arn}}},
       {"HostConfig", json::object{{"NetworkMode", "bridge"}, {"Init", false}}}};
   const auto id = create(name, body);
   client_.start_container(id);
@@ -224,15 +283,23 @@ ContainerHandle DockerDriver::start(const TaskSpec& task, const ContainerSpec& c
   context.labels = {{kLabelManaged, "true"},
                     {kLabelTaskArn, task.task_arn},
                     {kLabelContainerName, container.name},
-                    {kLabelCluster, task.cluster}};
+                    {kLabelCluster, task.cluster},
+                    {kLabelContainerInstance, task.container_instance_arn}};
   try {
+    if (task_cgroup_ && (task.memory_mib || task.cpu_units)) {
+      context.cgroup_parent = task_cgroup_->create(task.task_id, task.memory_mib, task.cpu_units);
+    }
     if (task.network_mode == "awsvpc") context.network_container_id = ensure_network_namespace(task);
-    for (const auto& from : container.volumes_from) {
-      if (auto source = client_.inspect_container(docker_name(task, from.source_container))) {
-        context.container_ids[from.source_container] = string_at(*source, "Id");
+    if (!container.volumes_from.empty()) {
+      for (const auto& item : containers_of(task)) {
+        const auto* labels = item.is_object() ? object_at(item.get_object(), "Labels") : nullptr;
+        if (!labels) continue;
+        // Newest first: a restarted source's latest run wins.
+        context.container_ids.emplace(string_at(*labels, kLabelContainerName),
+                                      string_at(item.get_object(), "Id"));
       }
     }
-    const auto name = docker_name(task, container.name);
+    const auto name = docker_name(task, container.name) + "-" + random_->hex(8);
     const auto id = create(name, docker_create_body(task, container, context));
     try {
       client_.start_container(id);
@@ -243,14 +310,27 @@ ContainerHandle DockerDriver::start(const TaskSpec& task, const ContainerSpec& c
     const auto inspected = client_.inspect_container(id);
     ContainerHandle handle;
     handle.runtime_id = id;
-    handle.state = json::object{{"containerId", id}, {"name", name}};
-    if (inspected) handle.network_bindings = bindings_of(*inspected, task, container);
+    handle.state = json::object{
+        {"containerId", id}, {"name", name}, {"taskId", task.task_id}, {"container", container.name}};
+    if (inspected) {
+      handle.network_bindings = bindings_of(*inspected, task, container);
+      // What the task metadata endpoint shows of the container.
+      handle.state["imageId"] = string_at(*inspected, "Image");
+      const auto* settings = object_at(*inspected, "NetworkSettings");
+      auto address = settings ? string_at(*settings, "IPAddress") : std::string();
+      if (address.empty() && task.network_mode == "awsvpc") address = task_address(task);
+      if (!address.empty()) handle.state["ipAddress"] = address;
+    }
     return handle;
   } catch (const DriverError&) {
     throw;
   } catch (const std::exception& e) {
     throw cannot_start(e.what());
   }
+}
+
+json::array DockerDriver::containers_of(const TaskSpec& task) {
+  return client_.list_containers(std::string(kLabelTaskArn) + "=" + task.task_arn);
 }
 
 void DockerDriver::watch(const ContainerHandle& handle, std::function<void(ExitStatus)> on_exit) {
@@ -305,7 +385,12 @@ void DockerDriver::exec(const ContainerHandle& handle, std::vector<std::string> 
 }
 
 void DockerDriver::remove(const ContainerHandle& handle) {
-  in_background([this, id = container_id(handle)] {
+  boost::asio::post(removals_, [this, id = container_id(handle), state = handle.state] {
+    try {
+      save_logs(id, state);
+    } catch (const std::exception& e) {
+      spdlog::warn("docker: keeping the logs of container {} failed: {}", id, e.what());
+    }
     try {
       client_.remove_container(id, true);
     } catch (const std::exception& e) {
@@ -315,21 +400,37 @@ void DockerDriver::remove(const ContainerHandle& handle) {
 }
 
 void DockerDriver::remove_task(const TaskSpec& task) {
-  in_background([this, task] {
-    try {
-      client_.remove_container(pause_name(task), true);
-      for (const auto& resolved : resolve_volumes(task, options_.efs_directories)) {
-        const auto spec =
-            std::find_if(task.volumes.begin(), task.volumes.end(),
-                         [&](const VolumeSpec& v) { return v.name == resolved.name; });
-        const bool task_scoped = spec != task.volumes.end() &&
-                                 (spec->kind == VolumeSpec::Kind::kTaskScratch ||
-                                  (spec->kind == VolumeSpec::Kind::kDocker && spec->scope == "task"));
-        if (task_scoped) client_.remove_volume(resolved.source);
+  boost::asio::post(removals_, [this, task] {
+    auto attempt = [&](const std::string& what, auto&& step) {
+      try {
+        step();
+      } catch (const std::exception& e) {
+        spdlog::warn("docker: task {}: {} failed: {}", task.task_id, what, e.what());
       }
-    } catch (const std::exception& e) {
-      spdlog::warn("docker: cleaning up after task {} failed: {}", task.task_id, e.what());
+    };
+    // Its containers (the pause container too) first: volumes and cgroups
+    // in use cannot go.
+    json::array containers;
+    attempt("listing its containers", [&] { containers = containers_of(task); });
+    for (const auto& item : containers) {
+      const auto id = item.is_object() ? string_at(item.get_object(), "Id") : std::string();
+      if (!id.empty()) attempt("removing container " + id, [&] { remove_and_wait(id); });
     }
+    std::vector<ResolvedVolume> volumes;
+    attempt("resolving its volumes",
+            [&] { volumes = resolve_volumes(task, options_.efs_directories); });
+    for (const auto& resolved : volumes) {
+      const auto spec = std::find_if(task.volumes.begin(), task.volumes.end(),
+                                     [&](const VolumeSpec& v) { return v.name == resolved.name; });
+      const bool task_scoped = spec != task.volumes.end() &&
+                               (spec->kind == VolumeSpec::Kind::kTaskScratch ||
+                                (spec->kind == VolumeSpec::Kind::kDocker && spec->scope == "task"));
+      if (task_scoped) {
+        attempt("removing volume " + resolved.source,
+                [&] { client_.remove_volume(resolved.source); });
+      }
+    }
+    if (task_cgroup_) task_cgroup_->remove(task.task_id);
   });
 }
 
@@ -342,8 +443,11 @@ std::optional<json::object> DockerDriver::stats(const ContainerHandle& handle) {
   }
 }
 
-void DockerDriver::clean_up_orphans(const std::set<std::string>& known_tasks) {
-  const auto containers = client_.list_containers(std::string(kLabelManaged) + "=true");
+void DockerDriver::clean_up_orphans(const std::string& instance_arn,
+                                    const std::set<std::string>& known_tasks) {
+  // Only this instance's: the engine may serve other agents and clusters.
+  const auto containers =
+      client_.list_containers(std::string(kLabelContainerInstance) + "=" + instance_arn);
   for (const auto& item : containers) {
     if (!item.is_object()) continue;
     const auto id = string_at(item.get_object(), "Id");
@@ -356,6 +460,13 @@ void DockerDriver::clean_up_orphans(const std::set<std::string>& known_tasks) {
       spdlog::warn("docker: removing orphaned container {} failed: {}", id, e.what());
     }
   }
+}
+
+std::vector<std::string> DockerDriver::capabilities() const {
+  std::vector<std::string> out{"com.amazonaws.ecs.capability.privileged-container",
+                               "ecs.capability.docker-plugin.local"};
+  if (!options_.efs_directories.empty()) out.push_back("ecs.capability.efs");
+  return out;
 }
 
 }  // namespace gantry::agent

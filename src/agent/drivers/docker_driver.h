@@ -1,9 +1,10 @@
 #pragma once
 // Runs containers as Docker containers through the Engine API, as the ECS
-// agent does. Each container is named gantry-<task id>-<container> and
-// labelled with its task, container and cluster, so a restarted agent
-// finds it again (the handle's state is its id) and clean_up_orphans()
-// can remove what no task owns. Exits and health come from the engine's
+// agent does. Each container is named gantry-<task id>-<container>-<random>
+// (a restarted container is a new one) and labelled with its task,
+// container, cluster and container instance, so a restarted agent finds it
+// again (the handle's state is its id) and clean_up_orphans() can remove
+// what no task of this instance owns. Exits and health come from the engine's
 // event stream (DockerEvents); slow calls (stop, exec, remove) run on the
 // driver's own threads, so the agent's executor never waits on them.
 //
@@ -12,6 +13,7 @@
 // container that holds the task's network namespace, which every
 // container of the task joins.
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <filesystem>
@@ -24,6 +26,8 @@
 #include "agent/driver.h"
 #include "agent/drivers/docker_container_config.h"
 #include "agent/drivers/docker_events.h"
+#include "agent/drivers/docker_task_cgroup.h"
+#include "core/random.h"
 
 namespace gantry::agent {
 
@@ -32,6 +36,7 @@ inline constexpr const char* kLabelManaged = "com.gantry.managed";
 inline constexpr const char* kLabelTaskArn = "com.gantry.task-arn";
 inline constexpr const char* kLabelContainerName = "com.gantry.container-name";
 inline constexpr const char* kLabelCluster = "com.gantry.cluster";
+inline constexpr const char* kLabelContainerInstance = "com.gantry.container-instance";
 
 struct DockerDriverOptions {
   std::string socket_path = "/var/run/docker.sock";
@@ -40,6 +45,10 @@ struct DockerDriverOptions {
   // JSON {"<credentialsParameter>": {"username": ..., "password": ...}}: the
   // registry credentials that repositoryCredentials name.
   std::filesystem::path registry_secrets_file;
+  // Where a container's output is kept once the container is removed:
+  // <log_dir>/<task id>/<container>/{stdout,stderr}.log, as the process
+  // driver keeps it.
+  std::filesystem::path log_dir;
 };
 
 class DockerDriver final : public Driver {
@@ -70,8 +79,10 @@ class DockerDriver final : public Driver {
   std::optional<boost::json::object> stats(const ContainerHandle& handle) override;
 
   // The address of the task's network namespace (awsvpc), "" before it exists.
-  std::string task_address(const TaskSpec& task);
-  void clean_up_orphans(const std::set<std::string>& known_tasks) override;
+  std::string task_address(const TaskSpec& task) override;
+  void clean_up_orphans(const std::string& instance_arn,
+                        const std::set<std::string>& known_tasks) override;
+  std::vector<std::string> capabilities() const override;
   // The bridge network's gateway; 127.0.0.1 in host mode.
   std::string host_address(const TaskSpec& task) const override;
 
@@ -83,9 +94,15 @@ class DockerDriver final : public Driver {
   void ensure_volumes(const TaskSpec& task, const std::vector<ResolvedVolume>& volumes);
   std::string ensure_network_namespace(const TaskSpec& task);
   std::string create(const std::string& name, const boost::json::object& body);
+  // Removes (forced) and waits until the engine no longer has it.
+  void remove_and_wait(const std::string& name_or_id);
+  // Appends the container's output to its files under options_.log_dir.
+  void save_logs(const std::string& id, const boost::json::object& state);
   std::vector<NetworkBinding> bindings_of(const boost::json::object& inspected,
                                           const TaskSpec& task,
                                           const ContainerSpec& container) const;
+  // The task's containers (pause included), newest first.
+  boost::json::array containers_of(const TaskSpec& task);
   template <typename Work>
   void in_background(Work work);
 
@@ -94,8 +111,13 @@ class DockerDriver final : public Driver {
   docker::DockerClient client_;
   std::string engine_;
   std::string bridge_gateway_;  // docker0's address, as containers see the host
+  std::optional<DockerTaskCgroup> task_cgroup_;  // none: task-level limits unsupported
   std::unique_ptr<DockerEvents> events_;
+  std::unique_ptr<core::Random> random_ = core::make_system_random();  // agent thread only
   boost::asio::thread_pool workers_{2};
+  // Removals run one at a time: a task's removal must not race the saving
+  // of its containers' logs.
+  boost::asio::strand<boost::asio::thread_pool::executor_type> removals_{workers_.get_executor()};
   // Handlers hold a weak_ptr to this: expired once the driver is gone.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -2,6 +2,7 @@
 
 #include "agent/drivers/process_identity.h"
 #include "agent/drivers/process_launch.h"
+#include "agent/drivers/process_stats.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -750,6 +751,17 @@ void ProcessDriver::remove(const ContainerHandle& handle) {
   if (is_process(state.shim_pid, state.shim_start)) reap(state.shim_pid);
   cgroups_.remove(state.program.cgroup);
   remove_runtime_files(state.dir);
+}
+
+std::optional<json::object> ProcessDriver::stats(const ContainerHandle& handle) {
+  try {
+    RuntimeState state = from_json(handle.state);
+    if (!state.workload_alive()) return std::nullopt;
+    return process_stats(state.pid, state.program.cgroup, cgroups_.version());
+  } catch (const std::exception& e) {
+    spdlog::debug("no stats for container {}: {}", handle.runtime_id, e.what());
+    return std::nullopt;
+  }
 }
 
 }  // namespace gantry::agent

@@ -76,6 +76,10 @@ class ProcessDriver final : public Driver {
   // files; the logs stay.
   void remove(const ContainerHandle& handle) override;
 
+  // Docker's stats shape from the cgroup and /proc (drivers/process_stats.h);
+  // callable from any thread; nullopt once the workload has exited.
+  std::optional<boost::json::object> stats(const ContainerHandle& handle) override;
+
   const CgroupMemory& cgroups() const { return cgroups_; }
 
   // Something in flight that the destructor cancels: a watch, an exec or a

@@ -8,6 +8,7 @@
 
 #include "api/handlers.h"
 #include "auth/sigv4.h"
+#include "signed_request.h"
 #include "fakes/memory_store.h"
 
 namespace gantry::api {
@@ -32,20 +33,8 @@ class ApiServerTest : public ::testing::Test {
   }
 
   net::HttpRequest signed_request(const std::string& operation, const std::string& body,
-                                  std::optional<std::string> secret = std::nullopt) {
-    auth::HttpRequestView view{"POST",
-                         "/",
-                         {{"Host", "127.0.0.1:8246"},
-                          {"Content-Type", "application/x-amz-json-1.1"},
-                          {"X-Amz-Target", std::string(kTargetPrefix) + operation}},
-                         body};
-    auto [key_id, real_secret] = credentials_.first_key();
-    auth::sign_sigv4(view, auth::SigningKey{key_id, secret.value_or(real_secret)}, "eu-west-1", "ecs",
-               clock_.now());
-    net::HttpRequest request{http::verb::post, "/", 11};
-    for (auto& [name, value] : view.headers) request.set(name, value);
-    request.body() = body;
-    return request;
+                   std::optional<std::string> secret = std::nullopt) {
+    return test_support::signed_request(credentials_, clock_, operation, body, "eu-west-1", secret);
   }
 
   net::HttpResponse call(net::HttpRequest request) {

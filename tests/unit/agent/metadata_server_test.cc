@@ -1,0 +1,208 @@
+#include "agent/metadata/metadata_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "net/http_client.h"
+
+namespace gantry::agent::metadata {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+constexpr const char* kTaskId = "0123456789abcdef0123456789abcdef";
+
+TaskView sample_task() {
+  TaskView v;
+  v.cluster = "prod";
+  v.desired_status = "RUNNING";
+  v.spec.task_arn = std::string("arn:aws:ecs:us-east-1:123456789012:task/prod/") + kTaskId;
+  v.spec.task_id = kTaskId;
+  v.spec.family = "web";
+  v.spec.revision = 3;
+  for (const char* name : {"my-app", "sidecar", "never"}) {
+    ContainerSpec c;
+    c.name = name;
+    c.image = "busybox";
+    v.spec.containers.push_back(c);
+  }
+  v.status.task_arn = v.spec.task_arn;
+  v.status.last_status = "RUNNING";
+  ContainerStatus app;
+  app.name = "my-app";
+  app.runtime_id = "id-app";
+  app.last_status = "RUNNING";
+  app.handle = ContainerHandle{"id-app", {}, {}};
+  ContainerStatus sidecar;
+  sidecar.name = "sidecar";
+  sidecar.runtime_id = "id-sidecar";
+  sidecar.last_status = "RUNNING";
+  sidecar.handle = ContainerHandle{"id-sidecar", {}, {}};
+  ContainerStatus never;
+  never.name = "never";  // not created yet: no DockerId
+  v.status.containers = {app, sidecar, never};
+  return v;
+}
+
+FindTask find_sample() {
+  return [](const std::string& id) -> std::optional<TaskView> {
+    if (id == kTaskId) return sample_task();
+    return std::nullopt;
+  };
+}
+
+// Stats of id-app only; the sidecar's cannot be told.
+std::optional<json::object> fake_stats(const ContainerHandle& handle) {
+  if (handle.runtime_id == "id-app") {
+    return json::object{{"read", "2024-01-01T00:00:00Z"},
+                        {"memory_stats", json::object{{"usage", 1024}}}};
+  }
+  return std::nullopt;
+}
+
+net::HttpResponse fetch(uint16_t port, const std::string& target,
+                        http::verb verb = http::verb::get, const std::string& host = "127.0.0.1") {
+  net::HttpClient client(host, std::to_string(port), std::chrono::seconds(2));
+  return client.send(net::HttpRequest{verb, target, 11});
+}
+
+json::value fetch_json(uint16_t port, const std::string& target) {
+  auto response = fetch(port, target);
+  EXPECT_EQ(response.result(), http::status::ok) << target << ": " << response.body();
+  EXPECT_EQ(response[http::field::content_type], "application/json");
+  return json::parse(response.body());
+}
+
+TEST(MetadataServerTest, EndpointPathJoinsTaskIdAndContainer) {
+  EXPECT_EQ(endpoint_path(kTaskId, "my-app"), std::string("/v4/") + kTaskId + "-my-app");
+}
+
+TEST(MetadataServerTest, ServesContainerAndTaskMetadata) {
+  MetadataServer server({"127.0.0.1"}, 0, find_sample(), fake_stats);
+  ASSERT_NE(server.port(), 0);
+  const auto base = endpoint_path(kTaskId, "my-app");
+
+  const auto container = fetch_json(server.port(), base);
+  EXPECT_EQ(container.at("Name"), "my-app");  // a '-' in the name survives the split
+  EXPECT_EQ(container.at("DockerId"), "id-app");
+
+  const auto task = fetch_json(server.port(), base + "/task");
+  EXPECT_EQ(task.at("TaskARN").as_string(), sample_task().spec.task_arn);
+  EXPECT_EQ(task.at("Revision"), "3");
+  EXPECT_EQ(task.at("Containers").as_array().size(), 3u);
+
+  // A trailing slash and a query are tolerated.
+  EXPECT_EQ(fetch_json(server.port(), base + "/task/?x=1").at("Family"), "web");
+}
+
+TEST(MetadataServerTest, ServesContainerStatsAsDriverGivesThem) {
+  MetadataServer server({"127.0.0.1"}, 0, find_sample(), fake_stats);
+  const auto stats = fetch_json(server.port(), endpoint_path(kTaskId, "my-app") + "/stats");
+  EXPECT_EQ(stats, *fake_stats(ContainerHandle{"id-app", {}, {}}));
+  // Unknown to the driver, or never started: an empty object.
+  EXPECT_EQ(fetch_json(server.port(), endpoint_path(kTaskId, "sidecar") + "/stats"),
+            json::object());
+  EXPECT_EQ(fetch_json(server.port(), endpoint_path(kTaskId, "never") + "/stats"),
+            json::object());
+}
+
+TEST(MetadataServerTest, ServesTaskStatsByDockerId) {
+  MetadataServer server({"127.0.0.1"}, 0, find_sample(), fake_stats);
+  const auto stats = fetch_json(server.port(), endpoint_path(kTaskId, "sidecar") + "/task/stats");
+  EXPECT_EQ(stats, (json::object{{"id-app", *fake_stats(ContainerHandle{"id-app", {}, {}})},
+                                 {"id-sidecar", nullptr}}));
+}
+
+TEST(MetadataServerTest, TaskStatsSamplesContainersAtOnce) {
+  std::atomic<int> calls{0};
+  auto slow = [&calls](const ContainerHandle& handle) -> std::optional<json::object> {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (handle.runtime_id == "id-sidecar") throw std::runtime_error("docker went away");
+    return json::object{{"id", handle.runtime_id}};
+  };
+  MetadataServer server({"127.0.0.1"}, 0, find_sample(), slow);
+  const auto start = std::chrono::steady_clock::now();
+  const auto stats = fetch_json(server.port(), endpoint_path(kTaskId, "my-app") + "/task/stats");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(550));
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(stats, (json::object{{"id-app", json::object{{"id", "id-app"}}},
+                                 {"id-sidecar", nullptr}}));  // a throwing sample is null
+}
+
+TEST(MetadataServerTest, UnknownTokensAreNotFound) {
+  MetadataServer server({"127.0.0.1"}, 0, find_sample(), fake_stats);
+  const auto other_task = std::string("/v4/ffffffffffffffffffffffffffffffff-my-app");
+  for (const std::string& target :
+       {other_task, other_task + "/task", endpoint_path(kTaskId, "ghost"),
+        endpoint_path(kTaskId, "my-app") + "/bogus", std::string("/v4/") + kTaskId,
+        std::string("/v3/") + kTaskId + "-my-app", std::string("/")}) {
+    const auto response = fetch(server.port(), target);
+    EXPECT_EQ(response.result(), http::status::not_found) << target;
+    EXPECT_TRUE(json::parse(response.body()).is_string()) << response.body();
+  }
+}
+
+TEST(MetadataServerTest, OtherMethodsAreNotAllowed) {
+  MetadataServer server({"127.0.0.1"}, 0, find_sample(), fake_stats);
+  const auto response = fetch(server.port(), endpoint_path(kTaskId, "my-app"), http::verb::post);
+  EXPECT_EQ(response.result(), http::status::method_not_allowed);
+  EXPECT_EQ(response[http::field::allow], "GET");
+}
+
+TEST(MetadataServerTest, FailingLookupIsServerError) {
+  auto broken = [](const std::string&) -> std::optional<TaskView> {
+    throw std::runtime_error("agent stopping");
+  };
+  MetadataServer server({"127.0.0.1"}, 0, broken, fake_stats);
+  EXPECT_EQ(fetch(server.port(), endpoint_path(kTaskId, "my-app")).result(),
+            http::status::internal_server_error);
+}
+
+TEST(MetadataServerTest, AllAddressesShareOnePortAndBadOnesAreSkipped) {
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine: it cannot be bound.
+  MetadataServer server({"127.0.0.1", "192.0.2.1", "127.0.0.2"}, 0, find_sample(), fake_stats);
+  EXPECT_EQ(server.addresses(), (std::vector<std::string>{"127.0.0.1", "127.0.0.2"}));
+  const auto response =
+      fetch(server.port(), endpoint_path(kTaskId, "my-app"), http::verb::get, "127.0.0.2");
+  EXPECT_EQ(response.result(), http::status::ok);
+}
+
+TEST(MetadataServerTest, FirstAddressMustBind) {
+  EXPECT_THROW(MetadataServer({"192.0.2.1", "127.0.0.1"}, 0, find_sample(), fake_stats),
+               std::runtime_error);
+  EXPECT_THROW(MetadataServer({"not-an-address"}, 0, find_sample(), fake_stats),
+               std::runtime_error);
+  EXPECT_THROW(MetadataServer({}, 0, find_sample(), fake_stats), std::runtime_error);
+}
+
+TEST(MetadataServerTest, StopsWhileASampleIsInFlight) {
+  std::atomic<bool> started{false};
+  auto slow = [&started](const ContainerHandle&) -> std::optional<json::object> {
+    started = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return json::object();
+  };
+  std::thread client;
+  {
+    MetadataServer server({"127.0.0.1"}, 0, find_sample(), slow);
+    const auto port = server.port();
+    client = std::thread([port] {
+      try {
+        fetch(port, endpoint_path(kTaskId, "my-app") + "/stats");
+      } catch (const std::exception&) {
+        // The connection is dropped: what a client of a stopping agent sees.
+      }
+    });
+    while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }  // must return once the sample is done, without answering it
+  client.join();
+}
+
+}  // namespace
+}  // namespace gantry::agent::metadata

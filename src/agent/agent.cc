@@ -142,7 +142,8 @@ void Agent::recover() {
     const std::string arn = stored.desired.task_arn;
     TaskSpec spec;
     try {
-      spec = resolve_task_spec(arn, stored.desired.task_definition, stored.desired.overrides);
+      spec = resolve_task_spec(arn, stored.desired.task_definition, stored.desired.overrides,
+                               stored.desired.gpu_ids);
       take_task(spec);
     } catch (const std::exception& error) {
       spdlog::warn("agent: cannot reattach to task {}: {}", arn, error.what());
@@ -270,7 +271,7 @@ void Agent::launch(const model::DesiredTask& desired) {
   const std::string arn = desired.task_arn;
   TaskSpec spec;
   try {
-    spec = resolve_task_spec(arn, desired.task_definition, desired.overrides);
+    spec = resolve_task_spec(arn, desired.task_definition, desired.overrides, desired.gpu_ids);
     take_task(spec);
   } catch (const std::exception& error) {
     TaskStatus status = never_started(arn);
@@ -349,6 +350,14 @@ void Agent::start_metadata_server() {
 
 void Agent::take_task(TaskSpec& spec) const {
   spec.container_instance_arn = instance_arn_;
+  // As the ECS agent does: the NVIDIA runtime and tools read the GPUs to
+  // expose from the environment.
+  for (auto& container : spec.containers) {
+    if (container.gpu_ids.empty()) continue;
+    std::string visible;
+    for (const auto& id : container.gpu_ids) visible += (visible.empty() ? "" : ",") + id;
+    container.environment.emplace_back("NVIDIA_VISIBLE_DEVICES", visible);
+  }
   if (!metadata_) return;
   const std::string base =
       "http://" + driver_->host_address(spec) + ":" + std::to_string(metadata_->port());

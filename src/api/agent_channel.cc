@@ -226,6 +226,26 @@ void AgentChannel::flush() {
   for (const auto& instance : dirty) push(instance);
 }
 
+namespace {
+
+// containers[].gpuIds of a task document, by container name.
+std::map<std::string, std::vector<std::string>> gpu_ids_of(const json::object& task) {
+  std::map<std::string, std::vector<std::string>> out;
+  const auto* containers = task.if_contains("containers");
+  if (!containers || !containers->is_array()) return out;
+  for (const auto& c : containers->get_array()) {
+    const auto* ids = c.is_object() ? c.get_object().if_contains("gpuIds") : nullptr;
+    if (!ids || !ids->is_array() || ids->get_array().empty()) continue;
+    auto& list = out[string_member(c.get_object(), "name")];
+    for (const auto& id : ids->get_array()) {
+      if (id.is_string()) list.emplace_back(id.get_string());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void AgentChannel::push(const InstanceKey& instance) {
   const std::string& cluster = instance.first;
   const std::string& instance_id = instance.second;
@@ -244,7 +264,7 @@ void AgentChannel::push(const InstanceKey& instance) {
       const auto* definition = s.task_definition(ref.family, ref.revision.value_or(0));
       if (!definition) continue;
       desired.push_back({task->arn(), task->desired_status(), definition->doc,
-                         task->doc.at("overrides").as_object()});
+                         task->doc.at("overrides").as_object(), gpu_ids_of(task->doc)});
     }
     return model::desired_tasks_message(desired);
   });

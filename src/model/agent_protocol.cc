@@ -61,10 +61,20 @@ void expect_type(const json::object& message, std::string_view type) {
 json::object desired_tasks_message(const std::vector<DesiredTask>& tasks) {
   json::array list;
   for (const auto& t : tasks) {
-    list.push_back(json::object{{"taskArn", t.task_arn},
-                                {"desiredStatus", t.desired_status},
-                                {"taskDefinition", t.task_definition},
-                                {"overrides", t.overrides}});
+    json::object task{{"taskArn", t.task_arn},
+                      {"desiredStatus", t.desired_status},
+                      {"taskDefinition", t.task_definition},
+                      {"overrides", t.overrides}};
+    if (!t.gpu_ids.empty()) {
+      json::object gpus;
+      for (const auto& [container, ids] : t.gpu_ids) {
+        json::array list;
+        for (const auto& id : ids) list.emplace_back(id);
+        gpus[container] = std::move(list);
+      }
+      task["gpuIds"] = std::move(gpus);
+    }
+    list.push_back(std::move(task));
   }
   return {{"type", "desiredTasks"}, {"tasks", std::move(list)}};
 }
@@ -111,8 +121,20 @@ std::vector<DesiredTask> parse_desired_tasks(const json::object& message) {
     if (!definition.is_object() || !overrides.is_object()) {
       throw std::runtime_error("a desired task lacks its definition or overrides");
     }
-    out.push_back({string_of(t, "taskArn"), string_of(t, "desiredStatus"), definition.get_object(),
-                   overrides.get_object()});
+    DesiredTask task{string_of(t, "taskArn"), string_of(t, "desiredStatus"),
+                     definition.get_object(), overrides.get_object(), {}};
+    if (const auto* gpus = t.if_contains("gpuIds")) {
+      if (!gpus->is_object()) throw std::runtime_error("a desired task's gpuIds is not an object");
+      for (const auto& [container, ids] : gpus->get_object()) {
+        if (!ids.is_array()) throw std::runtime_error("gpuIds of a container is not an array");
+        auto& out_ids = task.gpu_ids[std::string(container)];
+        for (const auto& id : ids.get_array()) {
+          if (!id.is_string()) throw std::runtime_error("a GPU id is not a string");
+          out_ids.emplace_back(id.get_string());
+        }
+      }
+    }
+    out.push_back(std::move(task));
   }
   return out;
 }

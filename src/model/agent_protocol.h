@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,8 @@ struct DesiredTask {
   std::string desired_status;  // RUNNING | STOPPED
   boost::json::object task_definition;
   boost::json::object overrides;
+  // The GPU ids placement reserved, by container name (absent: none).
+  std::map<std::string, std::vector<std::string>> gpu_ids;
 };
 
 struct HealthReport {

@@ -37,9 +37,13 @@ def no_retry_client(gantry):
                       connect_timeout=5, read_timeout=30))
 
 
+GPUS = ["gpu-a0", "gpu-a1", "gpu-a2"]
+
+
 class AgentsTestCase(unittest.TestCase):
     """A `gantry server` (agents count as gone after 2 silent seconds) and
-    two agents, zone=a and zone=b, in a cluster of the class's own."""
+    two agents, zone=a (with three GPUs) and zone=b, in a cluster of the
+    class's own."""
 
     server = None
     agents = ()
@@ -56,7 +60,8 @@ class AgentsTestCase(unittest.TestCase):
             cls.cluster = "agents-%d" % os.getpid()
             cls.ecs.create_cluster(clusterName=cls.cluster)
             for zone in ("a", "b"):
-                agent = GantryAgent(cls.server, cls.cluster, attributes={"zone": zone})
+                agent = GantryAgent(cls.server, cls.cluster, attributes={"zone": zone},
+                                    gpu_ids=GPUS if zone == "a" else ())
                 cls.agents.append(agent)
                 agent.start()
             for agent in cls.agents:
@@ -167,6 +172,18 @@ class TwoAgentsTest(AgentsTestCase):
             self.ecs.stop_task(cluster=self.cluster, task=arn)
         for arn in arns:
             self.assertEqual(container_of(self.task(arn, "STOPPED"), "main")["exitCode"], 143)
+
+    def test_a_task_sees_the_gpus_placement_reserved_for_it(self):
+        out = os.path.join(self.tmp, "visible")
+        family = self.register([shell('echo "$NVIDIA_VISIBLE_DEVICES" > %s' % out,
+                                      resourceRequirements=[{"type": "GPU", "value": "2"}])])
+        arn = self.run_on(family, "a")
+        task = self.task(arn, "STOPPED", timeout=15)
+        reserved = container_of(task, "main")["gpuIds"]
+        self.assertEqual(len(reserved), 2, task)
+        self.assertTrue(set(reserved) <= set(GPUS), task)
+        with open(out) as f:
+            self.assertEqual(f.read().strip().split(","), reserved)
 
     def test_restarted_agent_reattaches_to_its_running_task(self):
         a = self.agents[0]

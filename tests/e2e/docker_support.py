@@ -2,10 +2,9 @@
 and a `gantry dev --driver docker` per test class.
 
 No registry can be reached from a test machine, so the image the tests run
-(gantry-test/busybox:latest) is built here from the host's static busybox:
-a root file system of /bin/busybox, a link per applet, /etc/passwd and
-/tmp, imported with `docker import`. Building it is idempotent and takes a
-moment; when it exists, ensure_busybox_image() only inspects it.
+(gantry-test/busybox:latest) is built from the host's static busybox by
+scripts/busybox_image.sh, as `scripts/dev.sh` builds it; when it exists,
+ensure_busybox_image() only inspects it.
 
 A test that needs Docker fails when no engine answers (require_docker): a
 test machine is meant to run one, and a skipped suite would hide that it
@@ -13,14 +12,11 @@ does not. Containers and volumes the tests' tasks leave are removed by
 label (com.gantry.task-arn) when a test and its class end.
 """
 import fcntl
-import io
 import json
 import os
 import shutil
 import socket
-import struct
 import subprocess
-import tarfile
 import tempfile
 import time
 import urllib.error
@@ -32,7 +28,8 @@ from gantry_process import GantryProcess, GantryTestCase
 
 IMAGE = "gantry-test/busybox:latest"
 MISSING_IMAGE = "gantry-test/does-not-exist:1"
-BUSYBOX = "/bin/busybox"
+BUILD_IMAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                           "busybox_image.sh")
 DOCKER_TIMEOUT_S = 30
 LABEL_TASK_ARN = "com.gantry.task-arn"
 LABEL_CONTAINER_NAME = "com.gantry.container-name"
@@ -129,67 +126,16 @@ def image_exists(tag=IMAGE):
     return docker("image", "inspect", "--format", "{{.Id}}", tag, check=False).returncode == 0
 
 
-def _is_static(path):
-    """Whether the ELF file at `path` has no program interpreter (PT_INTERP)."""
-    with open(path, "rb") as f:
-        header = f.read(64)
-        if header[:4] != b"\x7fELF" or header[4] != 2:  # 64-bit ELF only
-            return False
-        endian = "<" if header[5] == 1 else ">"
-        phoff, = struct.unpack_from(endian + "Q", header, 0x20)
-        phentsize, phnum = struct.unpack_from(endian + "HH", header, 0x36)
-        f.seek(phoff)
-        table = f.read(phentsize * phnum)
-    return all(struct.unpack_from(endian + "I", table, i * phentsize)[0] != 3
-               for i in range(phnum))
-
-
-def _rootfs_tar(busybox):
-    """A tar of the image's root file system, every file owned by root."""
-    applets = subprocess.run([busybox, "--list"], capture_output=True, text=True, check=True,
-                             timeout=10).stdout.split()
-    with tempfile.TemporaryDirectory(prefix="gantry-e2e-rootfs-") as root:
-        for directory in ("bin", "etc", "tmp", "root"):
-            os.mkdir(os.path.join(root, directory))
-        os.chmod(os.path.join(root, "tmp"), 0o1777)
-        shutil.copy2(busybox, os.path.join(root, "bin", "busybox"))
-        for applet in applets:
-            if applet != "busybox" and "/" not in applet:
-                os.symlink("busybox", os.path.join(root, "bin", applet))
-        with open(os.path.join(root, "etc", "passwd"), "w", encoding="utf-8") as f:
-            f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
-        with open(os.path.join(root, "etc", "group"), "w", encoding="utf-8") as f:
-            f.write("root:x:0:\nnogroup:x:65534:\n")
-
-        def as_root(info):
-            info.uid = info.gid = 0
-            info.uname = info.gname = "root"
-            return info
-
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            tar.add(root, arcname=".", filter=as_root)
-        return buffer.getvalue()
-
-
 def ensure_busybox_image(tag=IMAGE):
-    """Builds `tag` from the host's static busybox unless the engine has it.
+    """Builds `tag` with scripts/busybox_image.sh unless the engine has it.
     A lock file serialises test processes that build at the same time."""
     if image_exists(tag):
         return tag
     with open(_IMAGE_LOCK, "w", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if image_exists(tag):
-            return tag
-        if not os.path.exists(BUSYBOX) or not _is_static(BUSYBOX):
-            raise AssertionError("building %s needs a static busybox at %s (Debian: apt-get "
-                                 "install busybox-static)" % (tag, BUSYBOX))
-        done = subprocess.run(
-            ["docker", "import", "-c", "ENV PATH=/bin", "-c", 'CMD ["/bin/sh"]', "-", tag],
-            input=_rootfs_tar(BUSYBOX), capture_output=True, timeout=60)
+        done = subprocess.run([BUILD_IMAGE, tag], capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
-            raise AssertionError("docker import of %s failed: %s"
-                                 % (tag, done.stderr.decode("utf-8", "replace")))
+            raise AssertionError("%s %s failed: %s" % (BUILD_IMAGE, tag, done.stderr))
     return tag
 
 

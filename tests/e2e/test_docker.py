@@ -10,6 +10,8 @@ is meant to run one. The tasks' containers and volumes are removed by label
 when a test ends.
 """
 import json
+import re
+import subprocess
 import os
 import shutil
 import sys
@@ -21,6 +23,7 @@ import unittest
 # repository root too, not only through discovery in tests/e2e.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from gantry_process import gantry_binary  # noqa: E402
 from cluster_processes import (GantryServer, container_of, describe_task, instance_of,
                                read_text, wait_for, wait_for_task)
 from docker_support import (IMAGE, LABEL_CONTAINER_NAME, LABEL_MANAGED, LABEL_TASK_ARN,
@@ -375,6 +378,35 @@ class DockerTaskTest(DockerDevTestCase):
         self.assertEqual(runs(ignoring), 1, "an ignored exit code restarted the container")
 
     # -- the task metadata endpoint -------------------------------------------------------------
+
+    def test_gantry_stats_shows_a_running_task_live(self):
+        family = self.unique("stats")
+        # Allocates about 20 MiB and keeps a core busy, so both figures move.
+        self.register(family, [busybox('x=$(head -c 20000000 /dev/zero | tr "\\0" a); '
+                                       'while true; do :; done', memory=128)])
+        arn = self.run_one(family)["taskArn"]
+        self.running(arn)
+        task_id = arn.rsplit("/", 1)[1]
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=self.gantry.access_key,
+                   AWS_SECRET_ACCESS_KEY=self.gantry.secret_key)
+        row = None
+
+        def sampled():
+            nonlocal row
+            out = subprocess.run([gantry_binary(), "stats", "--endpoint", self.gantry.endpoint],
+                                 env=env, capture_output=True, text=True, timeout=10)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            row = next((line for line in out.stdout.splitlines() if line.startswith(task_id)),
+                       None)
+            return row is not None and not re.search(r"\s0\.00%", row.split("main", 1)[1])
+
+        wait_for(sampled, 20, "gantry stats to show the task's CPU")
+        cpu, usage, limit = re.search(
+            r"main\s+([\d.]+)%\s+([\d.]+\w+)\s*/\s*([\d.]+\w+)", row).groups()
+        self.assertGreater(float(cpu), 10.0, row)
+        self.assertEqual(limit, "128MiB", row)
+        self.assertTrue(usage.endswith("MiB"), row)
+        self.assertGreater(float(usage[:-3]), 15.0, row)
 
     def test_task_metadata_endpoint_v4(self):
         family = self.unique("metadata")

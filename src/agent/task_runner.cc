@@ -180,10 +180,11 @@ void TaskRunner::start_container(std::size_t i) {
 void TaskRunner::watch_container(std::size_t i) {
   // Exits are posted so that a driver reporting from inside watch() (a
   // container that exited while the agent was away) does not re-enter.
-  auto report = [weak = std::weak_ptr<bool>(alive_), this, i,
-                 executor = executor_](ExitStatus exit) {
-    boost::asio::post(executor, [weak, this, i, exit = std::move(exit)] {
-      if (weak.expired()) return;
+  // The runtime id tells this run of the container from a restarted one.
+  auto report = [weak = std::weak_ptr<bool>(alive_), this, i, executor = executor_,
+                 runtime_id = status_.containers[i].runtime_id](ExitStatus exit) {
+    boost::asio::post(executor, [weak, this, i, runtime_id, exit = std::move(exit)] {
+      if (weak.expired() || status_.containers[i].runtime_id != runtime_id) return;
       on_exit(i, exit);
       update_task_status();
       notify();

@@ -477,14 +477,15 @@ void check_names(const TaskSpec& spec) {
 
 void apply_gpu_ids(TaskSpec& spec,
                    const std::map<std::string, std::vector<std::string>>& gpu_ids_by_container) {
-  for (const auto& [name, ids] : gpu_ids_by_container) {
+  for (const auto& assignment : gpu_ids_by_container) {
+    const std::string& name = assignment.first;
     auto it = std::find_if(spec.containers.begin(), spec.containers.end(),
                            [&](const ContainerSpec& c) { return c.name == name; });
     if (it == spec.containers.end()) {
       fail("GPUs were assigned to container '" + name +
            "', which the task definition does not have.");
     }
-    it->gpu_ids = ids;
+    it->gpu_ids = assignment.second;
   }
 }
 

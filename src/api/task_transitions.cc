@@ -143,6 +143,7 @@ std::optional<state::TaskRecord> apply_address(const state::TaskRecord& task,
     break;
   }
   if (attachment_id.empty()) return std::nullopt;
+  bump_version(next.doc);
   if (auto* containers = next.doc.if_contains("containers"); containers && containers->is_array()) {
     for (auto& c : containers->get_array()) {
       c.as_object()["networkInterfaces"] = json::array{json::object{

@@ -61,6 +61,8 @@ void HttpClient::connect() {
         if constexpr (!std::is_same_v<std::decay_t<decltype(stream)>, std::monostate>) {
           std::lock_guard lock(fd_mutex_);
           native_fd_ = stream.socket().native_handle();
+          // An interrupt() that came before the socket existed takes effect now.
+          if (interrupted_) ::shutdown(native_fd_, SHUT_RDWR);
         }
       },
       stream_);
@@ -76,6 +78,7 @@ void HttpClient::close() {
 
 void HttpClient::interrupt() {
   std::lock_guard lock(fd_mutex_);
+  interrupted_ = true;
   if (native_fd_ >= 0) ::shutdown(native_fd_, SHUT_RDWR);
 }
 
@@ -193,7 +196,9 @@ HttpResponse HttpClient::stream(HttpRequest request, const OnData& on_data) {
       },
       stream_);
   close();
-  if (ec && ec != http::error::end_of_stream) {
+  // end_of_stream too: the connection closed (or was interrupted) before any
+  // answer came, which must not pass for a 200.
+  if (ec) {
     throw std::runtime_error("HTTP stream from " + describe() + " failed: " + ec.message());
   }
   return head;

@@ -49,7 +49,8 @@ class HttpClient {
   HttpResponse stream(HttpRequest request, const OnData& on_data);
 
   // Thread-safe: makes a stream() blocked in another thread return (with
-  // a std::runtime_error) by shutting its socket down.
+  // a std::runtime_error) by shutting its socket down. Sticky: a stream()
+  // that has not connected yet fails once it has.
   void interrupt();
 
   const std::string& host() const { return host_; }
@@ -79,6 +80,7 @@ class HttpClient {
   Stream stream_;
   std::mutex fd_mutex_;  // guards native_fd_ against interrupt()
   int native_fd_ = -1;
+  bool interrupted_ = false;  // guarded by fd_mutex_
 };
 
 // Splits "http://host:port[/...]" into host and port (80 when absent).

@@ -1,6 +1,7 @@
 // libFuzzer target for the agent channel's messages, which cross the
-// network in both directions: parse a message as each kind, and resolve
-// every desired task into the spec the agent would run. std::exception is
+// network in both directions: parse a message as each kind, resolve every
+// desired task into the spec the agent would run, and turn each container
+// of that spec into the Docker create body the Docker driver would send. std::exception is
 // the expected answer to a malformed message (the agent logs and drops it);
 // a crash is a bug.
 #include <boost/json.hpp>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "agent/drivers/docker_container_config.h"
 #include "agent/task_spec_resolver.h"
 #include "model/agent_protocol.h"
 
@@ -19,12 +21,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (ec || !message.is_object()) return 0;
   try {
     for (const auto& task : gantry::model::parse_desired_tasks(message.get_object())) {
-      gantry::agent::resolve_task_spec(task.task_arn, task.task_definition, task.overrides);
+      auto spec = gantry::agent::resolve_task_spec(task.task_arn, task.task_definition,
+                                                   task.overrides, task.gpu_ids);
+      gantry::agent::DockerStartContext context;
+      context.network_container_id = "pause";
+      context.volumes = gantry::agent::resolve_volumes(spec, {{"fs-12345678", "/mnt/efs"}});
+      for (const auto& container : spec.containers) {
+        context.container_ids[container.name] = "id-" + container.name;
+      }
+      for (const auto& container : spec.containers) {
+        (void)gantry::agent::docker_create_body(spec, container, context);
+      }
     }
   } catch (const std::exception&) {
   }
   try {
     gantry::model::parse_health(message.get_object());
+  } catch (const std::exception&) {
+  }
+  try {
+    auto address = gantry::model::parse_task_address(message.get_object());
+    auto again = gantry::model::parse_task_address(gantry::model::task_address_message(address));
+    if (again.task_arn != address.task_arn ||
+        again.private_ipv4_address != address.private_ipv4_address) {
+      __builtin_trap();
+    }
   } catch (const std::exception&) {
   }
   try {

@@ -2,6 +2,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <utility>
 

@@ -161,7 +161,10 @@ void DockerEvents::run() {
   bool first = true;
   while (!stopping_) {
     {
+      // Under the lock the destructor interrupts with: either it sees this
+      // connection, or this sees it stopping.
       std::lock_guard lock(mutex_);
+      if (stopping_) break;
       connection_ = client_.streaming_connection();
     }
     // Exits that happened while no stream was open are found by inspection.

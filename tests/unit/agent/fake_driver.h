@@ -44,7 +44,11 @@ class FakeDriver final : public Driver {
       throw DriverError(it->second);
     }
     containers_[container.name] = Container{};
-    return handle_of(container.name);
+    auto handle = handle_of(container.name);
+    if (unique_runtime_ids) {
+      handle.runtime_id += "-" + std::to_string(++start_counts_[container.name]);
+    }
+    return handle;
   }
 
   void watch(const ContainerHandle& handle, std::function<void(ExitStatus)> on_exit) override {
@@ -76,7 +80,23 @@ class FakeDriver final : public Driver {
     boost::asio::post(executor_, [done = std::move(done), result] { done(result); });
   }
 
-  void remove(const ContainerHandle& handle) override { removed.push_back(name_of(handle)); }
+  void remove(const ContainerHandle& handle) override {
+    removed.push_back(name_of(handle));
+    removed_runtime_ids.push_back(handle.runtime_id);
+  }
+
+  bool checks_health() const override { return runs_health_checks; }
+
+  void watch_health(const ContainerHandle& handle,
+                    std::function<void(std::string)> on_health) override {
+    health_watches.push_back({name_of(handle), handle.runtime_id, std::move(on_health)});
+  }
+
+  // The driver's own check of health_watches[watch] reports `health` (posted).
+  void report_health(std::size_t watch, std::string health) {
+    boost::asio::post(executor_, [on_health = health_watches.at(watch).on_health,
+                                  health = std::move(health)] { on_health(health); });
+  }
 
   // The container exits: a watcher hears it (posted); a later watch() hears
   // it at once, as after an agent restart.
@@ -98,6 +118,10 @@ class FakeDriver final : public Driver {
   std::function<ExecResult(const std::string& name)> exec_result;
   bool exit_on_stop = true;  // stop() makes the container exit 143 at once
   bool hang_exec = false;    // exec() never answers by itself
+  // Each start gets a runtime id of its own ("rt-app-1", "rt-app-2", ...),
+  // as a restarted Docker container does.
+  bool unique_runtime_ids = false;
+  bool runs_health_checks = false;  // checks_health(): watch_health() replaces exec()
 
   // What the driver was asked.
   std::vector<std::string> started;
@@ -105,6 +129,13 @@ class FakeDriver final : public Driver {
   std::vector<StopCall> stops;
   std::vector<ExecCall> execs;
   std::vector<std::string> removed;
+  std::vector<std::string> removed_runtime_ids;
+  struct HealthWatch {
+    std::string name;
+    std::string runtime_id;
+    std::function<void(std::string)> on_health;
+  };
+  std::vector<HealthWatch> health_watches;
   std::vector<std::function<void(ExecResult)>> unanswered_execs;
 
  private:
@@ -124,6 +155,7 @@ class FakeDriver final : public Driver {
 
   boost::asio::any_io_executor executor_;
   std::map<std::string, Container> containers_;
+  std::map<std::string, int> start_counts_;
 };
 
 }  // namespace gantry::agent::testing

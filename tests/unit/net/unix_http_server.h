@@ -7,6 +7,7 @@
 // piece of it is sent.
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -91,7 +92,9 @@ class ServerConnection {
     }
   }
 
-  // From any thread: makes blocked reads and writes on it fail.
+  // From any thread: closes the connection as the client sees it and makes
+  // blocked reads and writes on it fail. (Not close(): the descriptor's
+  // number must not be reused while the server may still shut it down.)
   void shut_down() { ::shutdown(fd_, SHUT_RDWR); }
 
  private:
@@ -151,7 +154,11 @@ class UnixHttpServer {
         connections_.push_back(connection);
       }
       ++accepted_;
-      workers_.emplace_back([this, connection] { handler_(*connection); });
+      // The connection closes when its handler is done with it.
+      workers_.emplace_back([this, connection] {
+        handler_(*connection);
+        connection->shut_down();
+      });
     }
   }
 

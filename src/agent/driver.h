@@ -59,13 +59,36 @@ inline DriverError cannot_start(const std::string& detail) {
   return DriverError("CannotStartContainerError: " + detail);
 }
 
+// What start() ends with: the running container's handle, or why it did not
+// start (ECS's reason, e.g. "CannotPullContainerError: ...").
+struct StartResult {
+  std::optional<ContainerHandle> handle;
+  std::string reason;
+};
+
+// The StartResult of a synchronous start, its exceptions turned into reasons.
+template <typename Start>
+StartResult start_result_of(Start&& start) {
+  try {
+    return StartResult{start(), {}};
+  } catch (const DriverError& e) {
+    return StartResult{std::nullopt, e.what()};
+  } catch (const std::exception& e) {
+    return StartResult{std::nullopt, std::string("CannotStartContainerError: ") + e.what()};
+  }
+}
+
 class Driver {
  public:
   virtual ~Driver() = default;
   virtual std::string name() const = 0;
 
-  // Starts the container and returns once it runs.
-  virtual ContainerHandle start(const TaskSpec& task, const ContainerSpec& container) = 0;
+  // Starts the container (pulling its image first where need be) and calls
+  // `done` on the executor once it runs or has failed to: before start()
+  // returns when the driver starts synchronously, later when it works off
+  // the executor's thread (a pull may take minutes).
+  using OnStarted = std::function<void(StartResult)>;
+  virtual void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) = 0;
 
   // Calls `on_exit` once, on the agent's executor, when the container has
   // exited; at once if it already has (also after an agent restart, from

@@ -51,6 +51,7 @@ TaskRunner::TaskRunner(boost::asio::any_io_executor executor, Driver& driver, Ta
       status_(initial_status(spec_, std::move(recovered))),
       checkers_(spec_.containers.size()),
       stop_sent_(spec_.containers.size(), false),
+      starting_(spec_.containers.size(), false),
       // Only a stop sets a reason or stopped_by_request, so a recovered task
       // with either was stopping when the agent went away.
       stopping_(status_.stopped_by_request || !status_.stopped_reason.empty()) {}
@@ -132,7 +133,7 @@ void TaskRunner::converge() {
   while (progress && !stopping_) {
     progress = false;
     for (std::size_t i = 0; i < spec_.containers.size() && !stopping_; ++i) {
-      if (status_.containers[i].last_status != kStatusPending) continue;
+      if (status_.containers[i].last_status != kStatusPending || starting_[i]) continue;
       bool never = false;
       bool waiting = false;
       for (const auto& dependency : spec_.containers[i].depends_on) {
@@ -153,28 +154,45 @@ void TaskRunner::converge() {
 }
 
 void TaskRunner::start_container(std::size_t i) {
-  auto& c = status_.containers[i];
   if (!status_.pull_started_at) status_.pull_started_at = now();
-  try {
-    auto handle = driver_.start(spec_, spec_.containers[i]);
-    c.runtime_id = handle.runtime_id;
-    c.network_bindings = handle.network_bindings;
-    c.handle = std::move(handle);
-    c.last_status = kStatusRunning;
-    if (!c.started_at) c.started_at = now();
-  } catch (const DriverError& e) {
-    c.reason = e.what();
-  } catch (const std::exception& e) {
-    c.reason = std::string("CannotStartContainerError: ") + e.what();
-  }
+  starting_[i] = true;
+  // A driver that finishes before start() returns is handled inline, inside
+  // whatever converge or stop is under way; a later answer comes on the
+  // executor and converges by itself.
+  auto answered_inline = std::make_shared<bool>(true);
+  driver_.start(spec_, spec_.containers[i],
+                [weak = std::weak_ptr<bool>(alive_), this, i, answered_inline](StartResult result) {
+                  if (weak.expired()) return;
+                  started(i, std::move(result));
+                  if (*answered_inline) return;
+                  converge();
+                  update_task_status();
+                  notify();
+                });
+  *answered_inline = false;
+}
+
+void TaskRunner::started(std::size_t i, StartResult result) {
+  starting_[i] = false;
+  auto& c = status_.containers[i];
   if (status_.last_status == kStatusPending) status_.pull_stopped_at = now();
-  if (c.last_status != kStatusRunning) {
+  if (!result.handle) {
+    c.reason = std::move(result.reason);
     spdlog::warn("task {}: container {} did not start: {}", spec_.task_id, c.name, c.reason);
     finish_container(i, false);
     return;
   }
+  c.runtime_id = result.handle->runtime_id;
+  c.network_bindings = result.handle->network_bindings;
+  c.handle = std::move(*result.handle);
+  c.last_status = kStatusRunning;
+  if (!c.started_at) c.started_at = now();
   watch_container(i);
-  start_health_check(i);
+  if (stopping_) {
+    stop_running_containers();  // the task was told to stop while this one started
+  } else {
+    start_health_check(i);
+  }
 }
 
 void TaskRunner::watch_container(std::size_t i) {
@@ -279,8 +297,10 @@ void TaskRunner::stop_task(std::string reason, bool by_request) {
   stopping_ = true;
   status_.stopped_reason = std::move(reason);
   status_.stopped_by_request = by_request;
-  for (auto& c : status_.containers) {
-    if (c.last_status == kStatusPending) c.last_status = kStatusStopped;  // never to start
+  for (std::size_t i = 0; i < status_.containers.size(); ++i) {
+    // Never to start; one being started is stopped once it has.
+    auto& c = status_.containers[i];
+    if (c.last_status == kStatusPending && !starting_[i]) c.last_status = kStatusStopped;
   }
   stop_running_containers();
 }

@@ -23,6 +23,10 @@
 //   alone. The task is STOPPED once every container is.
 // - pull_started_at is taken before the first Driver::start (which pulls)
 //   and pull_stopped_at after each start while the task is PENDING.
+// - Driver::start may answer later (Docker pulls and starts off the
+//   agent's thread): the container stays PENDING meanwhile, a stop lets it
+//   finish starting and then stops it, and the task is STOPPED only once
+//   every container is.
 // - Exits arrive through Driver::watch; running containers with a health
 //   check have a HealthChecker until they exit, or the driver's own checks
 //   (Driver::checks_health).
@@ -85,6 +89,7 @@ class TaskRunner {
   void attach_recovered();
   void converge();
   void start_container(std::size_t i);
+  void started(std::size_t i, StartResult result);
   void watch_container(std::size_t i);
   void start_health_check(std::size_t i);
   void on_exit(std::size_t i, const ExitStatus& exit);
@@ -106,6 +111,7 @@ class TaskRunner {
   TaskStatus status_;  // containers in spec_ order
   std::vector<std::unique_ptr<HealthChecker>> checkers_;
   std::vector<bool> stop_sent_;
+  std::vector<bool> starting_;  // Driver::start() under way
   bool attached_ = false;
   bool started_ = false;
   bool stopping_ = false;

@@ -275,7 +275,19 @@ std::vector<NetworkBinding> DockerDriver::bindings_of(const json::object& inspec
   return bindings;
 }
 
-ContainerHandle DockerDriver::start(const TaskSpec& task, const ContainerSpec& container) {
+void DockerDriver::start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) {
+  boost::asio::post(starts_, [this, task, container, done = std::move(done),
+                              name = docker_name(task, container.name) + "-" + random_->hex(8),
+                              weak = std::weak_ptr(alive_)] {
+    auto result = start_result_of([&] { return start_now(task, container, name); });
+    boost::asio::post(executor_, [weak, done, result = std::move(result)]() mutable {
+      if (!weak.expired()) done(std::move(result));
+    });
+  });
+}
+
+ContainerHandle DockerDriver::start_now(const TaskSpec& task, const ContainerSpec& container,
+                                        const std::string& name) {
   ensure_image(container);
   DockerStartContext context;
   context.volumes = resolve_volumes(task, options_.efs_directories);
@@ -299,7 +311,6 @@ ContainerHandle DockerDriver::start(const TaskSpec& task, const ContainerSpec& c
                                       string_at(item.get_object(), "Id"));
       }
     }
-    const auto name = docker_name(task, container.name) + "-" + random_->hex(8);
     const auto id = create(name, docker_create_body(task, container, context));
     try {
       client_.start_container(id);

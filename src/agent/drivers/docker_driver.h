@@ -5,8 +5,9 @@
 // container, cluster and container instance, so a restarted agent finds it
 // again (the handle's state is its id) and clean_up_orphans() can remove
 // what no task of this instance owns. Exits and health come from the engine's
-// event stream (DockerEvents); slow calls (stop, exec, remove) run on the
-// driver's own threads, so the agent's executor never waits on them.
+// event stream (DockerEvents); slow calls (start with its pull, stop, exec,
+// remove) run on the driver's own threads, so the agent's executor never
+// waits on them.
 //
 // Per task, beyond its containers: Docker volumes for its task-scope and
 // scratch volumes (removed with the task), and for awsvpc a small pause
@@ -63,9 +64,10 @@ class DockerDriver final : public Driver {
   // "Docker 20.10.24 (API 1.41)".
   const std::string& engine_description() const { return engine_; }
 
-  // Pulls the image when the engine lacks it (CannotPullContainerError when
-  // that fails), then creates and starts the container.
-  ContainerHandle start(const TaskSpec& task, const ContainerSpec& container) override;
+  // Off the agent's thread, one start at a time: pulls the image when the
+  // engine lacks it (CannotPullContainerError when that fails), then creates
+  // and starts the container.
+  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) override;
   void watch(const ContainerHandle& handle, std::function<void(ExitStatus)> on_exit) override;
   void stop(const ContainerHandle& handle, std::chrono::milliseconds timeout) override;
   void exec(const ContainerHandle& handle, std::vector<std::string> argv,
@@ -89,6 +91,8 @@ class DockerDriver final : public Driver {
   docker::DockerClient& client() { return client_; }
 
  private:
+  ContainerHandle start_now(const TaskSpec& task, const ContainerSpec& container,
+                            const std::string& name);
   void ensure_image(const ContainerSpec& container);
   std::string registry_auth(const std::string& credentials) const;
   void ensure_volumes(const TaskSpec& task, const std::vector<ResolvedVolume>& volumes);
@@ -114,9 +118,11 @@ class DockerDriver final : public Driver {
   std::optional<DockerTaskCgroup> task_cgroup_;  // none: task-level limits unsupported
   std::unique_ptr<DockerEvents> events_;
   std::unique_ptr<core::Random> random_ = core::make_system_random();  // agent thread only
-  boost::asio::thread_pool workers_{2};
-  // Removals run one at a time: a task's removal must not race the saving
-  // of its containers' logs.
+  boost::asio::thread_pool workers_{4};
+  // Starts run one at a time (a task's containers share its pause container
+  // and volumes, made by the first); so do removals (a task's removal must
+  // not race the saving of its containers' logs).
+  boost::asio::strand<boost::asio::thread_pool::executor_type> starts_{workers_.get_executor()};
   boost::asio::strand<boost::asio::thread_pool::executor_type> removals_{workers_.get_executor()};
   // Handlers hold a weak_ptr to this: expired once the driver is gone.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -492,7 +492,7 @@ void ProcessDriver::cancel_stop(const std::string& runtime_id) {
   stop_timers_.erase(found);
 }
 
-ContainerHandle ProcessDriver::start(const TaskSpec& task, const ContainerSpec& container) {
+ContainerHandle ProcessDriver::start_now(const TaskSpec& task, const ContainerSpec& container) {
   std::vector<std::string> args = container.entry_point;
   args.insert(args.end(), container.command.begin(), container.command.end());
   if (args.empty())

@@ -55,7 +55,11 @@ class ProcessDriver final : public Driver {
   // Returns once the workload has exec'd; throws DriverError with a
   // "CannotStartContainerError: ..." reason when it cannot (no such program,
   // unknown user, bad working directory, no cgroup, ...).
-  ContainerHandle start(const TaskSpec& task, const ContainerSpec& container) override;
+  ContainerHandle start_now(const TaskSpec& task, const ContainerSpec& container);
+  // start_now(), reported to `done` before it returns.
+  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) override {
+    done(start_result_of([&] { return start_now(task, container); }));
+  }
 
   // Reports the exit the shim recorded. A shim that is gone without a
   // record (killed) is reported as exit code 255 with a

@@ -38,7 +38,25 @@ class FakeDriver final : public Driver {
 
   std::string name() const override { return "fake"; }
 
-  ContainerHandle start(const TaskSpec&, const ContainerSpec& container) override {
+  // Synchronous, as the process driver: `done` runs before start() returns;
+  // with answer_later, as the Docker driver: the answer is held until
+  // answer_starts() posts it.
+  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) override {
+    if (!answer_later) return done(start_result_of([&] { return start_now(task, container); }));
+    pending_starts_.push_back([this, task, container, done = std::move(done)] {
+      done(start_result_of([&] { return start_now(task, container); }));
+    });
+  }
+
+  // Posts the answers of the starts held so far.
+  void answer_starts() {
+    for (auto& answer : std::exchange(pending_starts_, {})) {
+      boost::asio::post(executor_, std::move(answer));
+    }
+  }
+  size_t starts_held() const { return pending_starts_.size(); }
+
+  ContainerHandle start_now(const TaskSpec&, const ContainerSpec& container) {
     started.push_back(container.name);
     if (auto it = start_failures.find(container.name); it != start_failures.end()) {
       throw DriverError(it->second);
@@ -124,6 +142,7 @@ class FakeDriver final : public Driver {
   bool runs_health_checks = false;  // checks_health(): watch_health() replaces exec()
 
   // What the driver was asked.
+  bool answer_later = false;
   std::vector<std::string> started;
   std::vector<std::string> watched;
   std::vector<StopCall> stops;
@@ -149,6 +168,7 @@ class FakeDriver final : public Driver {
     return name && name->is_string() ? std::string(name->get_string()) : handle.runtime_id;
   }
 
+  std::vector<std::function<void()>> pending_starts_;
   void post_exit(std::function<void(ExitStatus)> on_exit, ExitStatus status) {
     boost::asio::post(executor_, [on_exit = std::move(on_exit), status] { on_exit(status); });
   }

@@ -126,7 +126,7 @@ class ProcessDriverTest : public ::testing::Test {
   }
 
   ContainerHandle start(const ContainerSpec& spec) {
-    ContainerHandle handle = driver_->start(task_, spec);
+    ContainerHandle handle = driver_->start_now(task_, spec);
     handles_.push_back(handle);
     return handle;
   }
@@ -416,7 +416,7 @@ TEST_F(ProcessDriverTest, ReattachesToAShimThatIsNotItsChild) {
     try {
       boost::asio::io_context io;
       ProcessDriver first(io.get_executor(), dir_, CgroupMemory::disabled("test"));
-      auto handle = first.start(task_, container({"/bin/sh", "-c", "sleep 0.4; exit 6"}));
+      auto handle = first.start_now(task_, container({"/bin/sh", "-c", "sleep 0.4; exit 6"}));
       std::string state = boost::json::serialize(handle.state);
       if (::write(pipe_fds[1], state.data(), state.size()) != static_cast<ssize_t>(state.size()))
         code = 2;

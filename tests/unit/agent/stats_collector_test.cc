@@ -21,7 +21,9 @@ using namespace std::chrono_literals;
 class StatsDriver final : public Driver {
  public:
   std::string name() const override { return "stats"; }
-  ContainerHandle start(const TaskSpec&, const ContainerSpec&) override { return {}; }
+  void start(const TaskSpec&, const ContainerSpec&, OnStarted done) override {
+    done(StartResult{ContainerHandle{}, {}});
+  }
   void watch(const ContainerHandle&, std::function<void(ExitStatus)>) override {}
   void stop(const ContainerHandle&, std::chrono::milliseconds) override {}
   void exec(const ContainerHandle&, std::vector<std::string>, std::chrono::milliseconds,

@@ -72,6 +72,11 @@ agent::DriverFactory driver_factory(const DriverOptions& options,
     throw std::runtime_error("--driver is auto, docker or process, not " + options.driver);
   }
   agent::DockerDriverOptions docker;
+  if (options.docker_host.find("://") != std::string::npos &&
+      !options.docker_host.starts_with("unix://")) {
+    throw std::runtime_error("--docker-host must be a unix socket (unix:///path or /path), not " +
+                             options.docker_host);
+  }
   docker.socket_path = options.docker_host.starts_with("unix://")
                            ? options.docker_host.substr(std::string_view("unix://").size())
                            : options.docker_host;

@@ -97,6 +97,9 @@ DockerDriver::DockerDriver(boost::asio::any_io_executor executor, DockerDriverOp
 
 DockerDriver::~DockerDriver() {
   events_.reset();
+  // Queued work is dropped (the containers outlive the agent, and the next
+  // one reconciles them); calls under way are waited for.
+  workers_.stop();
   workers_.join();
 }
 
@@ -126,6 +129,8 @@ std::string DockerDriver::registry_auth(const std::string& credentials) const {
   const auto auth = json::serialize(*entry);
   std::string encoded(boost::beast::detail::base64::encoded_size(auth.size()), '\0');
   encoded.resize(boost::beast::detail::base64::encode(encoded.data(), auth.data(), auth.size()));
+  // The engine reads X-Registry-Auth as base64url.
+  for (char& c : encoded) c = c == '+' ? '-' : c == '/' ? '_' : c;
   return encoded;
 }
 

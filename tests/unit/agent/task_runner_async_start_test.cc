@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "agent/fake_driver.h"
+#include "agent/task_runner_fixture.h"
 #include "agent/run_until.h"
 #include "agent/task_runner.h"
 
@@ -15,30 +16,12 @@ using testing::drain;
 using testing::FakeDriver;
 using Names = std::vector<std::string>;
 
-ContainerSpec container(std::string name, bool essential = true) {
-  return ContainerSpec{.name = std::move(name), .image = "busybox", .essential = essential};
-}
+using testing::container;
+using testing::task;
 
-TaskSpec task(std::vector<ContainerSpec> containers) {
-  return TaskSpec{.task_arn = "arn:aws:ecs:us-east-1:123456789012:task/dev/t1",
-                  .task_id = "t1",
-                  .containers = std::move(containers)};
-}
-
-class TaskRunnerAsyncStartTest : public ::testing::Test {
+class TaskRunnerAsyncStartTest : public testing::TaskRunnerFixture {
  protected:
   TaskRunnerAsyncStartTest() { driver_.answer_later = true; }
-
-  std::unique_ptr<TaskRunner> make(TaskSpec spec) {
-    return std::make_unique<TaskRunner>(
-        io_.get_executor(), driver_, std::move(spec),
-        [this](const TaskStatus& s) { reports_.push_back(s); }, clock_);
-  }
-
-  boost::asio::io_context io_;
-  FakeDriver driver_{io_.get_executor()};
-  core::FakeClock clock_;
-  std::vector<TaskStatus> reports_;
 };
 
 TEST_F(TaskRunnerAsyncStartTest, ContainersStayPendingUntilTheDriverAnswers) {

@@ -19,12 +19,10 @@
 namespace gantry::agent::testing {
 
 inline ContainerSpec container(std::string name, bool essential = true) {
-  return ContainerSpec{
-      .name = std::move(name), .image = "busybox", .essential = essential};
+  return ContainerSpec{.name = std::move(name), .image = "busybox", .essential = essential};
 }
 
-inline ContainerSpec depends(ContainerSpec c, std::string on,
-                             std::string condition) {
+inline ContainerSpec depends(ContainerSpec c, std::string on, std::string condition) {
   c.depends_on.push_back({std::move(on), std::move(condition)});
   return c;
 }
@@ -47,23 +45,19 @@ inline TaskSpec task(std::vector<ContainerSpec> containers) {
 }
 
 class TaskRunnerFixture : public ::testing::Test {
-protected:
-  std::unique_ptr<TaskRunner>
-  make(TaskSpec spec, std::optional<TaskStatus> recovered = std::nullopt) {
+ protected:
+  std::unique_ptr<TaskRunner> make(TaskSpec spec,
+                                   std::optional<TaskStatus> recovered = std::nullopt) {
     return std::make_unique<TaskRunner>(
         io_.get_executor(), driver_, std::move(spec),
-        [this](const TaskStatus &s) { reports_.push_back(s); }, clock_,
-        std::move(recovered));
+        [this](const TaskStatus &s) { reports_.push_back(s); }, clock_, std::move(recovered));
   }
 
-  static const ContainerStatus &of(const TaskRunner &runner,
-                                   const std::string &name) {
+  static const ContainerStatus &of(const TaskRunner &runner, const std::string &name) {
     const auto &cs = runner.status().containers;
-    auto it = std::find_if(cs.begin(), cs.end(), [&](const ContainerStatus &c) {
-      return c.name == name;
-    });
-    if (it == cs.end())
-      throw std::out_of_range(name);
+    auto it = std::find_if(cs.begin(), cs.end(),
+                           [&](const ContainerStatus &c) { return c.name == name; });
+    if (it == cs.end()) throw std::out_of_range(name);
     return *it;
   }
 
@@ -75,4 +69,4 @@ protected:
   std::vector<TaskStatus> reports_;
 };
 
-} // namespace gantry::agent::testing
+}  // namespace gantry::agent::testing

@@ -18,22 +18,19 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 
 class ApiServerTest : public ::testing::Test {
-protected:
+ protected:
   ApiServerTest()
       : random_(core::make_seeded_random(7)),
-        credentials_(auth::Credentials::load_or_create(
-            test_support::temp_credentials_path(), *random_)),
+        credentials_(
+            auth::Credentials::load_or_create(test_support::temp_credentials_path(), *random_)),
         state_(store_),
         server_(router_, credentials_, clock_, *random_, "123456789012") {
-    register_all_handlers(router_, Services{state_, presence_, *random_,
-                                            "http://127.0.0.1:8246"});
+    register_all_handlers(router_, Services{state_, presence_, *random_, "http://127.0.0.1:8246"});
   }
 
-  net::HttpRequest
-  signed_request(const std::string &operation, const std::string &body,
-                 std::optional<std::string> secret = std::nullopt) {
-    return test_support::signed_request(credentials_, clock_, operation, body,
-                                        "eu-west-1", secret);
+  net::HttpRequest signed_request(const std::string &operation, const std::string &body,
+                                  std::optional<std::string> secret = std::nullopt) {
+    return test_support::signed_request(credentials_, clock_, operation, body, "eu-west-1", secret);
   }
 
   net::HttpResponse call(net::HttpRequest request) {
@@ -55,17 +52,14 @@ protected:
 };
 
 TEST_F(ApiServerTest, CreatesAndDescribesAClusterWithArnsInTheSigningRegion) {
-  auto created =
-      call(signed_request("CreateCluster", R"({"clusterName":"prod"})"));
+  auto created = call(signed_request("CreateCluster", R"({"clusterName":"prod"})"));
   ASSERT_EQ(created.result(), http::status::ok) << created.body();
   EXPECT_FALSE(created["x-amzn-RequestId"].empty());
   EXPECT_EQ(created[http::field::content_type], "application/x-amz-json-1.1");
   auto cluster = json::parse(created.body()).at("cluster");
-  EXPECT_EQ(cluster.at("clusterArn"),
-            "arn:aws:ecs:eu-west-1:123456789012:cluster/prod");
+  EXPECT_EQ(cluster.at("clusterArn"), "arn:aws:ecs:eu-west-1:123456789012:cluster/prod");
 
-  auto described = call(
-      signed_request("DescribeClusters", R"({"clusters":["prod","nope"]})"));
+  auto described = call(signed_request("DescribeClusters", R"({"clusters":["prod","nope"]})"));
   auto body = json::parse(described.body());
   EXPECT_EQ(body.at("clusters").as_array().size(), 1u);
   EXPECT_EQ(body.at("failures").at(0).at("reason"), "MISSING");
@@ -88,11 +82,9 @@ TEST_F(ApiServerTest, WronglySignedRequestsAreRefused) {
 }
 
 TEST_F(ApiServerTest, UnknownAndUnimplementedOperations) {
-  EXPECT_EQ(error_type(call(signed_request("Bogus", "{}"))),
-            "UnknownOperationException");
+  EXPECT_EQ(error_type(call(signed_request("Bogus", "{}"))), "UnknownOperationException");
   // An ECS operation gantry does not serve yet.
-  auto create_service =
-      call(signed_request("CreateService", R"({"serviceName":"x"})"));
+  auto create_service = call(signed_request("CreateService", R"({"serviceName":"x"})"));
   EXPECT_EQ(create_service.result(), http::status::bad_request);
   EXPECT_EQ(error_type(create_service), "UnknownOperationException");
 }
@@ -100,16 +92,14 @@ TEST_F(ApiServerTest, UnknownAndUnimplementedOperations) {
 TEST_F(ApiServerTest, BadBodiesGetClientErrorsAndWriteNothing) {
   EXPECT_EQ(error_type(call(signed_request("CreateCluster", "{not json"))),
             "SerializationException");
-  EXPECT_EQ(
-      error_type(call(signed_request("CreateCluster", R"({"clusterName":5})"))),
-      "SerializationException");
+  EXPECT_EQ(error_type(call(signed_request("CreateCluster", R"({"clusterName":5})"))),
+            "SerializationException");
   EXPECT_EQ(error_type(call(signed_request("CreateCluster", R"({"bogus":1})"))),
             "InvalidParameterException");
-  EXPECT_EQ(error_type(call(signed_request("RegisterTaskDefinition",
-                                           R"({"containerDefinitions":[]})"))),
-            "InvalidParameterException");
-  EXPECT_EQ(error_type(call(signed_request("CreateCluster",
-                                           R"({"clusterName":"bad name!"})"))),
+  EXPECT_EQ(
+      error_type(call(signed_request("RegisterTaskDefinition", R"({"containerDefinitions":[]})"))),
+      "InvalidParameterException");
+  EXPECT_EQ(error_type(call(signed_request("CreateCluster", R"({"clusterName":"bad name!"})"))),
             "InvalidParameterException");
   EXPECT_EQ(store_.revision(), 0);
 }
@@ -120,14 +110,10 @@ TEST_F(ApiServerTest, RegistersRevisionsInOrder) {
   for (int expected = 1; expected <= 3; ++expected) {
     auto response = call(signed_request("RegisterTaskDefinition", body));
     ASSERT_EQ(response.result(), http::status::ok) << response.body();
-    EXPECT_EQ(json::parse(response.body()).at("taskDefinition").at("revision"),
-              expected);
+    EXPECT_EQ(json::parse(response.body()).at("taskDefinition").at("revision"), expected);
   }
-  auto described = call(
-      signed_request("DescribeTaskDefinition", R"({"taskDefinition":"web"})"));
-  EXPECT_EQ(json::parse(described.body())
-                .at("taskDefinition")
-                .at("taskDefinitionArn"),
+  auto described = call(signed_request("DescribeTaskDefinition", R"({"taskDefinition":"web"})"));
+  EXPECT_EQ(json::parse(described.body()).at("taskDefinition").at("taskDefinitionArn"),
             "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3");
 }
 
@@ -138,5 +124,5 @@ TEST_F(ApiServerTest, OnlyPostToTheRootIsServed) {
   EXPECT_EQ(error_type(response), "UnknownOperationException");
 }
 
-} // namespace
-} // namespace gantry::api
+}  // namespace
+}  // namespace gantry::api

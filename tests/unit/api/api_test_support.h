@@ -2,7 +2,6 @@
 // For the in-process API tests: requests signed as botocore signs them,
 // answers waited for, and a credentials file of their own.
 #include <boost/beast/http.hpp>
-
 #include <cstdlib>
 #include <future>
 #include <optional>
@@ -16,24 +15,21 @@
 namespace gantry::api::test_support {
 
 // `secret` replaces the real secret (to test a bad signature).
-inline net::HttpRequest
-signed_request(const auth::Credentials &credentials, const core::Clock &clock,
-               const std::string &operation, const std::string &body,
-               const std::string &region,
-               std::optional<std::string> secret = std::nullopt) {
-  auth::HttpRequestView view{
-      "POST",
-      "/",
-      {{"Host", "127.0.0.1:8246"},
-       {"Content-Type", "application/x-amz-json-1.1"},
-       {"X-Amz-Target", std::string(kTargetPrefix) + operation}},
-      body};
+inline net::HttpRequest signed_request(const auth::Credentials &credentials,
+                                       const core::Clock &clock, const std::string &operation,
+                                       const std::string &body, const std::string &region,
+                                       std::optional<std::string> secret = std::nullopt) {
+  auth::HttpRequestView view{"POST",
+                             "/",
+                             {{"Host", "127.0.0.1:8246"},
+                              {"Content-Type", "application/x-amz-json-1.1"},
+                              {"X-Amz-Target", std::string(kTargetPrefix) + operation}},
+                             body};
   auto [key_id, real_secret] = credentials.first_key();
-  auth::sign_sigv4(view, auth::SigningKey{key_id, secret.value_or(real_secret)},
-                   region, "ecs", clock.now());
+  auth::sign_sigv4(view, auth::SigningKey{key_id, secret.value_or(real_secret)}, region, "ecs",
+                   clock.now());
   net::HttpRequest request{boost::beast::http::verb::post, "/", 11};
-  for (auto &[name, value] : view.headers)
-    request.set(name, value);
+  for (auto &[name, value] : view.headers) request.set(name, value);
   request.body() = body;
   return request;
 }
@@ -45,13 +41,11 @@ inline std::string temp_credentials_path() {
 }
 
 // Hands `request` to the server and waits for its answer.
-inline net::HttpResponse answer_of(ApiServer &server,
-                                   net::HttpRequest request) {
+inline net::HttpResponse answer_of(ApiServer &server, net::HttpRequest request) {
   std::promise<net::HttpResponse> answered;
-  server.handle(std::move(request), [&](net::HttpResponse response) {
-    answered.set_value(std::move(response));
-  });
+  server.handle(std::move(request),
+                [&](net::HttpResponse response) { answered.set_value(std::move(response)); });
   return answered.get_future().get();
 }
 
-} // namespace gantry::api::test_support
+}  // namespace gantry::api::test_support

@@ -19,11 +19,11 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 class TaskStatsApiTest : public ::testing::Test {
-protected:
+ protected:
   TaskStatsApiTest()
       : random_(core::make_seeded_random(11)),
-        credentials_(auth::Credentials::load_or_create(
-            test_support::temp_credentials_path(), *random_)),
+        credentials_(
+            auth::Credentials::load_or_create(test_support::temp_credentials_path(), *random_)),
         state_(store_),
         server_(router_, credentials_, clock_, *random_, "123456789012") {
     Services services{state_, presence_, *random_, "http://127.0.0.1:8246"};
@@ -31,11 +31,9 @@ protected:
     register_task_stats_handlers(router_, services, stats_);
   }
 
-  net::HttpRequest request(const std::string &operation,
-                           const std::string &body,
+  net::HttpRequest request(const std::string &operation, const std::string &body,
                            std::optional<std::string> secret = std::nullopt) {
-    return test_support::signed_request(credentials_, clock_, operation, body,
-                                        "us-east-1", secret);
+    return test_support::signed_request(credentials_, clock_, operation, body, "us-east-1", secret);
   }
 
   net::HttpResponse send(net::HttpRequest r) {
@@ -44,13 +42,11 @@ protected:
 
   json::object call(const std::string &operation, const std::string &body) {
     auto response = send(request(operation, body));
-    EXPECT_EQ(response.result(), http::status::ok)
-        << operation << ": " << response.body();
+    EXPECT_EQ(response.result(), http::status::ok) << operation << ": " << response.body();
     return json::parse(response.body()).as_object();
   }
 
-  std::string error_type(const std::string &operation,
-                         const std::string &body) {
+  std::string error_type(const std::string &operation, const std::string &body) {
     auto response = send(request(operation, body));
     EXPECT_NE(response.result(), http::status::ok) << response.body();
     return std::string(json::parse(response.body()).at("__type").as_string());
@@ -69,8 +65,7 @@ protected:
     call(
         "RegisterTaskDefinition",
         R"({"family":"web","containerDefinitions":[{"name":"app","image":"busybox","memory":64}]})");
-    auto run = call("RunTask",
-                    R"({"cluster":"prod","taskDefinition":"web","count":2})");
+    auto run = call("RunTask", R"({"cluster":"prod","taskDefinition":"web","count":2})");
     for (const auto &task : run.at("tasks").as_array()) {
       task_arns_.emplace_back(task.at("taskArn").as_string());
     }
@@ -83,16 +78,11 @@ protected:
     r.sampled_at = 1700000000;
     for (const auto &arn : task_arns)
       r.tasks.push_back({arn, {{"app", "rt-1", cpu, 1 << 20, 64 << 20}}});
-    stats_.record("prod", instance.empty() ? instance_arn_ : instance, r,
-                  clock_.now());
+    stats_.record("prod", instance.empty() ? instance_arn_ : instance, r, clock_.now());
   }
 
-  static std::string text(const json::value &v) {
-    return std::string(v.as_string());
-  }
-  static std::string id_of(const std::string &arn) {
-    return arn.substr(arn.rfind('/') + 1);
-  }
+  static std::string text(const json::value &v) { return std::string(v.as_string()); }
+  static std::string id_of(const std::string &arn) { return arn.substr(arn.rfind('/') + 1); }
 
   core::FakeClock clock_;
   std::unique_ptr<core::Random> random_;
@@ -127,8 +117,7 @@ TEST_F(TaskStatsApiTest, DescribesTheReportedStatsOfTheClustersTasks) {
 
 TEST_F(TaskStatsApiTest, NamedTasksByIdOrArnAndMissingOnes) {
   report(task_arns_);
-  std::string body = R"({"cluster":"prod","tasks":[")" + id_of(task_arns_[1]) +
-                     R"(","nope"]})";
+  std::string body = R"({"cluster":"prod","tasks":[")" + id_of(task_arns_[1]) + R"(","nope"]})";
   auto answer = call("DescribeTaskStats", body);
   ASSERT_EQ(answer.at("taskStats").as_array().size(), 1u);
   EXPECT_EQ(text(answer.at("taskStats").at(0).at("taskArn")), task_arns_[1]);
@@ -136,73 +125,56 @@ TEST_F(TaskStatsApiTest, NamedTasksByIdOrArnAndMissingOnes) {
   EXPECT_EQ(answer.at("failures").at(0).at("arn"), "nope");
   EXPECT_EQ(answer.at("failures").at(0).at("reason"), "MISSING");
 
-  answer = call("DescribeTaskStats",
-                R"({"cluster":"prod","tasks":[")" + task_arns_[0] + R"("]})");
+  answer = call("DescribeTaskStats", R"({"cluster":"prod","tasks":[")" + task_arns_[0] + R"("]})");
   EXPECT_EQ(text(answer.at("taskStats").at(0).at("taskArn")), task_arns_[0]);
 }
 
-TEST_F(TaskStatsApiTest,
-       ShowsOnlyCurrentStatsOfTasksStillRunningWhereReported) {
+TEST_F(TaskStatsApiTest, ShowsOnlyCurrentStatsOfTasksStillRunningWhereReported) {
   // An ARN the cluster never ran, and a report from another instance.
   report({"arn:aws:ecs:us-east-1:123456789012:task/prod/ghost"});
-  report({task_arns_[1]}, 1,
-         "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/other");
+  report({task_arns_[1]}, 1, "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/other");
   report({task_arns_[0]});
   auto answer = call("DescribeTaskStats", R"({"cluster":"prod"})");
   ASSERT_EQ(answer.at("taskStats").as_array().size(), 1u);
   EXPECT_EQ(text(answer.at("taskStats").at(0).at("taskArn")), task_arns_[0]);
 
   // A task its agent reported stopped shows no stats, even fresh ones.
-  call("SubmitTaskStateChange", R"({"cluster":"prod","task":")" +
-                                    task_arns_[0] + R"(","status":"STOPPED"})");
+  call("SubmitTaskStateChange",
+       R"({"cluster":"prod","task":")" + task_arns_[0] + R"(","status":"STOPPED"})");
   report({task_arns_[0]});
-  EXPECT_TRUE(call("DescribeTaskStats", R"({"cluster":"prod"})")
-                  .at("taskStats")
-                  .as_array()
-                  .empty());
+  EXPECT_TRUE(
+      call("DescribeTaskStats", R"({"cluster":"prod"})").at("taskStats").as_array().empty());
   report({task_arns_[1]});
-  ASSERT_EQ(call("DescribeTaskStats", R"({"cluster":"prod"})")
-                .at("taskStats")
-                .as_array()
-                .size(),
+  ASSERT_EQ(call("DescribeTaskStats", R"({"cluster":"prod"})").at("taskStats").as_array().size(),
             1u);
 
   // Stale: three intervals without a report.
   clock_.advance(16s);
-  EXPECT_TRUE(call("DescribeTaskStats", R"({"cluster":"prod"})")
-                  .at("taskStats")
-                  .as_array()
-                  .empty());
+  EXPECT_TRUE(
+      call("DescribeTaskStats", R"({"cluster":"prod"})").at("taskStats").as_array().empty());
 }
 
 TEST_F(TaskStatsApiTest, RefusesUnknownClustersAndBadBodies) {
-  EXPECT_EQ(error_type("DescribeTaskStats", R"({"cluster":"nope"})"),
-            "ClusterNotFoundException");
+  EXPECT_EQ(error_type("DescribeTaskStats", R"({"cluster":"nope"})"), "ClusterNotFoundException");
   EXPECT_EQ(error_type("DescribeTaskStats", R"({})"),
-            "ClusterNotFoundException"); // no default
-  EXPECT_EQ(error_type("DescribeTaskStats", R"({"cluster":5})"),
+            "ClusterNotFoundException");  // no default
+  EXPECT_EQ(error_type("DescribeTaskStats", R"({"cluster":5})"), "SerializationException");
+  EXPECT_EQ(error_type("DescribeTaskStats", R"({"cluster":"prod","tasks":"x"})"),
             "SerializationException");
-  EXPECT_EQ(
-      error_type("DescribeTaskStats", R"({"cluster":"prod","tasks":"x"})"),
-      "SerializationException");
-  EXPECT_EQ(
-      error_type("DescribeTaskStats", R"({"cluster":"prod","tasks":[1]})"),
-      "SerializationException");
+  EXPECT_EQ(error_type("DescribeTaskStats", R"({"cluster":"prod","tasks":[1]})"),
+            "SerializationException");
   EXPECT_EQ(error_type("DescribeTaskStats", R"({"cluster":"prod","bogus":1})"),
             "InvalidParameterException");
   EXPECT_EQ(error_type("DescribeTaskStats", "[1]"), "SerializationException");
 }
 
 TEST_F(TaskStatsApiTest, RequiresSigV4) {
-  auto response = send(
-      request("DescribeTaskStats", R"({"cluster":"prod"})", "wrong-secret"));
+  auto response = send(request("DescribeTaskStats", R"({"cluster":"prod"})", "wrong-secret"));
   EXPECT_EQ(response.result(), http::status::forbidden);
   net::HttpRequest unsigned_request{http::verb::post, "/", 11};
-  unsigned_request.set("X-Amz-Target",
-                       std::string(kTargetPrefix) + "DescribeTaskStats");
+  unsigned_request.set("X-Amz-Target", std::string(kTargetPrefix) + "DescribeTaskStats");
   unsigned_request.body() = "{}";
-  EXPECT_EQ(send(std::move(unsigned_request)).result(),
-            http::status::forbidden);
+  EXPECT_EQ(send(std::move(unsigned_request)).result(), http::status::forbidden);
 }
 
 TEST(RouterTest, ExtensionsAreMarkedAndNamesAreUnique) {
@@ -214,10 +186,9 @@ TEST(RouterTest, ExtensionsAreMarkedAndNamesAreUnique) {
   ASSERT_TRUE(router.find("DescribeTaskStats"));
   EXPECT_TRUE(router.find("DescribeTaskStats")->extension);
   EXPECT_FALSE(router.find("Bogus"));
-  EXPECT_THROW(
-      router.add_extension("ListClusters", [](RequestContext &, Reply) {}),
-      std::logic_error);
+  EXPECT_THROW(router.add_extension("ListClusters", [](RequestContext &, Reply) {}),
+               std::logic_error);
 }
 
-} // namespace
-} // namespace gantry::api
+}  // namespace
+}  // namespace gantry::api

@@ -86,9 +86,14 @@ class Driver {
   // Starts the container (pulling its image first where need be) and calls
   // `done` on the executor once it runs or has failed to: before start()
   // returns when the driver starts synchronously, later when it works off
-  // the executor's thread (a pull may take minutes).
+  // the executor's thread (a pull may take minutes). A driver that answers
+  // later posts `created` with the runtime id as soon as the container
+  // exists, before its program runs: the program may ask the task metadata
+  // endpoint who it is right away.
   using OnStarted = std::function<void(StartResult)>;
-  virtual void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) = 0;
+  using OnCreated = std::function<void(const std::string& runtime_id)>;
+  virtual void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done,
+                     OnCreated created = {}) = 0;
 
   // Calls `on_exit` once, on the agent's executor, when the container has
   // exited; at once if it already has (also after an agent restart, from

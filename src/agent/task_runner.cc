@@ -160,15 +160,21 @@ void TaskRunner::start_container(std::size_t i) {
   // whatever converge or stop is under way; a later answer comes on the
   // executor and converges by itself.
   auto answered_inline = std::make_shared<bool>(true);
-  driver_.start(spec_, spec_.containers[i],
-                [weak = std::weak_ptr<bool>(alive_), this, i, answered_inline](StartResult result) {
-                  if (weak.expired()) return;
-                  started(i, std::move(result));
-                  if (*answered_inline) return;
-                  converge();
-                  update_task_status();
-                  notify();
-                });
+  const auto weak = std::weak_ptr<bool>(alive_);
+  driver_.start(
+      spec_, spec_.containers[i],
+      [weak, this, i, answered_inline](StartResult result) {
+        if (weak.expired()) return;
+        started(i, std::move(result));
+        if (*answered_inline) return;
+        converge();
+        update_task_status();
+        notify();
+      },
+      // Known before the program runs, for the task metadata endpoint.
+      [weak, this, i](const std::string& runtime_id) {
+        if (!weak.expired() && starting_[i]) status_.containers[i].runtime_id = runtime_id;
+      });
   *answered_inline = false;
 }
 

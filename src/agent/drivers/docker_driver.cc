@@ -280,11 +280,19 @@ std::vector<NetworkBinding> DockerDriver::bindings_of(const json::object& inspec
   return bindings;
 }
 
-void DockerDriver::start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) {
+void DockerDriver::start(const TaskSpec& task, const ContainerSpec& container, OnStarted done,
+                         OnCreated created) {
   boost::asio::post(starts_, [this, task, container, done = std::move(done),
+                              created = std::move(created),
                               name = docker_name(task, container.name) + "-" + random_->hex(8),
                               weak = std::weak_ptr(alive_)] {
-    auto result = start_result_of([&] { return start_now(task, container, name); });
+    OnCreated on_created = [this, weak, created](const std::string& id) {
+      if (!created) return;
+      boost::asio::post(executor_, [weak, created, id] {
+        if (!weak.expired()) created(id);
+      });
+    };
+    auto result = start_result_of([&] { return start_now(task, container, name, on_created); });
     boost::asio::post(executor_, [weak, done, result = std::move(result)]() mutable {
       if (!weak.expired()) done(std::move(result));
     });
@@ -292,7 +300,7 @@ void DockerDriver::start(const TaskSpec& task, const ContainerSpec& container, O
 }
 
 ContainerHandle DockerDriver::start_now(const TaskSpec& task, const ContainerSpec& container,
-                                        const std::string& name) {
+                                        const std::string& name, const OnCreated& created) {
   ensure_image(container);
   DockerStartContext context;
   context.volumes = resolve_volumes(task, options_.efs_directories);
@@ -317,6 +325,7 @@ ContainerHandle DockerDriver::start_now(const TaskSpec& task, const ContainerSpe
       }
     }
     const auto id = create(name, docker_create_body(task, container, context));
+    created(id);
     try {
       client_.start_container(id);
     } catch (const std::exception&) {

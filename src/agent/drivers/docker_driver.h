@@ -67,7 +67,8 @@ class DockerDriver final : public Driver {
   // Off the agent's thread, one start at a time: pulls the image when the
   // engine lacks it (CannotPullContainerError when that fails), then creates
   // and starts the container.
-  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) override;
+  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done,
+             OnCreated created = {}) override;
   void watch(const ContainerHandle& handle, std::function<void(ExitStatus)> on_exit) override;
   void stop(const ContainerHandle& handle, std::chrono::milliseconds timeout) override;
   void exec(const ContainerHandle& handle, std::vector<std::string> argv,
@@ -92,7 +93,7 @@ class DockerDriver final : public Driver {
 
  private:
   ContainerHandle start_now(const TaskSpec& task, const ContainerSpec& container,
-                            const std::string& name);
+                            const std::string& name, const OnCreated& created);
   void ensure_image(const ContainerSpec& container);
   std::string registry_auth(const std::string& credentials) const;
   void ensure_volumes(const TaskSpec& task, const std::vector<ResolvedVolume>& volumes);

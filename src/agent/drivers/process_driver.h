@@ -57,7 +57,8 @@ class ProcessDriver final : public Driver {
   // unknown user, bad working directory, no cgroup, ...).
   ContainerHandle start_now(const TaskSpec& task, const ContainerSpec& container);
   // start_now(), reported to `done` before it returns.
-  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) override {
+  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done,
+             OnCreated = {}) override {
     done(start_result_of([&] { return start_now(task, container); }));
   }
 

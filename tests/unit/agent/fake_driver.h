@@ -41,8 +41,11 @@ class FakeDriver final : public Driver {
   // Synchronous, as the process driver: `done` runs before start() returns;
   // with answer_later, as the Docker driver: the answer is held until
   // answer_starts() posts it.
-  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done) override {
+  void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done,
+             OnCreated created = {}) override {
     if (!answer_later) return done(start_result_of([&] { return start_now(task, container); }));
+    if (created)
+      boost::asio::post(executor_, [created, id = runtime_id_of(container.name)] { created(id); });
     pending_starts_.push_back([this, task, container, done = std::move(done)] {
       done(start_result_of([&] { return start_now(task, container); }));
     });

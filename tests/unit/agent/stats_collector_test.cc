@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 class StatsDriver final : public Driver {
  public:
   std::string name() const override { return "stats"; }
-  void start(const TaskSpec&, const ContainerSpec&, OnStarted done) override {
+  void start(const TaskSpec&, const ContainerSpec&, OnStarted done, OnCreated = {}) override {
     done(StartResult{ContainerHandle{}, {}});
   }
   void watch(const ContainerHandle&, std::function<void(ExitStatus)>) override {}

@@ -31,6 +31,8 @@ TEST_F(TaskRunnerAsyncStartTest, ContainersStayPendingUntilTheDriverAnswers) {
   EXPECT_EQ(driver_.starts_held(), 2u);
   EXPECT_EQ(runner->status().last_status, kStatusPending);
   EXPECT_EQ(runner->status().containers[0].last_status, kStatusPending);
+  // Created, not yet answered: its id is known for the metadata endpoint.
+  EXPECT_EQ(runner->status().containers[0].runtime_id, FakeDriver::runtime_id_of("a"));
 
   driver_.answer_starts();
   drain(io_);

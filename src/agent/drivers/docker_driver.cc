@@ -282,7 +282,8 @@ std::vector<NetworkBinding> DockerDriver::bindings_of(const json::object& inspec
 
 void DockerDriver::start(const TaskSpec& task, const ContainerSpec& container, OnStarted done,
                          OnCreated created) {
-  boost::asio::post(starts_, [this, task, container, done = std::move(done),
+  auto strand = task_starts_.try_emplace(task.task_id, workers_.get_executor()).first->second;
+  boost::asio::post(strand, [this, task, container, done = std::move(done),
                               created = std::move(created),
                               name = docker_name(task, container.name) + "-" + random_->hex(8),
                               weak = std::weak_ptr(alive_)] {
@@ -425,6 +426,7 @@ void DockerDriver::remove(const ContainerHandle& handle) {
 }
 
 void DockerDriver::remove_task(const TaskSpec& task) {
+  task_starts_.erase(task.task_id);
   boost::asio::post(removals_, [this, task] {
     auto attempt = [&](const std::string& what, auto&& step) {
       try {

@@ -64,9 +64,9 @@ class DockerDriver final : public Driver {
   // "Docker 20.10.24 (API 1.41)".
   const std::string& engine_description() const { return engine_; }
 
-  // Off the agent's thread, one start at a time: pulls the image when the
-  // engine lacks it (CannotPullContainerError when that fails), then creates
-  // and starts the container.
+  // Off the agent's thread, one start at a time per task: pulls the image
+  // when the engine lacks it (CannotPullContainerError when that fails),
+  // then creates and starts the container.
   void start(const TaskSpec& task, const ContainerSpec& container, OnStarted done,
              OnCreated created = {}) override;
   void watch(const ContainerHandle& handle, std::function<void(ExitStatus)> on_exit) override;
@@ -120,11 +120,14 @@ class DockerDriver final : public Driver {
   std::unique_ptr<DockerEvents> events_;
   std::unique_ptr<core::Random> random_ = core::make_system_random();  // agent thread only
   boost::asio::thread_pool workers_{4};
-  // Starts run one at a time (a task's containers share its pause container
-  // and volumes, made by the first); so do removals (a task's removal must
-  // not race the saving of its containers' logs).
-  boost::asio::strand<boost::asio::thread_pool::executor_type> starts_{workers_.get_executor()};
-  boost::asio::strand<boost::asio::thread_pool::executor_type> removals_{workers_.get_executor()};
+  using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
+  // A task's starts run one at a time (its containers share the pause
+  // container and volumes the first makes); tasks start side by side.
+  // Agent thread only; an entry goes with remove_task().
+  std::map<std::string, Strand> task_starts_;
+  // Removals run one at a time: a task's removal must not race the saving
+  // of its containers' logs.
+  Strand removals_{workers_.get_executor()};
   // Handlers hold a weak_ptr to this: expired once the driver is gone.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -152,8 +152,9 @@ void add_linux_parameters(json::object& host, const LinuxParameters& p) {
 void add_resources(json::object& host, const ContainerSpec& c) {
   if (c.memory_mib) host["Memory"] = *c.memory_mib * kMiB;
   if (c.memory_reservation_mib) host["MemoryReservation"] = *c.memory_reservation_mib * kMiB;
-  // 0 leaves Docker's default (1024); below 2 the kernel would round up anyway.
-  if (c.cpu_units > 0) host["CpuShares"] = std::clamp(c.cpu_units, kMinCpuShares, kMaxCpuShares);
+  // As the ECS agent: a container without cpu gets the minimum weight, not
+  // Docker's default of 1024, so it yields to those that reserved CPU.
+  host["CpuShares"] = std::clamp(c.cpu_units, kMinCpuShares, kMaxCpuShares);
   if (!c.ulimits.empty()) {
     json::array ulimits;
     for (const auto& u : c.ulimits) {

@@ -234,18 +234,15 @@ TEST(DockerContainerConfig, BindsFixedAndDynamicHostPorts) {
   EXPECT_EQ(body.at("ExposedPorts"), json::parse(R"({"80/tcp": {}, "443/tcp": {}})"));
 }
 
-TEST(DockerContainerConfig, ClampsCpuSharesAndOmitsZero) {
+TEST(DockerContainerConfig, ClampsCpuSharesAsTheEcsAgentDoes) {
   auto task = full_task();
   auto& c = task.containers[0];
   c.cpu_units = 1;
   EXPECT_EQ(docker_create_body(task, c, full_context()).at("HostConfig").at("CpuShares"), 2);
   c.cpu_units = 1'000'000;
   EXPECT_EQ(docker_create_body(task, c, full_context()).at("HostConfig").at("CpuShares"), 262144);
-  c.cpu_units = 0;
-  EXPECT_FALSE(docker_create_body(task, c, full_context())
-                   .at("HostConfig")
-                   .as_object()
-                   .contains("CpuShares"));
+  c.cpu_units = 0;  // no cpu: the minimum, not Docker's default of 1024
+  EXPECT_EQ(docker_create_body(task, c, full_context()).at("HostConfig").at("CpuShares"), 2);
 }
 
 TEST(DockerContainerConfig, WritesTmpfsAndDeviceOptions) {

@@ -164,7 +164,7 @@ TEST(DockerContainerConfig, LeavesImageDefaultsAndUnsetMembersOut) {
   EXPECT_EQ(body.at("Env"), json::array{});
   EXPECT_EQ(body.at("Labels"), json::object{});
   EXPECT_EQ(body.at("StopTimeout"), 30);
-  EXPECT_EQ(body.at("HostConfig"), json::parse(R"({"NetworkMode": "bridge",
+  EXPECT_EQ(body.at("HostConfig"), json::parse(R"({"NetworkMode": "bridge", "CpuShares": 2,
       "Privileged": false, "ReadonlyRootfs": false, "RestartPolicy": {"Name": "no"}})"));
 }
 

@@ -10,6 +10,7 @@
 
 #include "agent/drivers/docker_driver.h"
 #include "agent/drivers/process_driver.h"
+#include "agent/simulation/hollow_fleet.h"
 #include "core/clock.h"
 
 namespace gantry::cli {
@@ -122,7 +123,35 @@ std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
                                         driver_factory(options.driver, containers));
 }
 
+namespace {
+
+void run_hollow_fleet(const AgentCommandOptions& options) {
+  if (options.access_key.access_key_id.empty()) {
+    throw std::runtime_error("hollow agents need an access key, as an agent does");
+  }
+  agent::HollowFleetOptions fleet_options;
+  fleet_options.endpoint = {options.server, options.access_key, options.region};
+  fleet_options.cluster = options.cluster;
+  fleet_options.instances = options.simulate;
+  fleet_options.offer = offer_of(options);
+  fleet_options.task_duration = std::chrono::milliseconds(
+      static_cast<int64_t>(options.simulate_task_seconds * 1000));
+  agent::HollowFleet fleet(fleet_options, system_clock());
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&fleet](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {}: the hollow agents stop", signal);
+    fleet.request_stop();
+  });
+  std::thread waiter([&io] { io.run(); });
+  fleet.start();
+  waiter.join();
+}
+
+}  // namespace
+
 void run_agent(const AgentCommandOptions& options) {
+  if (options.simulate > 0) return run_hollow_fleet(options);
   auto agent = make_agent(options);
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

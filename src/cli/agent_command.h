@@ -23,6 +23,9 @@ struct AgentCommandOptions {
   int64_t memory_mib = 0;               // 0: the machine's
   std::vector<std::string> gpu_ids;
   DriverOptions driver;
+  // Hollow agents: this many simulated instances instead of one real agent.
+  int simulate = 0;
+  double simulate_task_seconds = 0;  // 0: simulated tasks run until stopped
 };
 
 // Throws std::runtime_error for options that make no sense.

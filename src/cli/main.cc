@@ -72,6 +72,13 @@ void add_agent_options(CLI::App& command, gantry::cli::AgentCommandOptions& opti
   command.add_option("--cpu", options.cpu_units, "CPU units to offer (default: 1024 per core)");
   command.add_option("--memory", options.memory_mib, "MiB to offer (default: the machine's)");
   command.add_option("--gpu-ids", options.gpu_ids, "GPU ids to offer")->delimiter(',');
+  command.add_option("--simulate", options.simulate,
+                     "Run this many hollow (simulated) container instances instead of one "
+                     "agent: tasks are reported RUNNING without running anything")
+      ->check(CLI::Range(0, 1'000'000));
+  command.add_option("--simulate-task-seconds", options.simulate_task_seconds,
+                     "How long a simulated task runs before it exits 0 (0: until stopped)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 gantry::auth::SigningKey agent_key(const std::string& credentials_file) {

@@ -1,0 +1,254 @@
+#include "agent/simulation/hollow_fleet.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <functional>
+#include <map>
+
+#include "agent/task_runner.h"
+#include "core/error.h"
+#include "model/agent_protocol.h"
+#include "net/websocket.h"
+
+namespace gantry::agent {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr auto kReconnectDelay = std::chrono::seconds(1);
+constexpr auto kRetryDelay = std::chrono::milliseconds(200);
+
+struct HollowTask {
+  TaskStatus status;
+  std::unique_ptr<asio::steady_timer> exit_timer;
+};
+
+// A task as the instance "runs" it: every container RUNNING at once.
+TaskStatus running_status(const model::DesiredTask& desired, double now) {
+  TaskStatus status;
+  status.task_arn = desired.task_arn;
+  status.last_status = kStatusRunning;
+  status.pull_started_at = status.pull_stopped_at = status.started_at = now;
+  const auto* definitions = desired.task_definition.if_contains("containerDefinitions");
+  if (definitions && definitions->is_array()) {
+    for (const auto& d : definitions->get_array()) {
+      const auto* name = d.is_object() ? d.get_object().if_contains("name") : nullptr;
+      if (!name || !name->is_string()) continue;
+      ContainerStatus c;
+      c.name = std::string(name->get_string());
+      c.runtime_id = "hollow-" + desired.task_arn.substr(desired.task_arn.rfind('/') + 1) + "-" +
+                     c.name;
+      c.last_status = kStatusRunning;
+      c.started_at = now;
+      status.containers.push_back(std::move(c));
+    }
+  }
+  return status;
+}
+
+void stop_status(TaskStatus& status, int exit_code, std::string reason, bool by_request,
+                 double now) {
+  status.last_status = kStatusStopped;
+  status.stopped_reason = std::move(reason);
+  status.stopped_by_request = by_request;
+  status.execution_stopped_at = now;
+  for (auto& c : status.containers) {
+    c.last_status = kStatusStopped;
+    c.exit_code = exit_code;
+  }
+}
+
+}  // namespace
+
+struct HollowFleet::Instance {
+  explicit Instance(asio::io_context& io) : reconnect(io) {}
+  std::string arn;
+  std::shared_ptr<net::WebSocket> channel;
+  std::map<std::string, HollowTask> tasks;  // by task ARN
+  asio::steady_timer reconnect;
+};
+
+HollowFleet::HollowFleet(HollowFleetOptions options, const core::Clock& clock)
+    : options_(std::move(options)), clock_(clock), work_(io_.get_executor()) {}
+
+HollowFleet::~HollowFleet() {
+  stopping_ = true;
+  asio::post(io_, [this] {
+    for (auto& instance : instances_) {
+      instance->reconnect.cancel();
+      for (auto& [arn, task] : instance->tasks) {
+        if (task.exit_timer) task.exit_timer->cancel();
+      }
+      if (instance->channel) instance->channel->close();
+    }
+    io_.stop();
+  });
+  if (thread_.joinable()) thread_.join();
+  reporters_.clear();
+}
+
+int HollowFleet::start() {
+  for (int i = 0; i < std::max(1, options_.reporters); ++i) {
+    reporters_.push_back(
+        std::make_unique<StateReporter>(options_.endpoint, clock_, options_.cluster));
+  }
+  register_all();
+  spdlog::info("hollow fleet: {} instances registered in cluster {}", instances_.size(),
+               options_.cluster);
+  for (const auto& instance : instances_) {
+    asio::post(io_, [this, instance] { connect(instance); });
+  }
+  thread_ = std::thread([this] { io_.run(); });
+  return static_cast<int>(instances_.size());
+}
+
+void HollowFleet::register_all() {
+  std::atomic<int> next = 0;
+  std::mutex mutex;
+  auto work = [&] {
+    EcsClient client(options_.endpoint, clock_);
+    json::object request = registration_request(options_.offer);
+    request["cluster"] = options_.cluster;
+    for (int i = next++; i < options_.instances && !stopping_;) {
+      try {
+        const auto answer = client.call("RegisterContainerInstance", request);
+        auto instance = std::make_shared<Instance>(io_);
+        instance->arn =
+            std::string(answer.at("containerInstance").at("containerInstanceArn").as_string());
+        std::lock_guard lock(mutex);
+        instances_.push_back(std::move(instance));
+        i = next++;
+      } catch (const core::ApiError& error) {
+        if (error.type() == "ClusterNotFoundException" && options_.cluster == "default") {
+          try {
+            client.call("CreateCluster", json::object{{"clusterName", "default"}});
+          } catch (const std::exception&) {
+          }
+          continue;
+        }
+        if (error.http_status() < 500) {
+          spdlog::error("hollow fleet: registration refused: {}", error.message());
+          return;  // the same request would be refused again
+        }
+        std::this_thread::sleep_for(kRetryDelay);
+      } catch (const std::exception& error) {
+        spdlog::warn("hollow fleet: registration failed: {}; retrying", error.what());
+        std::this_thread::sleep_for(kRetryDelay);
+      }
+    }
+  };
+  std::vector<std::jthread> helpers;
+  for (int h = 1; h < std::min(options_.reporters, options_.instances); ++h) {
+    helpers.emplace_back(work);
+  }
+  work();
+}
+
+void HollowFleet::connect(const std::shared_ptr<Instance>& instance) {
+  if (stopping_) return;
+  const std::string target = std::string(model::kAgentChannelPath) +
+                             "?cluster=" + options_.cluster +
+                             "&containerInstance=" + instance->arn;
+  EcsClient signer(options_.endpoint, clock_);
+  net::WebSocket::connect(
+      io_.get_executor(), signer.host(), signer.port(), target,
+      signer.signed_upgrade_headers(target),
+      [this, instance](std::string error, std::shared_ptr<net::WebSocket> socket) {
+        asio::post(io_, [this, instance, error, socket] {
+          if (stopping_) return;
+          auto retry = [this, instance] {
+            instance->reconnect.expires_after(kReconnectDelay);
+            instance->reconnect.async_wait([this, instance](boost::system::error_code ec) {
+              if (!ec) connect(instance);
+            });
+          };
+          if (!socket) {
+            spdlog::debug("hollow fleet: channel of {}: {}", instance->arn, error);
+            return retry();
+          }
+          instance->channel = socket;
+          socket->start(
+              [this, instance](std::string message) {
+                asio::post(io_, [this, instance, message = std::move(message)] {
+                  received(instance, message);
+                });
+              },
+              [this, instance, retry, weak = std::weak_ptr(socket)](std::string) {
+                asio::post(io_, [instance, retry, weak] {
+                  if (instance->channel != weak.lock()) return;
+                  instance->channel.reset();
+                  retry();
+                });
+              });
+          // Level-triggered, as a real agent: say again where every task stands.
+          for (const auto& [arn, task] : instance->tasks) report(task.status);
+        });
+      },
+      options_.channel_idle_timeout);
+}
+
+void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std::string& message) {
+  std::vector<model::DesiredTask> desired;
+  try {
+    desired = model::parse_desired_tasks(json::parse(message).as_object());
+  } catch (const std::exception& error) {
+    spdlog::warn("hollow fleet: ignoring a malformed channel message: {}", error.what());
+    return;
+  }
+  const double now = core::to_epoch_seconds(clock_.now());
+  std::map<std::string, bool> listed;
+  for (const auto& task : desired) {
+    listed[task.task_arn] = true;
+    auto it = instance->tasks.find(task.task_arn);
+    if (it == instance->tasks.end()) {
+      HollowTask hollow;
+      if (task.desired_status != "RUNNING") {
+        hollow.status.task_arn = task.task_arn;
+        hollow.status.last_status = kStatusStopped;  // told to stop before it ran
+      } else {
+        hollow.status = running_status(task, now);
+      }
+      it = instance->tasks.emplace(task.task_arn, std::move(hollow)).first;
+      report(it->second.status);
+      if (options_.task_duration.count() > 0 && it->second.status.last_status == kStatusRunning) {
+        auto& timer = it->second.exit_timer;
+        timer = std::make_unique<asio::steady_timer>(io_, options_.task_duration);
+        timer->async_wait([this, instance, arn = task.task_arn](boost::system::error_code ec) {
+          auto found = instance->tasks.find(arn);
+          if (ec || found == instance->tasks.end()) return;
+          auto& status = found->second.status;
+          if (status.last_status == kStatusStopped) return;
+          stop_status(status, 0, kEssentialContainerExited, false,
+                      core::to_epoch_seconds(clock_.now()));
+          report(status);
+        });
+      }
+      continue;
+    }
+    auto& status = it->second.status;
+    if (task.desired_status == "STOPPED" && status.last_status != kStatusStopped) {
+      if (it->second.exit_timer) it->second.exit_timer->cancel();
+      stop_status(status, 143, kStoppedByUser, true, now);  // as SIGTERM ends a process
+      report(status);
+    }
+  }
+  // What the control plane no longer lists is done with.
+  for (auto it = instance->tasks.begin(); it != instance->tasks.end();) {
+    if (!listed.contains(it->first) && it->second.status.last_status == kStatusStopped) {
+      it = instance->tasks.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void HollowFleet::report(const TaskStatus& status) {
+  const auto shard = std::hash<std::string>{}(status.task_arn) % reporters_.size();
+  reporters_[shard]->report(status);
+}
+
+}  // namespace gantry::agent

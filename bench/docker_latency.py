@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 from gantry_process import GantryProcess  # noqa: E402
+from latency_report import report  # noqa: E402
 
 IMAGE = "gantry-test/busybox:latest"
 COMMAND = ["sleep", "600"]
@@ -58,11 +58,6 @@ def engine(method, path, body=None):
     if response.status >= 300:
         raise RuntimeError("%s %s: %d %s" % (method, path, response.status, data))
     return json.loads(data) if data else None
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100.0 * (len(ordered) - 1))))]
 
 
 def gantry_sample(ecs):
@@ -100,13 +95,6 @@ def remove(container_id):
     subprocess.run(["docker", "rm", "-f", container_id], check=False, capture_output=True)
 
 
-def report(name, latencies):
-    ms = [1000 * v for v in latencies]
-    print("%-34s n=%4d  p50 %7.1f ms  p99 %7.1f ms  mean %7.1f ms" %
-          (name, len(ms), percentile(ms, 50), percentile(ms, 99), statistics.mean(ms)))
-    return percentile(ms, 50)
-
-
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     os.environ.setdefault("GANTRY_BIN", "build/release/gantry")
@@ -129,9 +117,9 @@ def main():
                     samples[name].append(latency)
     finally:
         gantry.cleanup()
-    api_p50 = report("Engine API create + start", samples["api"])
-    cli_p50 = report("docker run -d", samples["cli"])
-    gantry_p50 = report("gantry RunTask -> RUNNING", samples["gantry"])
+    api_p50 = report("Engine API create + start", samples["api"], width=34, decimals=1)
+    cli_p50 = report("docker run -d", samples["cli"], width=34, decimals=1)
+    gantry_p50 = report("gantry RunTask -> RUNNING", samples["gantry"], width=34, decimals=1)
     print("gantry vs docker run -d (p50): %+.1f%%; vs the Engine API: %+.1f%%" %
           (100.0 * (gantry_p50 - cli_p50) / cli_p50, 100.0 * (gantry_p50 - api_p50) / api_p50))
 

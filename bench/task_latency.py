@@ -15,21 +15,16 @@ takes to start /bin/true (its exec done), measured in the same run.
     GANTRY_BIN=build/release/gantry python3 bench/task_latency.py [N]
 """
 import os
-import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
 from gantry_process import GantryProcess  # noqa: E402
+from latency_report import report  # noqa: E402
 
 PROGRAM = "/bin/true"
 DEADLINE_S = 120
 POLL_INTERVAL_S = 0.005
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100.0 * (len(ordered) - 1))))]
 
 
 def spawn_latencies(n):
@@ -65,13 +60,6 @@ def task_latencies(ecs, n):
         else:
             raise RuntimeError("gave up after %d s" % DEADLINE_S)
     return latencies
-
-
-def report(name, latencies):
-    ms = [1000 * v for v in latencies]
-    print("%-28s n=%4d  p50 %7.2f ms  p99 %7.2f ms  mean %7.2f ms" %
-          (name, len(ms), percentile(ms, 50), percentile(ms, 99), statistics.mean(ms)))
-    return percentile(ms, 50)
 
 
 def main():

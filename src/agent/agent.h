@@ -70,7 +70,6 @@ class Agent {
   // never call them from that thread. nullopt / empty once it has stopped.
   std::optional<TaskView> find_task(const std::string& task_id);
   std::vector<TaskView> running_tasks();
-  Driver& driver() { return *driver_; }
 
  private:
   struct Entry {

@@ -22,9 +22,8 @@ import time
 import urllib.error
 import urllib.request
 
-from cluster_processes import (POLL_INTERVAL_S, DevTestCase, GantryAgent,
-                               wait_for, wait_for_connected_instance)
-from gantry_process import GantryProcess, GantryTestCase
+from cluster_processes import POLL_INTERVAL_S, DevTestCase, GantryAgent, wait_for
+
 
 IMAGE = "gantry-test/busybox:latest"
 MISSING_IMAGE = "gantry-test/does-not-exist:1"
@@ -218,24 +217,20 @@ class DockerDevTestCase(DockerTracking, DevTestCase):
     efs_dirs = {}
 
     @classmethod
+    def gantry_args(cls):
+        args = ["--driver", "docker"]
+        for fs_id, directory in cls.efs_dirs.items():
+            args += ["--efs-volume", "%s=%s" % (fs_id, directory)]
+        return args + list(cls.extra_gantry_args)
+
+    @classmethod
     def setUpClass(cls):
-        # Not GantryTestCase's: that starts a gantry without the Docker flags.
-        super(GantryTestCase, cls).setUpClass()
-        cls.class_task_arns = set()
-        cls.efs_dirs = {}
         require_docker()
         ensure_busybox_image()
-        try:
-            args = ["--driver", "docker"]
-            for fs_id in cls.efs_file_systems:
-                cls.efs_dirs[fs_id] = tempfile.mkdtemp(prefix="gantry-e2e-efs-")
-                args += ["--efs-volume", "%s=%s" % (fs_id, cls.efs_dirs[fs_id])]
-            cls.gantry = GantryProcess(extra_args=args + list(cls.extra_gantry_args)).start()
-            cls.ecs = cls.gantry.client()
-            cls.instance_arn = wait_for_connected_instance(cls.ecs)
-        except Exception:
-            cls.tearDownClass()
-            raise
+        cls.class_task_arns = set()
+        cls.efs_dirs = {fs_id: tempfile.mkdtemp(prefix="gantry-e2e-efs-")
+                        for fs_id in cls.efs_file_systems}
+        super().setUpClass()
 
     @classmethod
     def tearDownClass(cls):

@@ -221,9 +221,14 @@ class GantryTestCase(unittest.TestCase):
     ecs = None
 
     @classmethod
+    def gantry_args(cls):
+        """Arguments the class's gantry gets after the usual ones."""
+        return []
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.gantry = GantryProcess().start()
+        cls.gantry = GantryProcess(extra_args=cls.gantry_args()).start()
         cls.ecs = cls.gantry.client()
 
     @classmethod

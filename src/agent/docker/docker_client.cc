@@ -226,13 +226,6 @@ void DockerClient::stop_container(const std::string& id, std::chrono::seconds ti
   expect_success(response);
 }
 
-void DockerClient::kill_container(const std::string& id, const std::string& signal) {
-  auto response = call(
-      request(http::verb::post, "/containers/" + id + "/kill?signal=" + query_escape(signal)));
-  if (response.result() == http::status::conflict) return;  // not running
-  expect_success(response);
-}
-
 void DockerClient::remove_container(const std::string& id, bool force) {
   auto response = call(request(http::verb::delete_,
                                "/containers/" + id + "?v=1" + (force ? "&force=1" : "")));

@@ -66,7 +66,6 @@ class DockerClient {
   void start_container(const std::string& id);
   // Blocks until the container has stopped (at most `timeout` and then a kill).
   void stop_container(const std::string& id, std::chrono::seconds timeout);
-  void kill_container(const std::string& id, const std::string& signal);
   // Gone already, or (forced) being removed by another call, counts as done.
   void remove_container(const std::string& id, bool force);
   // nullopt when there is no such container.

@@ -12,6 +12,7 @@
 #include <thread>
 #include <sstream>
 
+#include "agent/docker/engine_json.h"
 #include "agent/docker/pause_image.h"
 #include "agent/drivers/docker_container_config.h"
 
@@ -19,6 +20,8 @@ namespace gantry::agent {
 
 namespace json = boost::json;
 using docker::DockerError;
+using docker::object_field;
+using docker::string_field;
 
 namespace {
 
@@ -34,16 +37,6 @@ std::string docker_name(const TaskSpec& task, std::string_view container) {
 
 std::string pause_name(const TaskSpec& task) { return "gantry-" + task.task_id + "-pause"; }
 
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->get_object() : nullptr;
-}
-
-std::string string_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 std::string container_id(const ContainerHandle& handle) { return handle.runtime_id; }
 
 // The host's address on Docker's default bridge (docker0), where bridged
@@ -53,8 +46,8 @@ std::optional<std::string> bridge_address(docker::DockerClient& client) {
   auto bridge = client.inspect_network("bridge");
   std::string interface = "docker0";
   if (bridge) {
-    if (const auto* options = object_at(*bridge, "Options")) {
-      auto name = string_at(*options, "com.docker.network.bridge.name");
+    if (const auto* options = object_field(*bridge, "Options")) {
+      auto name = string_field(*options, "com.docker.network.bridge.name");
       if (!name.empty()) interface = std::move(name);
     }
   }
@@ -81,16 +74,16 @@ void append(const std::filesystem::path& file, std::string_view data) {
 DockerDriver::DockerDriver(boost::asio::any_io_executor executor, DockerDriverOptions options)
     : executor_(std::move(executor)), options_(std::move(options)), client_(options_.socket_path) {
   const auto version = client_.version();
-  engine_ = "Docker " + string_at(version, "Version") + " (API " +
-            string_at(version, "ApiVersion") + ")";
+  engine_ = "Docker " + string_field(version, "Version") + " (API " +
+            string_field(version, "ApiVersion") + ")";
   bridge_gateway_ = bridge_address(client_).value_or("127.0.0.1");
   const auto info = client_.info();
-  if (string_at(info, "CgroupDriver") == "cgroupfs") {
-    task_cgroup_.emplace("/sys/fs/cgroup", string_at(info, "CgroupVersion") == "2" ? 2 : 1);
+  if (string_field(info, "CgroupDriver") == "cgroupfs") {
+    task_cgroup_.emplace("/sys/fs/cgroup", string_field(info, "CgroupVersion") == "2" ? 2 : 1);
   } else {
     spdlog::warn("docker: the engine's cgroup driver is {}, not cgroupfs: task-level cpu and "
                  "memory are not enforced (container-level limits are)",
-                 string_at(info, "CgroupDriver"));
+                 string_field(info, "CgroupDriver"));
   }
   events_ = std::make_unique<DockerEvents>(client_, std::string(kLabelManaged) + "=true");
 }
@@ -200,8 +193,8 @@ void DockerDriver::remove_and_wait(const std::string& name_or_id) {
 }
 
 void DockerDriver::save_logs(const std::string& id, const json::object& state) {
-  const auto task = string_at(state, "taskId");
-  const auto container = string_at(state, "container");
+  const auto task = string_field(state, "taskId");
+  const auto container = string_field(state, "container");
   if (options_.log_dir.empty() || task.empty() || container.empty()) return;
   const auto dir = options_.log_dir / task / container;
   std::error_code ec;
@@ -219,9 +212,7 @@ void DockerDriver::save_logs(const std::string& id, const json::object& state) {
 std::string DockerDriver::ensure_network_namespace(const TaskSpec& task) {
   const auto name = pause_name(task);
   if (auto existing = client_.inspect_container(name)) {
-    const auto* state = object_at(*existing, "State");
-    const auto* running = state ? state->if_contains("Running") : nullptr;
-    if (running && running->is_bool() && running->get_bool()) return string_at(*existing, "Id");
+    if (docker::is_running(*existing)) return string_field(*existing, "Id");
     client_.remove_container(name, true);
   }
   docker::ensure_pause_image(client_);
@@ -241,8 +232,8 @@ std::string DockerDriver::ensure_network_namespace(const TaskSpec& task) {
 std::string DockerDriver::task_address(const TaskSpec& task) {
   auto inspected = client_.inspect_container(pause_name(task));
   if (!inspected) return "";
-  const auto* settings = object_at(*inspected, "NetworkSettings");
-  return settings ? string_at(*settings, "IPAddress") : "";
+  const auto* settings = object_field(*inspected, "NetworkSettings");
+  return settings ? string_field(*settings, "IPAddress") : "";
 }
 
 std::string DockerDriver::host_address(const TaskSpec& task) const {
@@ -261,8 +252,8 @@ std::vector<NetworkBinding> DockerDriver::bindings_of(const json::object& inspec
     }
     return bindings;
   }
-  const auto* settings = object_at(inspected, "NetworkSettings");
-  const auto* ports = settings ? object_at(*settings, "Ports") : nullptr;
+  const auto* settings = object_field(inspected, "NetworkSettings");
+  const auto* ports = settings ? object_field(*settings, "Ports") : nullptr;
   if (!ports) return bindings;
   for (const auto& [key, value] : *ports) {
     if (!value.is_array()) continue;  // exposed, not published
@@ -273,8 +264,8 @@ std::vector<NetworkBinding> DockerDriver::bindings_of(const json::object& inspec
     for (const auto& published : value.get_array()) {
       if (!published.is_object()) continue;
       const auto& p = published.get_object();
-      bindings.push_back(NetworkBinding{string_at(p, "HostIp"), container_port,
-                                        std::atoi(string_at(p, "HostPort").c_str()), protocol});
+      bindings.push_back(NetworkBinding{string_field(p, "HostIp"), container_port,
+                                        std::atoi(string_field(p, "HostPort").c_str()), protocol});
     }
   }
   return bindings;
@@ -318,11 +309,11 @@ ContainerHandle DockerDriver::start_now(const TaskSpec& task, const ContainerSpe
     if (task.network_mode == "awsvpc") context.network_container_id = ensure_network_namespace(task);
     if (!container.volumes_from.empty()) {
       for (const auto& item : containers_of(task)) {
-        const auto* labels = item.is_object() ? object_at(item.get_object(), "Labels") : nullptr;
+        const auto* labels = item.is_object() ? object_field(item.get_object(), "Labels") : nullptr;
         if (!labels) continue;
         // Newest first: a restarted source's latest run wins.
-        context.container_ids.emplace(string_at(*labels, kLabelContainerName),
-                                      string_at(item.get_object(), "Id"));
+        context.container_ids.emplace(string_field(*labels, kLabelContainerName),
+                                      string_field(item.get_object(), "Id"));
       }
     }
     const auto id = create(name, docker_create_body(task, container, context));
@@ -341,9 +332,9 @@ ContainerHandle DockerDriver::start_now(const TaskSpec& task, const ContainerSpe
     if (inspected) {
       handle.network_bindings = bindings_of(*inspected, task, container);
       // What the task metadata endpoint shows of the container.
-      handle.state["imageId"] = string_at(*inspected, "Image");
-      const auto* settings = object_at(*inspected, "NetworkSettings");
-      auto address = settings ? string_at(*settings, "IPAddress") : std::string();
+      handle.state["imageId"] = string_field(*inspected, "Image");
+      const auto* settings = object_field(*inspected, "NetworkSettings");
+      auto address = settings ? string_field(*settings, "IPAddress") : std::string();
       if (address.empty() && task.network_mode == "awsvpc") address = task_address(task);
       if (!address.empty()) handle.state["ipAddress"] = address;
     }
@@ -440,7 +431,7 @@ void DockerDriver::remove_task(const TaskSpec& task) {
     json::array containers;
     attempt("listing its containers", [&] { containers = containers_of(task); });
     for (const auto& item : containers) {
-      const auto id = item.is_object() ? string_at(item.get_object(), "Id") : std::string();
+      const auto id = item.is_object() ? string_field(item.get_object(), "Id") : std::string();
       if (!id.empty()) attempt("removing container " + id, [&] { remove_and_wait(id); });
     }
     std::vector<ResolvedVolume> volumes;
@@ -477,9 +468,9 @@ void DockerDriver::clean_up_orphans(const std::string& instance_arn,
       client_.list_containers(std::string(kLabelContainerInstance) + "=" + instance_arn);
   for (const auto& item : containers) {
     if (!item.is_object()) continue;
-    const auto id = string_at(item.get_object(), "Id");
-    const auto* labels = object_at(item.get_object(), "Labels");
-    if (id.empty() || (labels && known_tasks.contains(string_at(*labels, kLabelTaskArn)))) continue;
+    const auto id = string_field(item.get_object(), "Id");
+    const auto* labels = object_field(item.get_object(), "Labels");
+    if (id.empty() || (labels && known_tasks.contains(string_field(*labels, kLabelTaskArn)))) continue;
     spdlog::info("docker: removing orphaned container {}", id.substr(0, 12));
     try {
       client_.remove_container(id, true);

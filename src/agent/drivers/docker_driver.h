@@ -89,7 +89,6 @@ class DockerDriver final : public Driver {
   // The bridge network's gateway; 127.0.0.1 in host mode.
   std::string host_address(const TaskSpec& task) const override;
 
-  docker::DockerClient& client() { return client_; }
 
  private:
   ContainerHandle start_now(const TaskSpec& task, const ContainerSpec& container,

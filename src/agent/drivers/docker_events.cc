@@ -6,23 +6,16 @@
 #include <ctime>
 #include <vector>
 
+#include "agent/docker/engine_json.h"
 #include "agent/task_status.h"
 
 namespace gantry::agent {
 
 namespace json = boost::json;
+using docker::object_field;
+using docker::string_field;
 
 namespace {
-
-std::string string_member(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-const json::object* object_member(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->get_object() : nullptr;
-}
 
 // Docker's health ("starting", "healthy", "unhealthy") as ECS names it.
 std::string ecs_health(std::string_view docker_health) {
@@ -50,7 +43,7 @@ DockerEvents::~DockerEvents() {
 
 ExitStatus DockerEvents::exit_status(const json::object& inspected) {
   ExitStatus exit;
-  const auto* state = object_member(inspected, "State");
+  const auto* state = object_field(inspected, "State");
   if (!state) {
     exit.exit_code = 255;
     exit.reason = "CannotInspectContainerError: the engine reported no state";
@@ -62,7 +55,7 @@ ExitStatus DockerEvents::exit_status(const json::object& inspected) {
   if (const auto* oom = state->if_contains("OOMKilled"); oom && oom->is_bool()) {
     exit.oom_killed = oom->get_bool();
   }
-  const auto error = string_member(*state, "Error");
+  const auto error = string_field(*state, "Error");
   if (!error.empty()) exit.reason = "CannotStartContainerError: " + error;
   return exit;
 }
@@ -79,9 +72,9 @@ void DockerEvents::watch_health(const std::string& id, OnHealth on_health) {
   std::string current;
   try {
     if (auto inspected = client_.inspect_container(id)) {
-      if (const auto* state = object_member(*inspected, "State")) {
-        if (const auto* health = object_member(*state, "Health")) {
-          current = ecs_health(string_member(*health, "Status"));
+      if (const auto* state = object_field(*inspected, "State")) {
+        if (const auto* health = object_field(*state, "Health")) {
+          current = ecs_health(string_field(*health, "Status"));
         }
       }
     }
@@ -98,9 +91,7 @@ bool DockerEvents::deliver_if_exited(const std::string& id) {
   try {
     auto inspected = client_.inspect_container(id);
     if (inspected) {
-      const auto* state = object_member(*inspected, "State");
-      const auto* running = state ? state->if_contains("Running") : nullptr;
-      if (running && running->is_bool() && running->get_bool()) return false;
+      if (docker::is_running(*inspected)) return false;
       exit = exit_status(*inspected);
     } else {
       exit.exit_code = 255;
@@ -136,10 +127,10 @@ void DockerEvents::handle(const json::object& event) {
   if (const auto* time = event.if_contains("time"); time && time->is_int64()) {
     since_ = time->get_int64();
   }
-  const auto* actor = object_member(event, "Actor");
+  const auto* actor = object_field(event, "Actor");
   if (!actor) return;
-  const auto id = string_member(*actor, "ID");
-  const auto action = string_member(event, "Action");
+  const auto id = string_field(*actor, "ID");
+  const auto action = string_field(event, "Action");
   if (action == "die") {
     deliver_if_exited(id);
   } else if (action.starts_with("health_status: ")) {

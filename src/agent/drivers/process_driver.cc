@@ -2,6 +2,7 @@
 
 #include "agent/drivers/process_identity.h"
 #include "agent/drivers/process_launch.h"
+#include "agent/drivers/process_runtime_state.h"
 #include "agent/drivers/process_stats.h"
 
 #include <fcntl.h>
@@ -121,34 +122,6 @@ int max_fd() {
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks
-// since boot. With the pid it names one process for good.
-std::optional<uint64_t> process_start_time(pid_t pid) {
-  if (pid <= 0) return std::nullopt;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  try {
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  size_t name_end = text.rfind(')');  // the name may hold blanks and parentheses
-  if (name_end == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(name_end + 1));
-  std::string field;
-  for (int index = 3; index <= 22; ++index)
-    if (!(fields >> field)) return std::nullopt;
-  try {
-    return std::stoull(field);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-bool is_process(pid_t pid, uint64_t start_time) {
-  return pid > 0 && process_start_time(pid) == start_time;
-}
-
 // Reaps `pid` if it is our child and has exited (after an agent restart it
 // is not: ECHILD, nothing to do).
 void reap(pid_t pid) {
@@ -187,105 +160,6 @@ std::optional<std::string> resolve_executable(const std::string& name,
 
 std::string not_found(const std::string& name) {
   return "exec: \"" + name + "\": executable file not found in $PATH";
-}
-
-// What start() and exec() run a program with; persisted in the handle's
-// state so that exec() works after an agent restart.
-struct ProgramContext {
-  std::vector<std::string> environment;  // "NAME=value"
-  std::string search_path;               // where argv[0] is looked up
-  std::string working_dir;
-  std::optional<UserIds> user;
-  fs::path cgroup;
-};
-
-struct RuntimeState {
-  pid_t shim_pid = 0;
-  uint64_t shim_start = 0;
-  pid_t pid = 0;  // the workload, leader of process group `pgid`
-  pid_t pgid = 0;
-  uint64_t start = 0;
-  fs::path dir;
-  int64_t stop_timeout_ms = 0;
-  ProgramContext program;
-
-  fs::path exit_file() const { return dir / "exit"; }
-  bool exited() const { return fs::exists(exit_file()); }
-  bool workload_alive() const { return !exited() && is_process(pid, start); }
-};
-
-json::object to_json(const RuntimeState& state) {
-  json::array environment;
-  for (const auto& variable : state.program.environment) environment.emplace_back(variable);
-  json::object object{{"shim_pid", state.shim_pid},
-                      {"shim_start_time", state.shim_start},
-                      {"pid", state.pid},
-                      {"pgid", state.pgid},
-                      {"start_time", state.start},
-                      {"dir", state.dir.string()},
-                      {"cgroup", state.program.cgroup.string()},
-                      {"stop_timeout_ms", state.stop_timeout_ms},
-                      {"environment", std::move(environment)},
-                      {"search_path", state.program.search_path},
-                      {"working_directory", state.program.working_dir}};
-  if (state.program.user) {
-    json::array groups;
-    for (gid_t gid : state.program.user->groups) groups.emplace_back(gid);
-    object["user"] = json::object{{"uid", state.program.user->uid},
-                                  {"gid", state.program.user->gid},
-                                  {"groups", std::move(groups)},
-                                  {"set_groups", state.program.user->set_groups}};
-  }
-  return object;
-}
-
-// Throws on a malformed state (boost::json throws on missing members and
-// wrong types).
-RuntimeState from_json(const json::object& object) {
-  auto number = [](const json::object& o, const char* key) {
-    return o.at(key).to_number<int64_t>();
-  };
-  RuntimeState state;
-  state.shim_pid = static_cast<pid_t>(number(object, "shim_pid"));
-  state.shim_start = object.at("shim_start_time").to_number<uint64_t>();
-  state.pid = static_cast<pid_t>(number(object, "pid"));
-  state.pgid = static_cast<pid_t>(number(object, "pgid"));
-  state.start = object.at("start_time").to_number<uint64_t>();
-  state.dir = std::string(object.at("dir").as_string());
-  state.stop_timeout_ms = number(object, "stop_timeout_ms");
-  state.program.cgroup = std::string(object.at("cgroup").as_string());
-  for (const auto& variable : object.at("environment").as_array())
-    state.program.environment.emplace_back(variable.as_string());
-  state.program.search_path = object.at("search_path").as_string();
-  state.program.working_dir = object.at("working_directory").as_string();
-  if (const auto* user = object.if_contains("user")) {
-    const auto& fields = user->as_object();
-    UserIds ids;
-    ids.uid = static_cast<uid_t>(number(fields, "uid"));
-    ids.gid = static_cast<gid_t>(number(fields, "gid"));
-    for (const auto& gid : fields.at("groups").as_array())
-      ids.groups.push_back(static_cast<gid_t>(gid.to_number<int64_t>()));
-    ids.set_groups = fields.at("set_groups").as_bool();
-    state.program.user = std::move(ids);
-  }
-  if (state.shim_pid <= 0 || state.pgid <= 0 || state.dir.empty())
-    throw std::invalid_argument("implausible process driver state");
-  return state;
-}
-
-ProgramContext program_context(const ContainerSpec& container) {
-  ProgramContext program;
-  std::optional<std::string> path;
-  for (const auto& [name, value] : container.environment) {
-    program.environment.push_back(name + "=" + value);
-    if (name == "PATH") path = value;
-  }
-  if (!path) program.environment.push_back(std::string("PATH=") + kDefaultContainerPath);
-  const char* agent_path = std::getenv("PATH");
-  program.search_path = path ? *path : (agent_path != nullptr ? agent_path : kDefaultContainerPath);
-  program.working_dir = container.working_directory;
-  program.user = resolve_user(container.user);
-  return program;
 }
 
 // Fills the parts of a ChildPlan that come from a ProgramContext; the
@@ -582,7 +456,7 @@ ContainerHandle ProcessDriver::start_now(const TaskSpec& task, const ContainerSp
     state.stop_timeout_ms = container.stop_timeout.count();
     state.program = std::move(program);
 
-    ContainerHandle handle{task.task_id + "-" + container.name, to_json(state)};
+    ContainerHandle handle{task.task_id + "-" + container.name, runtime_state_to_json(state)};
     if (task.network_mode != "awsvpc" && task.network_mode != "none") {
       // The process binds its ports on the host itself: no NAT maps them.
       for (const auto& m : container.port_mappings) {
@@ -602,7 +476,7 @@ ContainerHandle ProcessDriver::start_now(const TaskSpec& task, const ContainerSp
 void ProcessDriver::watch(const ContainerHandle& handle, std::function<void(ExitStatus)> on_exit) {
   RuntimeState state;
   try {
-    state = from_json(handle.state);
+    state = runtime_state_from_json(handle.state);
   } catch (const std::exception& e) {
     asio::post(executor_, [on_exit = std::move(on_exit), what = std::string(e.what())] {
       on_exit(ExitStatus{kLostShimExitCode, false,
@@ -640,7 +514,7 @@ void ProcessDriver::watch(const ContainerHandle& handle, std::function<void(Exit
 void ProcessDriver::stop(const ContainerHandle& handle, std::chrono::milliseconds timeout) {
   RuntimeState state;
   try {
-    state = from_json(handle.state);
+    state = runtime_state_from_json(handle.state);
   } catch (const std::exception& e) {
     spdlog::warn("cannot stop container {}: {}", handle.runtime_id, e.what());
     return;
@@ -672,7 +546,7 @@ void ProcessDriver::exec(const ContainerHandle& handle, std::vector<std::string>
   };
   RuntimeState state;
   try {
-    state = from_json(handle.state);
+    state = runtime_state_from_json(handle.state);
   } catch (const std::exception& e) {
     return refuse(126, std::string("unreadable driver state: ") + e.what());
   }
@@ -743,7 +617,7 @@ void ProcessDriver::remove(const ContainerHandle& handle) {
   cancel_stop(handle.runtime_id);
   RuntimeState state;
   try {
-    state = from_json(handle.state);
+    state = runtime_state_from_json(handle.state);
   } catch (const std::exception& e) {
     spdlog::warn("cannot remove container {}: {}", handle.runtime_id, e.what());
     return;
@@ -755,7 +629,7 @@ void ProcessDriver::remove(const ContainerHandle& handle) {
 
 std::optional<json::object> ProcessDriver::stats(const ContainerHandle& handle) {
   try {
-    RuntimeState state = from_json(handle.state);
+    RuntimeState state = runtime_state_from_json(handle.state);
     if (!state.workload_alive()) return std::nullopt;
     return process_stats(state.pid, state.program.cgroup, cgroups_.version());
   } catch (const std::exception& e) {

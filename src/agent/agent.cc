@@ -226,10 +226,8 @@ void Agent::received(const std::string& message) {
   }
 }
 
-void Agent::reconcile(std::vector<model::DesiredTask> desired) {
-  std::set<std::string> wanted;
-  for (auto& task : desired) {
-    wanted.insert(task.task_arn);
+void Agent::reconcile(model::DesiredTasks desired) {
+  for (auto& task : desired.tasks) {
     auto it = tasks_.find(task.task_arn);
     if (it == tasks_.end()) {
       if (task.desired_status == "RUNNING") {
@@ -244,27 +242,34 @@ void Agent::reconcile(std::vector<model::DesiredTask> desired) {
       it->second.runner->stop({});
     }
   }
-  // What the control plane no longer lists: forget it once stopped (its
-  // STOPPED report was taken, or the task would still be listed), stop it
-  // otherwise.
-  for (auto it = tasks_.begin(); it != tasks_.end();) {
-    if (wanted.contains(it->first)) {
-      ++it;
-      continue;
+  if (!desired.complete) {
+    for (const auto& arn : desired.removed) {
+      if (auto it = tasks_.find(arn); it != tasks_.end()) let_go(it);
     }
-    if (it->second.runner->status().last_status == kStatusStopped) {
-      // Its cgroups and runtime files go; its logs stay.
-      for (const auto& container : it->second.runner->status().containers) {
-        if (container.handle) driver_->remove(*container.handle);
-      }
-      driver_->remove_task(it->second.runner->spec());
-      store_.forget_task(it->first);
-      it = tasks_.erase(it);
-    } else {
-      it->second.runner->stop("Task is no longer known to the control plane");
-      ++it;
-    }
+    return;
   }
+  std::set<std::string> listed;
+  for (const auto& task : desired.tasks) listed.insert(task.task_arn);
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    it = listed.contains(it->first) ? std::next(it) : let_go(it);
+  }
+}
+
+// A task the control plane no longer lists: forgotten once stopped (its
+// STOPPED report was taken, or the task would still be listed), stopped
+// otherwise.
+Agent::Tasks::iterator Agent::let_go(Tasks::iterator it) {
+  if (it->second.runner->status().last_status != kStatusStopped) {
+    it->second.runner->stop("Task is no longer known to the control plane");
+    return std::next(it);
+  }
+  // Its cgroups and runtime files go; its logs stay.
+  for (const auto& container : it->second.runner->status().containers) {
+    if (container.handle) driver_->remove(*container.handle);
+  }
+  driver_->remove_task(it->second.runner->spec());
+  store_.forget_task(it->first);
+  return tasks_.erase(it);
 }
 
 void Agent::launch(const model::DesiredTask& desired) {

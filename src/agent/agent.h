@@ -85,7 +85,9 @@ class Agent {
   void connect();
   void schedule_reconnect();
   void received(const std::string& message);
-  void reconcile(std::vector<model::DesiredTask> desired);
+  using Tasks = std::map<std::string, Entry>;  // by task ARN
+  void reconcile(model::DesiredTasks desired);
+  Tasks::iterator let_go(Tasks::iterator task);
   void launch(const model::DesiredTask& desired);
   void changed(const std::string& task_arn, const TaskStatus& status);
   void send_health(Entry& entry);
@@ -109,7 +111,7 @@ class Agent {
   std::unique_ptr<StateReporter> reporter_;
   std::unique_ptr<metadata::MetadataServer> metadata_;
   std::unique_ptr<StatsCollector> stats_;
-  std::map<std::string, Entry> tasks_;  // by task ARN
+  Tasks tasks_;
   std::shared_ptr<net::WebSocket> channel_;
   boost::asio::steady_timer reconnect_timer_;
   std::chrono::milliseconds reconnect_delay_{100};

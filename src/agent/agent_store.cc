@@ -62,8 +62,13 @@ std::vector<StoredTask> AgentStore::tasks() const {
     if (entry.path().extension() != ".json") continue;
     try {
       json::object doc = read_json(entry.path());
-      json::object message{{"type", "desiredTasks"}, {"tasks", json::array{doc.at("desired")}}};
-      out.push_back({model::parse_desired_tasks(message).at(0),
+      // A message of one task; files of older agents hold the bare task.
+      const json::object& desired = doc.at("desired").as_object();
+      json::object message =
+          desired.contains("type")
+              ? desired
+              : json::object{{"type", "desiredTasks"}, {"tasks", json::array{desired}}};
+      out.push_back({model::parse_desired_tasks(message).tasks.at(0),
                      task_status_from_json(doc.at("status").as_object())});
     } catch (const std::exception& error) {
       spdlog::warn("agent: skipping unreadable task file {}: {}", entry.path().string(),
@@ -74,8 +79,8 @@ std::vector<StoredTask> AgentStore::tasks() const {
 }
 
 void AgentStore::save_task(const model::DesiredTask& desired, const TaskStatus& status) {
-  json::object message = model::desired_tasks_message({desired});
-  json::object doc{{"desired", message.at("tasks").as_array().at(0)}, {"status", to_json(status)}};
+  json::object doc{{"desired", model::desired_tasks_message({true, {desired}, {}})},
+                   {"status", to_json(status)}};
   write_file_atomically(dir_ / "tasks" / (task_id_of(desired.task_arn) + ".json"),
                         json::serialize(doc));
 }

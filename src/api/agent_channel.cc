@@ -1,14 +1,16 @@
 #include "api/agent_channel.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include "api/api_server.h"
 #include "api/arns.h"
 #include "api/handler_support.h"
 #include "api/task_state_changes.h"
+#include "api/task_transitions.h"
 #include "model/agent_protocol.h"
 
 namespace gantry::api {
@@ -37,9 +39,7 @@ void refuse(beast::tcp_stream stream, const core::ApiError& error) {
 // to carry out, or a stopped task leaving the set. The rest are the agent's
 // own reports coming back.
 bool changes_desired_set(const state::TaskRecord& task) {
-  auto* version = task.doc.if_contains("version");
-  bool created = version && version->is_int64() && version->get_int64() == 1;
-  return created || task.desired_status() == "STOPPED";
+  return task.version() == 1 || task.desired_status() == "STOPPED";
 }
 
 std::string query_parameter(const boost::urls::url_view& url, std::string_view name) {
@@ -129,7 +129,7 @@ void AgentChannel::opened(Connection connection) {
         spdlog::info("agent disconnected: {} ({})", arn, reason);
         closed(key, serial);
       });
-  push({connection.cluster, connection.instance_id});
+  push({connection.cluster, connection.instance_id}, PendingPush{.complete = true});
 }
 
 void AgentChannel::closed(const InstanceKey& instance, uint64_t serial) {
@@ -151,6 +151,8 @@ void AgentChannel::received(const std::string& cluster, const std::string& insta
       received_health(cluster, object);
     } else if (type == "taskAddress") {
       received_address(cluster, model::parse_task_address(object));
+    } else if (type == "taskStates") {
+      received_task_states(cluster, object);
     } else if (type == "stats") {
       task_stats_.record(cluster, instance_arn, model::parse_stats(object), clock_.now());
     } else {
@@ -183,6 +185,21 @@ void AgentChannel::received_health(const std::string& cluster, const json::objec
       [](state::Answer) {});
 }
 
+// Throws for a malformed message, before anything is applied.
+void AgentChannel::received_task_states(const std::string& cluster, const json::object& message) {
+  std::vector<std::pair<std::string, TaskReport>> reports;
+  for (const auto& body : model::parse_task_states(message)) {
+    reports.emplace_back(scoped_id_from(string_member(body, "task"), "task", cluster),
+                         task_report_from(body));
+  }
+  double now = core::to_epoch_seconds(clock_.now());
+  state_.submit(
+      [cluster, reports = std::move(reports), now](const state::ClusterState& s) {
+        return apply_task_reports(s, cluster, reports, now);
+      },
+      [](state::Answer) {});
+}
+
 void AgentChannel::received_address(const std::string& cluster,
                                     const model::TaskAddress& address) {
   std::string task_id = scoped_id_from(address.task_arn, "task", cluster);
@@ -197,19 +214,21 @@ void AgentChannel::received_address(const std::string& cluster,
       [](state::Answer) {});
 }
 
-void AgentChannel::published(const std::vector<state::Change>& changes) {
+void AgentChannel::published(const std::vector<state::PublishedChange>& changes) {
   std::lock_guard lock(mutex_);
-  for (const auto& change : changes) {
-    if (!change.record) continue;
-    if (auto* task = std::get_if<state::TaskRecord>(change.record.get())) {
-      if (!task->instance_id.empty() && changes_desired_set(*task)) {
-        dirty_.emplace(task->cluster, task->instance_id);
-      }
-    } else if (auto* instance = std::get_if<state::ContainerInstanceRecord>(change.record.get())) {
-      dirty_.emplace(instance->cluster, instance->id());
+  for (const auto& [change, touched] : changes) {
+    if (!touched) continue;
+    InstanceKey instance{touched->cluster, touched->instance_id};
+    if (!change.record) {
+      if (touched->previous_task)
+        pending_[instance].removed.push_back(touched->previous_task->arn());
+    } else if (auto* task = std::get_if<state::TaskRecord>(change.record.get())) {
+      if (changes_desired_set(*task)) pending_[instance].changed.emplace(task->id());
+    } else {
+      pending_[instance].complete = true;  // the instance's own record
     }
   }
-  if (dirty_.empty() || flush_posted_) return;
+  if (pending_.empty() || flush_posted_) return;
   flush_posted_ = true;
   asio::post(io_, [this, alive = alive_] {
     if (*alive) flush();
@@ -217,13 +236,13 @@ void AgentChannel::published(const std::vector<state::Change>& changes) {
 }
 
 void AgentChannel::flush() {
-  std::set<InstanceKey> dirty;
+  std::map<InstanceKey, PendingPush> pending;
   {
     std::lock_guard lock(mutex_);
-    dirty.swap(dirty_);
+    pending.swap(pending_);
     flush_posted_ = false;
   }
-  for (const auto& instance : dirty) push(instance);
+  for (const auto& [instance, push_now] : pending) push(instance, push_now);
 }
 
 namespace {
@@ -246,9 +265,8 @@ std::map<std::string, std::vector<std::string>> gpu_ids_of(const json::object& t
 
 }  // namespace
 
-void AgentChannel::push(const InstanceKey& instance) {
+void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending) {
   const std::string& cluster = instance.first;
-  const std::string& instance_id = instance.second;
   std::shared_ptr<net::WebSocket> socket;
   {
     std::lock_guard lock(mutex_);
@@ -256,19 +274,33 @@ void AgentChannel::push(const InstanceKey& instance) {
     if (it != connections_.end()) socket = it->second.socket;
   }
   if (!socket) return;
-  json::object message = state_.read([&](const state::ClusterState& s) {
-    std::vector<model::DesiredTask> desired;
-    for (const state::TaskRecord* task : s.tasks_on(cluster, instance_id)) {
-      if (task->last_status() == "STOPPED") continue;
-      auto ref = parse_task_definition_ref(string_member(task->doc, "taskDefinitionArn"));
-      const auto* definition = s.task_definition(ref.family, ref.revision.value_or(0));
-      if (!definition) continue;
-      desired.push_back({task->arn(), task->desired_status(), definition->doc,
-                         task->doc.at("overrides").as_object(), gpu_ids_of(task->doc)});
+  auto message = state_.read([&](const state::ClusterState& s) -> std::optional<json::object> {
+    model::DesiredTasks desired;
+    desired.complete = pending.complete;
+    // Whether the task is in the set: a STOPPED one has left it.
+    auto add = [&](const state::TaskRecord& task) {
+      if (task.last_status() == "STOPPED") return false;
+      json::object doc = task.doc();
+      auto ref = parse_task_definition_ref(string_member(doc, "taskDefinitionArn"));
+      if (const auto* definition = s.task_definition(ref.family, ref.revision.value_or(0))) {
+        desired.tasks.push_back({task.arn(), std::string(task.desired_status()), definition->doc,
+                                 doc.at("overrides").as_object(), gpu_ids_of(doc)});
+      }
+      return true;
+    };
+    if (pending.complete) {
+      for (const state::TaskRecord* task : s.tasks_on(cluster, instance.second)) add(*task);
+    } else {
+      desired.removed = pending.removed;
+      for (const auto& id : pending.changed) {
+        const state::TaskRecord* task = s.task(cluster, id);
+        if (task && !add(*task)) desired.removed.push_back(task->arn());
+      }
+      if (desired.tasks.empty() && desired.removed.empty()) return std::nullopt;
     }
     return model::desired_tasks_message(desired);
   });
-  socket->send(json::serialize(message));
+  if (message) socket->send(json::serialize(*message));
 }
 
 }  // namespace gantry::api

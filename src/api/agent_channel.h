@@ -2,8 +2,9 @@
 // The control plane's end of the agent channel (model/agent_protocol.h):
 // authenticates an agent's WebSocket upgrade, keeps one channel per
 // container instance (agentConnected), pushes each instance its desired
-// task set whenever a durable change touches it, and applies the health
-// and keeps the stats the agents report.
+// task set when it connects and what changed in it after every durable
+// batch, and applies the task states and health and keeps the stats the
+// agents report.
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -37,7 +38,7 @@ class AgentChannel {
   void upgrade(net::HttpRequest&& request, boost::beast::tcp_stream&& stream);
 
   // Told of every durable batch (ControlState's publish observer).
-  void published(const std::vector<state::Change>& changes);
+  void published(const std::vector<state::PublishedChange>& changes);
 
  private:
   struct Connection {
@@ -48,6 +49,12 @@ class AgentChannel {
     uint64_t serial = 0;
   };
   using InstanceKey = std::pair<std::string, std::string>;  // cluster, instance id
+  // What an instance must hear of at the next flush.
+  struct PendingPush {
+    bool complete = false;             // the whole set: a new channel, or its record changed
+    std::set<std::string> changed;     // task ids: new, or now desired STOPPED
+    std::vector<std::string> removed;  // task ARNs that left the set
+  };
 
   void opened(Connection connection);
   void closed(const InstanceKey& instance, uint64_t serial);
@@ -55,7 +62,8 @@ class AgentChannel {
                 const std::string& message);
   void received_address(const std::string& cluster, const model::TaskAddress& address);
   void received_health(const std::string& cluster, const boost::json::object& message);
-  void push(const InstanceKey& instance);
+  void received_task_states(const std::string& cluster, const boost::json::object& message);
+  void push(const InstanceKey& instance, const PendingPush& pending);
   void flush();
 
   boost::asio::io_context& io_;
@@ -68,7 +76,7 @@ class AgentChannel {
 
   std::mutex mutex_;
   std::map<InstanceKey, Connection> connections_;
-  std::set<InstanceKey> dirty_;                    // instances with a push pending
+  std::map<InstanceKey, PendingPush> pending_;
   bool flush_posted_ = false;
   uint64_t next_serial_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <charconv>
 
-#include "model/task_lifecycle.h"
-
 namespace gantry::api {
 
 namespace json = boost::json;
@@ -76,33 +74,33 @@ std::vector<std::string> registered_strings(const json::object& doc, std::string
   return out;
 }
 
+RegisteredResources registered_resources(const json::object& doc) {
+  return {registered_integer(doc, "CPU"), registered_integer(doc, "MEMORY"),
+          port_set(registered_strings(doc, "PORTS")),
+          port_set(registered_strings(doc, "PORTS_UDP")), registered_strings(doc, "GPU")};
+}
+
+InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held) {
+  InstanceUsage usage;
+  usage.remaining_cpu = registered.cpu - held.cpu;
+  usage.remaining_memory = registered.memory - held.memory;
+  usage.used_tcp_ports = registered.tcp_ports;
+  usage.used_tcp_ports.insert(held.tcp_ports.begin(), held.tcp_ports.end());
+  usage.used_udp_ports = registered.udp_ports;
+  usage.used_udp_ports.insert(held.udp_ports.begin(), held.udp_ports.end());
+  for (const auto& gpu : registered.gpu_ids) {
+    if (!held.gpu_ids.contains(gpu)) usage.free_gpu_ids.push_back(gpu);
+  }
+  usage.running_tasks = held.running_tasks;
+  usage.pending_tasks = held.pending_tasks;
+  for (const auto& [group, tasks] : held.groups) usage.task_groups.insert(group, tasks);
+  return usage;
+}
+
 InstanceUsage usage_of(const state::ClusterState& state,
                        const state::ContainerInstanceRecord& instance) {
-  InstanceUsage usage;
-  usage.remaining_cpu = registered_integer(instance.doc, "CPU");
-  usage.remaining_memory = registered_integer(instance.doc, "MEMORY");
-  usage.used_tcp_ports = port_set(registered_strings(instance.doc, "PORTS"));
-  usage.used_udp_ports = port_set(registered_strings(instance.doc, "PORTS_UDP"));
-  std::set<std::string> taken_gpus;
-  for (const state::TaskRecord* task : state.tasks_on(instance.cluster, instance.id())) {
-    auto status = model::parse_task_status(task->last_status());
-    if (!status || *status == model::TaskStatus::kStopped) continue;
-    const state::Reservation& r = task->reservation;
-    usage.remaining_cpu -= r.cpu;
-    usage.remaining_memory -= r.memory;
-    usage.used_tcp_ports.insert(r.tcp_ports.begin(), r.tcp_ports.end());
-    usage.used_udp_ports.insert(r.udp_ports.begin(), r.udp_ports.end());
-    taken_gpus.insert(r.gpu_ids.begin(), r.gpu_ids.end());
-    if (*status == model::TaskStatus::kRunning) ++usage.running_tasks;
-    if (model::is_pending(*status)) ++usage.pending_tasks;
-    if (auto* group = task->doc.if_contains("group"); group && group->is_string()) {
-      usage.task_groups.emplace(group->get_string());
-    }
-  }
-  for (auto& gpu : registered_strings(instance.doc, "GPU")) {
-    if (!taken_gpus.contains(gpu)) usage.free_gpu_ids.push_back(std::move(gpu));
-  }
-  return usage;
+  return usage_of(registered_resources(instance.doc),
+                  state.holdings(instance.cluster, instance.id()));
 }
 
 json::object render_container_instance(const state::ContainerInstanceRecord& instance,

@@ -3,11 +3,11 @@
 // resources, less what its unstopped tasks hold, and its task counts. These
 // are derived from the tasks at read time, never stored.
 #include <boost/json.hpp>
-
 #include <set>
 #include <string>
 #include <vector>
 
+#include "scheduler/placement.h"
 #include "state/cluster_state.h"
 
 namespace gantry::api {
@@ -20,9 +20,20 @@ struct InstanceUsage {
   std::vector<std::string> free_gpu_ids;
   int64_t running_tasks = 0;
   int64_t pending_tasks = 0;
-  std::multiset<std::string> task_groups;
+  scheduler::TaskGroups task_groups;
 };
 
+// What an instance registered with: its resources before any task.
+struct RegisteredResources {
+  int64_t cpu = 0;
+  int64_t memory = 0;
+  std::set<int32_t> tcp_ports;  // reserved for the host
+  std::set<int32_t> udp_ports;
+  std::vector<std::string> gpu_ids;
+};
+RegisteredResources registered_resources(const boost::json::object& instance_doc);
+
+InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held);
 InstanceUsage usage_of(const state::ClusterState& state,
                        const state::ContainerInstanceRecord& instance);
 

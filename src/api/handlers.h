@@ -1,5 +1,6 @@
 #pragma once
 // One registration function per API resource, each in its own file.
+#include "api/placement_indexes.h"
 #include "api/router.h"
 #include "core/random.h"
 #include "state/agent_presence.h"
@@ -14,6 +15,8 @@ struct Services {
   // Ids for new tasks and instances; used inside mutations only, so only
   // ever from the writer thread.
   core::Random& ids;
+  // The writer's placement indexes (RunTask's mutations only).
+  PlacementIndexes& placement;
   // The agent channel's URL, as DiscoverPollEndpoint announces it.
   std::string agent_endpoint;
 };

@@ -10,7 +10,13 @@ namespace json = boost::json;
 scheduler::InstanceView instance_view(const state::ClusterState& state,
                                       const state::ContainerInstanceRecord& instance,
                                       const state::AgentPresence& presence) {
-  InstanceUsage usage = usage_of(state, instance);
+  scheduler::InstanceView view = described_instance(instance, presence);
+  apply_usage(view, usage_of(state, instance));
+  return view;
+}
+
+scheduler::InstanceView described_instance(const state::ContainerInstanceRecord& instance,
+                                           const state::AgentPresence& presence) {
   scheduler::InstanceView view;
   view.arn = instance.arn();
   view.id = instance.id();
@@ -23,7 +29,6 @@ scheduler::InstanceView instance_view(const state::ClusterState& state,
   if (auto* at = instance.doc.if_contains("registeredAt"); at && at->is_number()) {
     view.registered_at = at->to_number<double>();
   }
-  view.running_tasks_count = usage.running_tasks;
   if (auto* attributes = instance.doc.if_contains("attributes"); attributes && attributes->is_array()) {
     for (const auto& a : attributes->get_array()) {
       if (!a.is_object()) continue;
@@ -36,24 +41,17 @@ scheduler::InstanceView instance_view(const state::ClusterState& state,
   bool fargate = view.attributes.contains("gantry.offers-fargate");
   view.offers_ec2 = ec2 || !fargate;
   view.offers_fargate = fargate;
+  return view;
+}
+
+void apply_usage(scheduler::InstanceView& view, InstanceUsage usage) {
+  view.running_tasks_count = usage.running_tasks;
   view.remaining_cpu = usage.remaining_cpu;
   view.remaining_memory = usage.remaining_memory;
   view.used_tcp_ports = std::move(usage.used_tcp_ports);
   view.used_udp_ports = std::move(usage.used_udp_ports);
   view.free_gpu_ids = std::move(usage.free_gpu_ids);
   view.task_groups = std::move(usage.task_groups);
-  return view;
-}
-
-std::vector<scheduler::InstanceView> placement_snapshot(const state::ClusterState& state,
-                                                        std::string_view cluster,
-                                                        const state::AgentPresence& presence) {
-  std::vector<scheduler::InstanceView> views;
-  for (const auto& [id, instance] : state.instances(cluster)) {
-    if (instance->status() == "INACTIVE") continue;
-    views.push_back(instance_view(state, *instance, presence));
-  }
-  return views;
 }
 
 }  // namespace gantry::api

@@ -1,8 +1,9 @@
 #pragma once
-// The scheduler's view of a cluster, built from the state at the moment of
-// a placement (inside the single writer, so it cannot go stale).
+// The scheduler's view of a container instance, built from the state at the
+// moment of a placement (inside the single writer, so it cannot go stale).
 #include <vector>
 
+#include "api/container_instance_view.h"
 #include "scheduler/placement.h"
 #include "state/agent_presence.h"
 #include "state/cluster_state.h"
@@ -13,9 +14,10 @@ scheduler::InstanceView instance_view(const state::ClusterState& state,
                                       const state::ContainerInstanceRecord& instance,
                                       const state::AgentPresence& presence);
 
-// Every instance of the cluster that is not INACTIVE, in id order.
-std::vector<scheduler::InstanceView> placement_snapshot(const state::ClusterState& state,
-                                                        std::string_view cluster,
-                                                        const state::AgentPresence& presence);
+// The two halves of it: what describes the instance (changes only with its
+// record and connection) and what its tasks leave it.
+scheduler::InstanceView described_instance(const state::ContainerInstanceRecord& instance,
+                                           const state::AgentPresence& presence);
+void apply_usage(scheduler::InstanceView& view, InstanceUsage usage);
 
 }  // namespace gantry::api

@@ -64,7 +64,7 @@ state::TaskRecord make_task(const RequestContext& context, const TaskLaunch& lau
   task.reservation.udp_ports = requirements.udp_ports;
   task.reservation.gpu_ids = target.gpu_ids;
 
-  json::object& doc = task.doc;
+  json::object doc;
   doc["taskArn"] = arn;
   doc["clusterArn"] = launch.cluster_arn;
   doc["taskDefinitionArn"] = definition.at("taskDefinitionArn");
@@ -134,6 +134,7 @@ state::TaskRecord make_task(const RequestContext& context, const TaskLaunch& lau
       doc["availabilityZone"] = zone;
     }
   }
+  task.set_doc(doc);
   return task;
 }
 

@@ -1,14 +1,15 @@
 // RunTask (placed by the scheduler) and StartTask (on named instances).
 // Both run inside the single writer, so placement sees every earlier
 // placement and an instance is never over-committed.
+#include <algorithm>
 #include <map>
 
 #include "api/handler_support.h"
+#include "api/placement_indexes.h"
 #include "api/placement_snapshot.h"
 #include "api/tags.h"
 #include "api/task_factory.h"
 #include "api/task_view.h"
-#include "scheduler/indexed_placement.h"
 #include "scheduler/placement.h"
 #include "scheduler/resource_fit.h"
 
@@ -229,14 +230,15 @@ state::Outcome run_task(const RequestContext& context, const ClusterState& state
     throw core::invalid_parameter("Task definition does not support launch_type FARGATE.");
   }
 
-  auto snapshot = placement_snapshot(state, launch.cluster, services.presence);
-  if (snapshot.empty()) {
+  const auto& instances = state.instances(launch.cluster);
+  if (std::ranges::none_of(instances,
+                           [](const auto& i) { return i.second->status() != "INACTIVE"; })) {
     throw core::invalid_parameter("No Container Instances were found in your cluster.");
   }
-  // The indexed engine; scheduler::place() is its oracle in the tests.
-  auto result = scheduler::place_indexed(
-      snapshot, placement_request(body, launch, static_cast<int>(count)), services.ids);
-  return launch_tasks(context, launch, snapshot, result, state, services.ids);
+  // The index kept across calls; scheduler::place() is its oracle in the tests.
+  const scheduler::PlacementIndex& index = services.placement.of(state, launch.cluster);
+  auto result = index.place(placement_request(body, launch, static_cast<int>(count)), services.ids);
+  return launch_tasks(context, launch, index.instances(), result, state, services.ids);
 }
 
 state::Outcome start_task(const RequestContext& context, const ClusterState& state,

@@ -13,4 +13,14 @@ state::Outcome apply_task_report(const std::string& cluster, const state::TaskRe
                                  const TaskReport& report, double now,
                                  boost::json::object response);
 
+// The report a SubmitTaskStateChange body makes; throws core::ApiError
+// (InvalidParameterException) for an unknown status.
+TaskReport task_report_from(const boost::json::object& body);
+
+// Many tasks' reports (task id, report) as one change set, each report
+// building on the ones before it; reports of unknown tasks are dropped.
+state::Outcome apply_task_reports(const state::ClusterState& state, const std::string& cluster,
+                                  const std::vector<std::pair<std::string, TaskReport>>& reports,
+                                  double now);
+
 }  // namespace gantry::api

@@ -95,7 +95,7 @@ json::object describe_task_stats(const RequestContext& context, const state::Clu
     if (wanted && !wanted->contains(id)) continue;
     const state::TaskRecord* task = state.task(cluster, id);
     if (!task || !current(entry, *task, cluster)) continue;
-    out.push_back(render(entry, task->doc.contains("containerInstanceArn")));
+    out.push_back(render(entry, task->doc().contains("containerInstanceArn")));
     found.insert(id);
   }
   if (wanted) {

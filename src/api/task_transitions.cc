@@ -42,8 +42,7 @@ void bump_version(json::object& doc) { doc["version"] = int_member(doc, "version
 
 std::optional<state::TaskRecord> apply_report(const state::TaskRecord& task,
                                               const TaskReport& report, double now) {
-  state::TaskRecord next = task;
-  json::object& doc = next.doc;
+  json::object doc = task.doc();
   bool changed = false;
 
   for (const auto& c : report.containers) {
@@ -100,6 +99,8 @@ std::optional<state::TaskRecord> apply_report(const state::TaskRecord& task,
   }
   if (!changed) return std::nullopt;
   bump_version(doc);
+  state::TaskRecord next = task;
+  next.set_doc(doc);
   return next;
 }
 
@@ -107,8 +108,7 @@ std::optional<state::TaskRecord> request_stop(const state::TaskRecord& task,
                                               std::string_view stop_code,
                                               std::string_view reason, double now) {
   if (task.desired_status() == "STOPPED") return std::nullopt;
-  state::TaskRecord next = task;
-  json::object& doc = next.doc;
+  json::object doc = task.doc();
   doc["desiredStatus"] = "STOPPED";
   doc["stoppingAt"] = now;
   doc["stopCode"] = stop_code;
@@ -118,13 +118,15 @@ std::optional<state::TaskRecord> request_stop(const state::TaskRecord& task,
     doc["lastStatus"] = model::task_status_name(TaskStatus::kStopping);
   }
   bump_version(doc);
+  state::TaskRecord next = task;
+  next.set_doc(doc);
   return next;
 }
 
 std::optional<state::TaskRecord> apply_address(const state::TaskRecord& task,
                                                const std::string& private_ipv4_address) {
-  state::TaskRecord next = task;
-  auto* attachments = next.doc.if_contains("attachments");
+  json::object doc = task.doc();
+  auto* attachments = doc.if_contains("attachments");
   if (!attachments || !attachments->is_array()) return std::nullopt;
   std::string attachment_id;
   for (auto& a : attachments->get_array()) {
@@ -143,13 +145,15 @@ std::optional<state::TaskRecord> apply_address(const state::TaskRecord& task,
     break;
   }
   if (attachment_id.empty()) return std::nullopt;
-  bump_version(next.doc);
-  if (auto* containers = next.doc.if_contains("containers"); containers && containers->is_array()) {
+  bump_version(doc);
+  if (auto* containers = doc.if_contains("containers"); containers && containers->is_array()) {
     for (auto& c : containers->get_array()) {
       c.as_object()["networkInterfaces"] = json::array{json::object{
           {"attachmentId", attachment_id}, {"privateIpv4Address", private_ipv4_address}}};
     }
   }
+  state::TaskRecord next = task;
+  next.set_doc(doc);
   return next;
 }
 

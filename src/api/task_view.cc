@@ -8,7 +8,7 @@ namespace gantry::api {
 namespace json = boost::json;
 
 json::object render_task(const state::TaskRecord& task, bool include_tags) {
-  json::object out = task.doc;
+  json::object out = task.doc();
   if (!include_tags) out.erase("tags");
   return out;
 }

@@ -60,14 +60,16 @@ json::object describe_tasks(const RequestContext& context, const ClusterState& s
   return {{"tasks", std::move(tasks)}, {"failures", std::move(failures)}};
 }
 
-std::string family_of(const TaskRecord& task) {
-  std::string arn = string_member(task.doc, "taskDefinitionArn");
+std::string family_of(const json::object& task) {
+  std::string arn = string_member(task, "taskDefinitionArn");
   auto slash = arn.rfind('/');
   auto colon = arn.rfind(':');
   if (slash == std::string::npos || colon == std::string::npos || colon < slash) return {};
   return arn.substr(slash + 1, colon - slash - 1);
 }
 
+// Walks from the page token's task on, in id order, so a page costs what it
+// returns (and the tasks it skips), not every task of the cluster.
 json::object list_tasks(const RequestContext& context, const ClusterState& state) {
   const json::object& body = context.body;
   std::string cluster = active_cluster(state, body).name();
@@ -81,27 +83,43 @@ json::object list_tasks(const RequestContext& context, const ClusterState& state
   std::string service = string_member(body, "serviceName");
   std::string desired = string_member(body, "desiredStatus", "RUNNING");
   std::string launch_type = string_member(body, "launchType");
+  const bool reads_document = !family.empty() || !started_by.empty() || !launch_type.empty();
 
-  std::vector<const TaskRecord*> matching;
-  auto consider = [&](const TaskRecord& task) {
-    if (task.desired_status() != desired) return;
-    if (!instance.empty() && task.instance_id != instance) return;
-    if (!family.empty() && family_of(task) != family) return;
-    if (!started_by.empty() && string_member(task.doc, "startedBy") != started_by) return;
-    if (!service.empty() && string_member(task.doc, "group") != "service:" + service) return;
-    if (!launch_type.empty() && string_member(task.doc, "launchType") != launch_type) return;
-    matching.push_back(&task);
+  auto matches = [&](const TaskRecord& task) {
+    if (task.desired_status() != desired) return false;
+    if (!instance.empty() && task.instance_id != instance) return false;
+    if (!service.empty() && task.group() != "service:" + service) return false;
+    if (!reads_document) return true;
+    json::object doc = task.doc();
+    return (family.empty() || family_of(doc) == family) &&
+           (started_by.empty() || string_member(doc, "startedBy") == started_by) &&
+           (launch_type.empty() || string_member(doc, "launchType") == launch_type);
   };
-  if (!instance.empty()) {
-    for (const TaskRecord* task : state.tasks_on(cluster, instance)) consider(*task);
-  } else {
-    for (const auto& [id, task] : state.tasks(cluster)) consider(*task);
-  }
   json::array arns;
   json::object response;
-  paginate(
-      page, matching, [](const TaskRecord* t) { return t->id(); },
-      [&](const TaskRecord* t) { arns.push_back(json::string(t->arn())); }, response);
+  std::string_view last;
+  // Whether to go on: false once a match is left for the next page.
+  auto visit = [&](const TaskRecord& task) {
+    if (!matches(task)) return true;
+    if (arns.size() == page.max_results) {
+      response["nextToken"] = encode_page_token(last);
+      return false;
+    }
+    arns.push_back(json::string(task.arn()));
+    last = task.id();
+    return true;
+  };
+  if (!instance.empty()) {
+    for (const TaskRecord* task : state.tasks_on(cluster, instance)) {
+      if (page.after && task->id() <= *page.after) continue;
+      if (!visit(*task)) break;
+    }
+  } else {
+    const auto& tasks = state.tasks(cluster);
+    auto it = page.after ? tasks.upper_bound(*page.after) : tasks.begin();
+    for (; it != tasks.end() && visit(*it->second); ++it) {
+    }
+  }
   response["taskArns"] = std::move(arns);
   return response;
 }

@@ -1,9 +1,9 @@
 #include "cli/control_plane.h"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -13,6 +13,7 @@
 #include "api/agent_channel.h"
 #include "api/api_server.h"
 #include "api/handlers.h"
+#include "api/placement_indexes.h"
 #include "auth/credentials.h"
 #include "cli/agent_command.h"
 #include "controllers/task_reaper.h"
@@ -62,10 +63,11 @@ struct ControlPlane::Impl {
     }
     store = store::open_sqlite_store(options.data_dir + "/gantry.db");
     state = std::make_unique<state::ControlState>(*store);
+    state->set_draft_listener(&placement);
     channel = std::make_unique<api::AgentChannel>(io, *state, presence, task_stats, credentials,
                                                   clock, options.agent_idle_timeout);
     state->set_publish_observer(
-        [channel = channel.get()](const std::vector<state::Change>& changes) {
+        [channel = channel.get()](const std::vector<state::PublishedChange>& changes) {
           channel->published(changes);
         });
     server = std::make_unique<net::HttpServer>(
@@ -79,7 +81,7 @@ struct ControlPlane::Impl {
           channel->upgrade(std::move(request), std::move(stream));
         });
     url = endpoint_url(server->local_endpoint());
-    api::Services services{*state, presence, *random, url};
+    api::Services services{*state, presence, *resource_ids, placement, url};
     api::register_all_handlers(router, services);
     api::register_task_stats_handlers(router, services, task_stats);
     api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
@@ -102,10 +104,15 @@ struct ControlPlane::Impl {
   // Request ids need to be unique, not secret: a seeded generator keeps the
   // operating system's random source off the request path.
   std::unique_ptr<core::Random> request_ids = core::make_seeded_random(random->next());
+  // So do the ids of tasks and instances (they name things, they guard
+  // nothing); the system's source cost a tenth of RunTask's time.
+  std::unique_ptr<core::Random> resource_ids = core::make_seeded_random(random->next());
   auth::Credentials credentials;
   std::unique_ptr<store::Store> store;
   state::AgentPresence presence;
   state::TaskStats task_stats;
+  // Before the state: its writer calls it until it stops.
+  api::PlacementIndexes placement{presence};
   std::unique_ptr<state::ControlState> state;
   std::unique_ptr<api::AgentChannel> channel;
   std::unique_ptr<net::HttpServer> server;

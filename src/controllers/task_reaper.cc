@@ -9,7 +9,8 @@ std::vector<state::Change> expired_tasks(const state::ClusterState& state, core:
   for (const auto& [name, cluster] : state.clusters()) {
     for (const auto& [id, task] : state.tasks(name)) {
       if (task->last_status() != "STOPPED") continue;
-      auto* stopped_at = task->doc.if_contains("stoppedAt");
+      const auto doc = task->doc();
+      auto* stopped_at = doc.if_contains("stoppedAt");
       if (stopped_at && stopped_at->is_number() && stopped_at->to_number<double>() < cutoff) {
         deletions.push_back(state::delete_change(state::task_key(name, id)));
       }

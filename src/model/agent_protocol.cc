@@ -58,12 +58,18 @@ void expect_type(const json::object& message, std::string_view type) {
 
 }  // namespace
 
-json::object desired_tasks_message(const std::vector<DesiredTask>& tasks) {
+json::object desired_tasks_message(const DesiredTasks& desired) {
+  json::object definitions;
   json::array list;
-  for (const auto& t : tasks) {
+  for (const auto& t : desired.tasks) {
+    std::string definition_arn;
+    if (auto* arn = t.task_definition.if_contains("taskDefinitionArn"); arn && arn->is_string()) {
+      definition_arn = arn->get_string();
+    }
+    if (!definitions.contains(definition_arn)) definitions[definition_arn] = t.task_definition;
     json::object task{{"taskArn", t.task_arn},
                       {"desiredStatus", t.desired_status},
-                      {"taskDefinition", t.task_definition},
+                      {"taskDefinitionArn", definition_arn},
                       {"overrides", t.overrides}};
     if (!t.gpu_ids.empty()) {
       json::object gpus;
@@ -76,7 +82,17 @@ json::object desired_tasks_message(const std::vector<DesiredTask>& tasks) {
     }
     list.push_back(std::move(task));
   }
-  return {{"type", "desiredTasks"}, {"tasks", std::move(list)}};
+  json::array removed;
+  for (const auto& arn : desired.removed) removed.emplace_back(arn);
+  return {{"type", "desiredTasks"},
+          {"complete", desired.complete},
+          {"taskDefinitions", std::move(definitions)},
+          {"tasks", std::move(list)},
+          {"removedTasks", std::move(removed)}};
+}
+
+json::object task_states_message(json::array reports) {
+  return {{"type", "taskStates"}, {"reports", std::move(reports)}};
 }
 
 json::object health_message(const HealthReport& report) {
@@ -108,21 +124,46 @@ json::object stats_message(const StatsReport& report) {
 
 std::string message_type(const json::object& message) { return string_of(message, "type"); }
 
-std::vector<DesiredTask> parse_desired_tasks(const json::object& message) {
+namespace {
+
+// A task's definition: inline (as agents before message-level definitions
+// stored it) or named in the message's taskDefinitions.
+const json::object& definition_of(const json::object& task, const json::object* definitions) {
+  if (const auto* inline_definition = task.if_contains("taskDefinition")) {
+    if (!inline_definition->is_object())
+      throw std::runtime_error("a task definition is not an object");
+    return inline_definition->get_object();
+  }
+  std::string arn = string_of(task, "taskDefinitionArn");
+  const json::value* found = definitions ? definitions->if_contains(arn) : nullptr;
+  if (!found || !found->is_object()) {
+    throw std::runtime_error("the message lacks task definition " + arn);
+  }
+  return found->get_object();
+}
+
+}  // namespace
+
+DesiredTasks parse_desired_tasks(const json::object& message) {
   expect_type(message, "desiredTasks");
-  const json::value& tasks = member(message, "tasks");
-  if (!tasks.is_array()) throw std::runtime_error("desiredTasks.tasks is not an array");
-  std::vector<DesiredTask> out;
-  for (const auto& item : tasks.get_array()) {
-    if (!item.is_object()) throw std::runtime_error("a desired task is not an object");
-    const json::object& t = item.get_object();
-    const json::value& definition = member(t, "taskDefinition");
+  DesiredTasks out;
+  if (const auto* complete = message.if_contains("complete")) {
+    if (!complete->is_bool()) throw bad_member("complete", "is not a boolean");
+    out.complete = complete->get_bool();
+  }
+  const json::object* definitions = nullptr;
+  if (const auto* d = message.if_contains("taskDefinitions")) {
+    definitions = &object_in(*d, "desiredTasks.taskDefinitions");
+  }
+  for (const auto& item : array_of(message, "tasks")) {
+    const json::object& t = object_in(item, "a desired task");
     const json::value& overrides = member(t, "overrides");
-    if (!definition.is_object() || !overrides.is_object()) {
-      throw std::runtime_error("a desired task lacks its definition or overrides");
-    }
-    DesiredTask task{string_of(t, "taskArn"), string_of(t, "desiredStatus"),
-                     definition.get_object(), overrides.get_object(), {}};
+    if (!overrides.is_object()) throw bad_member("overrides", "is not an object");
+    DesiredTask task{string_of(t, "taskArn"),
+                     string_of(t, "desiredStatus"),
+                     definition_of(t, definitions),
+                     overrides.get_object(),
+                     {}};
     if (const auto* gpus = t.if_contains("gpuIds")) {
       if (!gpus->is_object()) throw std::runtime_error("a desired task's gpuIds is not an object");
       for (const auto& [container, ids] : gpus->get_object()) {
@@ -134,9 +175,25 @@ std::vector<DesiredTask> parse_desired_tasks(const json::object& message) {
         }
       }
     }
-    out.push_back(std::move(task));
+    out.tasks.push_back(std::move(task));
+  }
+  if (const auto* removed = message.if_contains("removedTasks")) {
+    if (!removed->is_array()) throw bad_member("removedTasks", "is not an array");
+    for (const auto& arn : removed->get_array()) {
+      if (!arn.is_string()) throw bad_member("removedTasks", "holds a non-string");
+      out.removed.emplace_back(arn.get_string());
+    }
   }
   return out;
+}
+
+std::vector<json::object> parse_task_states(const json::object& message) {
+  expect_type(message, "taskStates");
+  std::vector<json::object> reports;
+  for (const auto& report : array_of(message, "reports")) {
+    reports.push_back(object_in(report, "a task state report"));
+  }
+  return reports;
 }
 
 HealthReport parse_health(const json::object& message) {

@@ -3,10 +3,17 @@
 // by the agent with a SigV4-signed upgrade request naming its cluster and
 // container instance).
 //
-// server -> agent: {"type": "desiredTasks", "tasks": [DesiredTask...]}
-//   the full set of tasks the instance should run or stop, sent on connect
-//   and after every change to it (level-triggered: the latest set is all
-//   the agent needs).
+// server -> agent: {"type": "desiredTasks", "complete", "taskDefinitions":
+//                   {arn: definition}, "tasks": [{"taskArn", "desiredStatus",
+//                   "taskDefinitionArn", "overrides", "gpuIds"}], "removedTasks"}
+//   complete: the whole set of tasks the instance should run or stop, sent
+//   on connect (level-triggered: it is all the agent needs). Otherwise only
+//   what changed since: new tasks, tasks now desired STOPPED, and the ARNs
+//   of tasks that left the set. Each definition goes once per message.
+// agent -> server: {"type": "taskStates", "reports": [SubmitTaskStateChange
+//                   request bodies]}
+//   many tasks' states in one message, for agents that run many tasks at
+//   once (the hollow fleet); a real agent uses SubmitTaskStateChange.
 // agent -> server: {"type": "health", "taskArn", "healthStatus",
 //                   "containers": [{"name", "healthStatus"}]}
 //   health, which the public Submit*StateChange operations cannot carry.
@@ -43,6 +50,12 @@ struct DesiredTask {
   std::map<std::string, std::vector<std::string>> gpu_ids;
 };
 
+struct DesiredTasks {
+  bool complete = true;
+  std::vector<DesiredTask> tasks;
+  std::vector<std::string> removed;  // ARNs; only when not complete
+};
+
 struct HealthReport {
   std::string task_arn;
   std::string health_status;
@@ -68,7 +81,8 @@ struct StatsReport {
   std::vector<TaskStats> tasks;
 };
 
-boost::json::object desired_tasks_message(const std::vector<DesiredTask>& tasks);
+boost::json::object desired_tasks_message(const DesiredTasks& desired);
+boost::json::object task_states_message(boost::json::array reports);
 boost::json::object health_message(const HealthReport& report);
 
 struct TaskAddress {
@@ -84,7 +98,9 @@ boost::json::object stats_message(const StatsReport& report);
 std::string message_type(const boost::json::object& message);
 
 // Each throws std::runtime_error for a message of another shape.
-std::vector<DesiredTask> parse_desired_tasks(const boost::json::object& message);
+DesiredTasks parse_desired_tasks(const boost::json::object& message);
+// The reports' bodies, each an object (not otherwise checked here).
+std::vector<boost::json::object> parse_task_states(const boost::json::object& message);
 HealthReport parse_health(const boost::json::object& message);
 StatsReport parse_stats(const boost::json::object& message);
 

@@ -3,6 +3,7 @@
 // cluster's container instances and a request in, placements or failures
 // out. It never writes, sleeps or reads the clock; randomness is injected.
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -11,6 +12,38 @@
 #include "core/random.h"
 
 namespace gantry::scheduler {
+
+// The task groups ("family:web", "service:api", ...) of an instance's tasks
+// that are not stopped, with how many tasks each: a count per group, not an
+// entry per task, so a view of a busy instance stays cheap to copy.
+class TaskGroups {
+ public:
+  TaskGroups() = default;
+  TaskGroups(std::initializer_list<std::string> groups) {
+    for (const auto& group : groups) insert(group);
+  }
+  int64_t count(std::string_view group) const {
+    auto it = counts_.find(group);
+    return it == counts_.end() ? 0 : it->second;
+  }
+  bool contains(std::string_view group) const { return counts_.contains(group); }
+  void insert(const std::string& group, int64_t tasks = 1) {
+    if (tasks > 0) counts_[group] += tasks;
+  }
+  void erase_one(std::string_view group) {
+    auto it = counts_.find(group);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  }
+  bool empty() const { return counts_.empty(); }
+  void clear() { counts_.clear(); }
+  // (group, tasks) in group order.
+  auto begin() const { return counts_.begin(); }
+  auto end() const { return counts_.end(); }
+  bool operator==(const TaskGroups&) const = default;
+
+ private:
+  std::map<std::string, int64_t, std::less<>> counts_;
+};
 
 // One container instance as placement sees it: what it has left, what
 // describes it, and what already runs there.
@@ -33,9 +66,7 @@ struct InstanceView {
   std::set<int32_t> used_udp_ports;
   std::vector<std::string> free_gpu_ids;
 
-  // Task groups ("family:web", "service:api", ...) of the instance's tasks
-  // that are not stopped, with multiplicity.
-  std::multiset<std::string> task_groups;
+  TaskGroups task_groups;
 };
 
 struct PlacementConstraint {

@@ -175,16 +175,15 @@ bool test_string(const Comparison& c, const std::string& value) {
   }
 }
 
-bool test_task_groups(const Comparison& c, const std::multiset<std::string>& groups) {
+bool test_task_groups(const Comparison& c, const TaskGroups& groups) {
   switch (c.op) {
     case Op::Equals: return groups.contains(c.values.front());
     case Op::In:
       return std::any_of(c.values.begin(), c.values.end(),
                          [&](const std::string& v) { return groups.contains(v); });
     default:
-      for (auto it = groups.begin(); it != groups.end(); it = groups.upper_bound(*it))
-        if (test_string(c, *it)) return true;
-      return false;
+      return std::any_of(groups.begin(), groups.end(),
+                         [&](const auto& group) { return test_string(c, group.first); });
   }
 }
 

@@ -29,11 +29,6 @@ std::shared_ptr<const T> alias(const std::shared_ptr<const Record>& record) {
   return std::shared_ptr<const T>(record, &std::get<T>(*record));
 }
 
-bool is_pending_status(std::string_view status) {
-  auto parsed = model::parse_task_status(status);
-  return parsed && model::is_pending(*parsed);
-}
-
 std::pair<std::string, int64_t> split_task_definition_key(std::string_view key) {
   std::string_view rest = key.substr(kTaskDefinitions.size());
   auto slash = rest.rfind('/');
@@ -49,7 +44,7 @@ std::pair<std::string, std::string> split_setting_key(std::string_view key) {
 }
 }  // namespace
 
-void ClusterState::apply(const Change& change) {
+std::optional<TouchedInstance> ClusterState::apply(const Change& change) {
   std::string_view key = change.key;
   if (key.starts_with(kClusters)) {
     std::string name(key.substr(kClusters.size()));
@@ -83,21 +78,30 @@ void ClusterState::apply(const Change& change) {
     } else {
       instances[id] = alias<ContainerInstanceRecord>(change.record);
     }
+    return TouchedInstance{std::move(cluster), std::move(id), nullptr, true};
   } else if (key.starts_with(kTasks)) {
     auto [cluster, id] = split_scoped_key(key, kTasks);
     auto& slice = slices_[cluster];
+    std::string instance_id;
+    std::shared_ptr<const TaskRecord> previous;
     if (auto old = slice.tasks.find(id); old != slice.tasks.end()) {
+      instance_id = old->second->instance_id;
       index_task(slice, *old->second, false);
+      previous = std::move(old->second);
       slice.tasks.erase(old);
     }
     if (change.record) {
       auto task = alias<TaskRecord>(change.record);
+      instance_id = task->instance_id;
       index_task(slice, *task, true);
-      slice.tasks.emplace(id, std::move(task));
+      slice.tasks.emplace(task->id(), std::move(task));
     }
+    if (instance_id.empty()) return std::nullopt;
+    return TouchedInstance{std::move(cluster), std::move(instance_id), std::move(previous)};
   } else {
     throw std::runtime_error("no index for key " + change.key);
   }
+  return std::nullopt;
 }
 
 void ClusterState::index_task(ClusterSlice& slice, const TaskRecord& task, bool add) {
@@ -112,6 +116,15 @@ void ClusterState::index_task(ClusterSlice& slice, const TaskRecord& task, bool 
   };
   update(slice.tasks_by_instance, task.instance_id);
   update(slice.tasks_by_token, task.client_token);
+  if (auto status = model::parse_task_status(task.last_status())) {
+    const int64_t sign = add ? 1 : -1;
+    if (*status == model::TaskStatus::kRunning) slice.running_tasks += sign;
+    if (model::is_pending(*status)) slice.pending_tasks += sign;
+  }
+  if (task.instance_id.empty()) return;
+  auto holdings = slice.holdings.try_emplace(task.instance_id).first;
+  holdings->second.count(task, add);
+  if (holdings->second.empty()) slice.holdings.erase(holdings);
 }
 
 const ClusterState::ClusterSlice* ClusterState::slice(std::string_view cluster) const {
@@ -127,12 +140,18 @@ ClusterCounts ClusterState::counts(std::string_view cluster) const {
     std::string status = instance->status();
     if (status == "ACTIVE" || status == "DRAINING") ++counts.registered_instances;
   }
-  for (const auto& [id, task] : s->tasks) {
-    std::string status = task->last_status();
-    if (status == "RUNNING") ++counts.running_tasks;
-    if (is_pending_status(status)) ++counts.pending_tasks;
-  }
+  counts.running_tasks = s->running_tasks;
+  counts.pending_tasks = s->pending_tasks;
   return counts;
+}
+
+const InstanceHoldings& ClusterState::holdings(std::string_view cluster,
+                                               std::string_view instance_id) const {
+  static const InstanceHoldings kNothing;
+  const ClusterSlice* s = slice(cluster);
+  if (!s) return kNothing;
+  auto it = s->holdings.find(instance_id);
+  return it == s->holdings.end() ? kNothing : it->second;
 }
 
 const ClusterState::ByName<ContainerInstanceRecord>& ClusterState::instances(
@@ -149,8 +168,8 @@ const ContainerInstanceRecord* ClusterState::instance(std::string_view cluster,
   return it == all.end() ? nullptr : it->second.get();
 }
 
-const ClusterState::ByName<TaskRecord>& ClusterState::tasks(std::string_view cluster) const {
-  static const ByName<TaskRecord> kNone;
+const ClusterState::TasksById& ClusterState::tasks(std::string_view cluster) const {
+  static const TasksById kNone;
   const ClusterSlice* s = slice(cluster);
   return s ? s->tasks : kNone;
 }
@@ -164,7 +183,7 @@ const TaskRecord* ClusterState::task(std::string_view cluster, std::string_view 
 namespace {
 template <class Index>
 std::vector<const TaskRecord*> lookup(const Index* index, std::string_view by,
-                                      const ClusterState::ByName<TaskRecord>& tasks) {
+                                      const ClusterState::TasksById& tasks) {
   std::vector<const TaskRecord*> out;
   if (!index) return out;
   auto it = index->find(by);

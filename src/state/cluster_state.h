@@ -5,10 +5,12 @@
 // keep a draft copy ahead of the published one.
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "state/instance_holdings.h"
 #include "state/records.h"
 
 namespace gantry::state {
@@ -27,13 +29,26 @@ struct ClusterCounts {
   int64_t active_services = 0;
 };
 
+// The container instance whose record or tasks a change touched; for a
+// task's change also the task as it was before (null when it is new).
+struct TouchedInstance {
+  std::string cluster;
+  std::string instance_id;
+  std::shared_ptr<const TaskRecord> previous_task;
+  bool own_record = false;  // the change was to the instance's record
+};
+
 class ClusterState {
  public:
   template <class T>
   using ByName = std::map<std::string, std::shared_ptr<const T>, std::less<>>;
   using Revisions = std::map<int64_t, std::shared_ptr<const TaskDefinitionRecord>>;
+  // Tasks by id; the keys view the records' own ARNs (no copy per task).
+  using TasksById = std::map<std::string_view, std::shared_ptr<const TaskRecord>>;
 
-  void apply(const Change& change);
+  // Returns the instance the change touched, if any: its own record, or one
+  // of its tasks.
+  std::optional<TouchedInstance> apply(const Change& change);
 
   const ClusterRecord* cluster(std::string_view name) const;
   const ByName<ClusterRecord>& clusters() const { return clusters_; }
@@ -42,8 +57,10 @@ class ClusterState {
   // Container instances and tasks of a cluster, by id.
   const ByName<ContainerInstanceRecord>& instances(std::string_view cluster) const;
   const ContainerInstanceRecord* instance(std::string_view cluster, std::string_view id) const;
-  const ByName<TaskRecord>& tasks(std::string_view cluster) const;
+  const TasksById& tasks(std::string_view cluster) const;
   const TaskRecord* task(std::string_view cluster, std::string_view id) const;
+  // What the instance's unstopped tasks hold (empty when none).
+  const InstanceHoldings& holdings(std::string_view cluster, std::string_view instance_id) const;
   // The tasks placed on an instance, stopped ones included until they expire.
   std::vector<const TaskRecord*> tasks_on(std::string_view cluster,
                                           std::string_view instance_id) const;
@@ -70,9 +87,13 @@ class ClusterState {
  private:
   struct ClusterSlice {
     ByName<ContainerInstanceRecord> instances;
-    ByName<TaskRecord> tasks;
-    std::map<std::string, std::set<std::string>, std::less<>> tasks_by_instance;
-    std::map<std::string, std::set<std::string>, std::less<>> tasks_by_token;
+    TasksById tasks;
+    // Task ids (viewing the records, as the keys of `tasks` do).
+    std::map<std::string, std::set<std::string_view>, std::less<>> tasks_by_instance;
+    std::map<std::string, std::set<std::string_view>, std::less<>> tasks_by_token;
+    std::map<std::string, InstanceHoldings, std::less<>> holdings;  // by instance id
+    int64_t running_tasks = 0;
+    int64_t pending_tasks = 0;
   };
   const ClusterSlice* slice(std::string_view cluster) const;
   void index_task(ClusterSlice& slice, const TaskRecord& task, bool add);

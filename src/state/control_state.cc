@@ -66,7 +66,8 @@ void ControlState::apply_batch(std::deque<Pending>& batch) {
     try {
       Outcome outcome = pending.mutation(draft_);
       for (auto& change : outcome.changes) {
-        draft_.apply(change);
+        auto touched = draft_.apply(change);
+        if (touched && listener_) listener_->touched(draft_, *touched);
         changes.push_back(std::move(change));
       }
       answers.emplace_back(std::move(outcome.response));
@@ -98,16 +99,22 @@ void ControlState::apply_batch(std::deque<Pending>& batch) {
         std::shared_lock lock(published_mutex_);
         draft_ = published_;
       }
+      if (listener_) listener_->reset(draft_);
       for (auto& pending : batch) {
         pending.done(core::server_error("The store could not commit the change; retry the request."));
       }
       return;
     }
+    std::vector<PublishedChange> published;
+    published.reserve(changes.size());
     {
       std::unique_lock lock(published_mutex_);
-      for (const auto& change : changes) published_.apply(change);
+      for (auto& change : changes) {
+        auto touched = published_.apply(change);
+        published.push_back({std::move(change), std::move(touched)});
+      }
     }
-    if (observer_) observer_(changes);
+    if (observer_) observer_(published);
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));
 }

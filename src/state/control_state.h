@@ -31,9 +31,24 @@ struct Outcome {
 using Mutation = std::function<Outcome(const ClusterState& latest)>;
 using Answer = std::variant<boost::json::object, core::ApiError>;
 using Completion = std::function<void(Answer)>;
+// A durable change and the instance it touched.
+struct PublishedChange {
+  Change change;
+  std::optional<TouchedInstance> touched;
+};
 // Told of every durable batch of changes, on the writer thread, after the
 // readers can see them. It must not block: it hands the work elsewhere.
-using PublishObserver = std::function<void(const std::vector<Change>& changes)>;
+using PublishObserver = std::function<void(const std::vector<PublishedChange>& changes)>;
+
+// An index the writer keeps beside its draft (the placement indexes): told,
+// on the writer thread, of every instance a change to the draft touched (its
+// record or one of its tasks), and when the draft is replaced wholesale.
+class DraftListener {
+ public:
+  virtual ~DraftListener() = default;
+  virtual void touched(const ClusterState& draft, const TouchedInstance& instance) = 0;
+  virtual void reset(const ClusterState& draft) = 0;
+};
 
 struct WriterStats {
   uint64_t batches = 0;
@@ -63,6 +78,7 @@ class ControlState {
 
   // Set before any mutation is submitted (not synchronized with the writer).
   void set_publish_observer(PublishObserver observer) { observer_ = std::move(observer); }
+  void set_draft_listener(DraftListener* listener) { listener_ = listener; }
 
  private:
   struct Pending {
@@ -88,6 +104,7 @@ class ControlState {
   bool stopping_ = false;
   WriterStats stats_;
   PublishObserver observer_;
+  DraftListener* listener_ = nullptr;
 
   std::thread thread_;
 };

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "model/task_lifecycle.h"
+
 namespace gantry::state {
 
 namespace json = boost::json;
@@ -74,6 +76,14 @@ Reservation decode_reservation(const json::object& doc) {
   return r;
 }
 
+// The task status a member names, as a view of its constant name.
+std::string_view status_name(const json::object& doc, std::string_view name) {
+  auto* v = doc.if_contains(name);
+  if (!v || !v->is_string()) return {};
+  auto status = model::parse_task_status(v->get_string());
+  return status ? model::task_status_name(*status) : std::string_view();
+}
+
 const json::object& object_member(const json::object& doc, std::string_view name,
                                   std::string_view key) {
   auto* v = doc.if_contains(name);
@@ -100,10 +110,35 @@ std::string ContainerInstanceRecord::arn() const {
 std::string ContainerInstanceRecord::id() const { return last_segment(arn()); }
 std::string ContainerInstanceRecord::status() const { return string_member(doc, "status"); }
 
-std::string TaskRecord::arn() const { return string_member(doc, "taskArn"); }
-std::string TaskRecord::id() const { return last_segment(arn()); }
-std::string TaskRecord::last_status() const { return string_member(doc, "lastStatus"); }
-std::string TaskRecord::desired_status() const { return string_member(doc, "desiredStatus"); }
+TaskRecord::TaskRecord(std::string cluster, const json::object& doc, Reservation reservation,
+                       std::string client_token, std::string instance_id)
+    : cluster(std::move(cluster)),
+      reservation(std::move(reservation)),
+      client_token(std::move(client_token)),
+      instance_id(std::move(instance_id)) {
+  set_doc(doc);
+}
+
+json::object TaskRecord::doc() const {
+  json::value parsed = json::parse(doc_);
+  return std::move(parsed.as_object());
+}
+
+void TaskRecord::set_doc(const json::object& doc) {
+  doc_ = json::serialize(doc);
+  doc_.shrink_to_fit();  // the serializer's buffer grows by doubling
+  arn_ = string_member(doc, "taskArn");
+  last_status_ = status_name(doc, "lastStatus");
+  desired_status_ = status_name(doc, "desiredStatus");
+  group_ = string_member(doc, "group");
+  version_ = int_member(doc, "version");
+}
+
+std::string_view TaskRecord::id() const {
+  std::string_view arn = arn_;
+  auto slash = arn.rfind('/');
+  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
+}
 
 std::string cluster_key(std::string_view name) {
   return std::string(kClusterPrefix) + std::string(name);
@@ -141,10 +176,12 @@ std::string encode_record(const Record& record) {
         } else if constexpr (std::is_same_v<T, ContainerInstanceRecord>) {
           return json::serialize(r.doc);
         } else {
-          return json::serialize(json::object{{"task", r.doc},
-                                              {"reservation", encode_reservation(r.reservation)},
-                                              {"clientToken", r.client_token},
-                                              {"instanceId", r.instance_id}});
+          // The document is already text: wrapped, not parsed again.
+          std::string rest =
+              json::serialize(json::object{{"reservation", encode_reservation(r.reservation)},
+                                           {"clientToken", r.client_token},
+                                           {"instanceId", r.instance_id}});
+          return "{\"task\":" + r.doc_text() + "," + rest.substr(1);
         }
       },
       record);

@@ -54,18 +54,41 @@ struct Reservation {
 
 // A task: the ECS Task shape (including "tags"), its placement, its
 // reservation and the clientToken that made it (RunTask's idempotency).
-struct TaskRecord {
+// The document is kept as its compact JSON text, with the members read on
+// every change beside it: a parsed document costs about three times the
+// memory, and the control plane keeps a million tasks.
+class TaskRecord {
+ public:
+  TaskRecord() = default;
+  TaskRecord(std::string cluster, const boost::json::object& doc, Reservation reservation,
+             std::string client_token, std::string instance_id);
+
+  boost::json::object doc() const;  // parsed anew on each call
+  const std::string& doc_text() const { return doc_; }
+  void set_doc(const boost::json::object& doc);
+
+  const std::string& arn() const { return arn_; }
+  std::string_view id() const;  // the last segment of the ARN
+  // Empty when the document names no task status.
+  std::string_view last_status() const { return last_status_; }
+  std::string_view desired_status() const { return desired_status_; }
+  const std::string& group() const { return group_; }
+  int64_t version() const { return version_; }
+
   std::string cluster;
-  boost::json::object doc;
   Reservation reservation;
   std::string client_token;
   // The instance the task is placed on. EC2 tasks also name it in the doc;
   // FARGATE tasks do not show it, as on ECS.
   std::string instance_id;
-  std::string arn() const;
-  std::string id() const;
-  std::string last_status() const;
-  std::string desired_status() const;
+
+ private:
+  std::string doc_;
+  std::string arn_;
+  std::string_view last_status_;  // views model::kTaskStatusNames
+  std::string_view desired_status_;
+  std::string group_;
+  int64_t version_ = 0;
 };
 
 using Record = std::variant<ClusterRecord, TaskDefinitionRecord, AccountSettingRecord,

@@ -2,7 +2,9 @@
 simulated container instances with a real `gantry server`, holds N agent
 channels, and reports the tasks placed on them through the real protocol:
 RUNNING at once, STOPPED after --simulate-task-seconds or when stopped."""
+import collections
 import os
+import threading
 import unittest
 
 from cluster_processes import GantryAgent, GantryServer, container_of, wait_for, wait_for_tasks
@@ -23,13 +25,14 @@ class HollowAgentsTest(unittest.TestCase):
             cls.ecs = cls.server.client()
             # Two fleets: tasks that end by themselves after a second, and
             # tasks that run until stopped.
-            for cluster, seconds in (("hollow-short", "1"), ("hollow-long", "0")):
+            for cluster, seconds in (("hollow-short", "1"), ("hollow-long", "0"),
+                                     ("hollow-burst", "0")):
                 cls.ecs.create_cluster(clusterName=cluster)
                 fleet = GantryAgent(cls.server, cluster, cpu=1024, extra_args=[
                     "--simulate", str(INSTANCES), "--simulate-task-seconds", seconds])
                 cls.fleets.append(fleet)
                 fleet.start(wait_connected=False)
-            for cluster in ("hollow-short", "hollow-long"):
+            for cluster in ("hollow-short", "hollow-long", "hollow-burst"):
                 wait_for(lambda c=cluster: cls.connected_instances(c) == INSTANCES, 20,
                          "%d connected hollow instances in %s" % (INSTANCES, cluster))
             cls.ecs.register_task_definition(
@@ -96,6 +99,43 @@ class HollowAgentsTest(unittest.TestCase):
                  10, "the stopped task's CPU to be free again")
         for arn in arns[1:]:
             self.ecs.stop_task(cluster="hollow-long", task=arn)
+
+    def test_a_burst_of_concurrent_run_tasks_never_overcommits_an_instance(self):
+        # 8 clients at once ask for 120 tasks; the 12 instances have room for
+        # 24 (two 512-unit tasks each). Exactly 24 are placed, two per
+        # instance, and every other request is refused for CPU.
+        placed, reasons, errors = [], [], []
+        lock = threading.Lock()
+
+        def client():
+            ecs = self.server.client()
+            try:
+                for _ in range(3):
+                    answer = ecs.run_task(cluster="hollow-burst", taskDefinition="hollow", count=5)
+                    with lock:
+                        placed.extend(answer["tasks"])
+                        reasons.extend(f["reason"] for f in answer["failures"])
+            except Exception as error:  # surfaced below, not lost in the thread
+                errors.append(error)
+
+        threads = [threading.Thread(target=client) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len(placed), 2 * INSTANCES)
+        self.assertTrue(reasons)
+        self.assertEqual(set(reasons), {"RESOURCE:CPU"})
+        per_instance = collections.Counter(t["containerInstanceArn"] for t in placed)
+        self.assertEqual(sorted(per_instance.values()), [2] * INSTANCES, per_instance)
+        arns = self.ecs.list_container_instances(cluster="hollow-burst")["containerInstanceArns"]
+        for instance in self.ecs.describe_container_instances(
+                cluster="hollow-burst", containerInstances=arns)["containerInstances"]:
+            cpu = [r for r in instance["remainingResources"] if r["name"] == "CPU"][0]
+            self.assertEqual(cpu["integerValue"], 0, instance)
+        for task in placed:
+            self.ecs.stop_task(cluster="hollow-burst", task=task["taskArn"])
 
 
 if __name__ == "__main__":

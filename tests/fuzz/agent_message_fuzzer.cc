@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   boost::json::value message = boost::json::parse(text, ec);
   if (ec || !message.is_object()) return 0;
   try {
-    for (const auto& task : gantry::model::parse_desired_tasks(message.get_object())) {
+    for (const auto& task : gantry::model::parse_desired_tasks(message.get_object()).tasks) {
       auto spec = gantry::agent::resolve_task_spec(task.task_arn, task.task_definition,
                                                    task.overrides, task.gpu_ids);
       gantry::agent::DockerStartContext context;
@@ -33,6 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)gantry::agent::docker_create_body(spec, container, context);
       }
     }
+  } catch (const std::exception&) {
+  }
+  try {
+    gantry::model::parse_task_states(message.get_object());
   } catch (const std::exception&) {
   }
   try {

@@ -1,12 +1,13 @@
 #include "agent/simulation/hollow_fleet.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-#include <functional>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
+#include <set>
 
+#include "agent/state_reporter.h"
 #include "agent/task_runner.h"
 #include "core/error.h"
 #include "model/agent_protocol.h"
@@ -69,6 +70,7 @@ struct HollowFleet::Instance {
   std::string arn;
   std::shared_ptr<net::WebSocket> channel;
   std::map<std::string, HollowTask> tasks;  // by task ARN
+  json::array reports;                      // SubmitTaskStateChange bodies not sent yet
   asio::steady_timer reconnect;
 };
 
@@ -88,14 +90,9 @@ HollowFleet::~HollowFleet() {
     io_.stop();
   });
   if (thread_.joinable()) thread_.join();
-  reporters_.clear();
 }
 
 int HollowFleet::start() {
-  for (int i = 0; i < std::max(1, options_.reporters); ++i) {
-    reporters_.push_back(
-        std::make_unique<StateReporter>(options_.endpoint, clock_, options_.cluster));
-  }
   register_all();
   spdlog::info("hollow fleet: {} instances registered in cluster {}", instances_.size(),
                options_.cluster);
@@ -142,7 +139,7 @@ void HollowFleet::register_all() {
     }
   };
   std::vector<std::jthread> helpers;
-  for (int h = 1; h < std::min(options_.reporters, options_.instances); ++h) {
+  for (int h = 1; h < std::min(options_.registration_threads, options_.instances); ++h) {
     helpers.emplace_back(work);
   }
   work();
@@ -185,14 +182,14 @@ void HollowFleet::connect(const std::shared_ptr<Instance>& instance) {
                 });
               });
           // Level-triggered, as a real agent: say again where every task stands.
-          for (const auto& [arn, task] : instance->tasks) report(task.status);
+          for (const auto& [arn, task] : instance->tasks) report(instance, task.status);
         });
       },
       options_.channel_idle_timeout);
 }
 
 void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std::string& message) {
-  std::vector<model::DesiredTask> desired;
+  model::DesiredTasks desired;
   try {
     desired = model::parse_desired_tasks(json::parse(message).as_object());
   } catch (const std::exception& error) {
@@ -200,9 +197,7 @@ void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std:
     return;
   }
   const double now = core::to_epoch_seconds(clock_.now());
-  std::map<std::string, bool> listed;
-  for (const auto& task : desired) {
-    listed[task.task_arn] = true;
+  for (const auto& task : desired.tasks) {
     auto it = instance->tasks.find(task.task_arn);
     if (it == instance->tasks.end()) {
       HollowTask hollow;
@@ -213,7 +208,7 @@ void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std:
         hollow.status = running_status(task, now);
       }
       it = instance->tasks.emplace(task.task_arn, std::move(hollow)).first;
-      report(it->second.status);
+      report(instance, it->second.status);
       if (options_.task_duration.count() > 0 && it->second.status.last_status == kStatusRunning) {
         auto& timer = it->second.exit_timer;
         timer = std::make_unique<asio::steady_timer>(io_, options_.task_duration);
@@ -224,7 +219,7 @@ void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std:
           if (status.last_status == kStatusStopped) return;
           stop_status(status, 0, kEssentialContainerExited, false,
                       core::to_epoch_seconds(clock_.now()));
-          report(status);
+          report(instance, status);
         });
       }
       continue;
@@ -233,22 +228,47 @@ void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std:
     if (task.desired_status == "STOPPED" && status.last_status != kStatusStopped) {
       if (it->second.exit_timer) it->second.exit_timer->cancel();
       stop_status(status, 143, kStoppedByUser, true, now);  // as SIGTERM ends a process
-      report(status);
+      report(instance, status);
     }
   }
-  // What the control plane no longer lists is done with.
-  for (auto it = instance->tasks.begin(); it != instance->tasks.end();) {
-    if (!listed.contains(it->first) && it->second.status.last_status == kStatusStopped) {
-      it = instance->tasks.erase(it);
-    } else {
-      ++it;
+  // What the control plane no longer lists is done with, once stopped.
+  auto let_go = [&](auto it) {
+    return it->second.status.last_status == kStatusStopped ? instance->tasks.erase(it)
+                                                           : std::next(it);
+  };
+  if (!desired.complete) {
+    for (const auto& arn : desired.removed) {
+      if (auto it = instance->tasks.find(arn); it != instance->tasks.end()) let_go(it);
     }
+    return;
+  }
+  std::set<std::string> listed;
+  for (const auto& task : desired.tasks) listed.insert(task.task_arn);
+  for (auto it = instance->tasks.begin(); it != instance->tasks.end();) {
+    it = listed.contains(it->first) ? std::next(it) : let_go(it);
   }
 }
 
-void HollowFleet::report(const TaskStatus& status) {
-  const auto shard = std::hash<std::string>{}(status.task_arn) % reporters_.size();
-  reporters_[shard]->report(status);
+void HollowFleet::report(const std::shared_ptr<Instance>& instance, const TaskStatus& status) {
+  if (instance->reports.empty()) reporting_.push_back(instance);
+  instance->reports.push_back(state_change_request(options_.cluster, status));
+  if (!send_posted_) {
+    send_posted_ = true;
+    asio::post(io_, [this] { send_reports(); });  // after what this turn of the loop reports
+  }
+}
+
+// A lost message is not retried: a reconnecting instance reports every task again.
+void HollowFleet::send_reports() {
+  for (const auto& instance : reporting_) {
+    if (instance->channel) {
+      instance->channel->send(
+          json::serialize(model::task_states_message(std::move(instance->reports))));
+    }
+    instance->reports = json::array();
+  }
+  reporting_.clear();
+  send_posted_ = false;
 }
 
 }  // namespace gantry::agent

@@ -2,18 +2,17 @@
 // Hollow agents (after Kubernetes' kubemark): N simulated container
 // instances in one process, each registered and holding its own agent
 // channel over the real protocol, accepting the tasks pushed to it and
-// reporting them RUNNING through SubmitTaskStateChange, and STOPPED when
-// told to stop or after a set duration, without running anything. It is
-// how gantry's control plane is tested at scale, and how an operator can
-// rehearse a cluster before building it.
+// reporting them RUNNING, and STOPPED when told to stop or after a set
+// duration, without running anything. It is how gantry's control plane is
+// tested at scale, and how an operator can rehearse a cluster before
+// building it.
 //
-// All instances share one io_context thread for their channels, and a few
-// state reporters (a task always goes through the same one, so its steps
-// stay in order).
+// All instances share one io_context thread. Task states go up each
+// instance's channel, many to a message (taskStates), not one
+// SubmitTaskStateChange call each: a fleet reports thousands a second.
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -22,7 +21,7 @@
 
 #include "agent/ecs_client.h"
 #include "agent/host_resources.h"
-#include "agent/state_reporter.h"
+#include "agent/task_status.h"
 #include "core/clock.h"
 
 namespace gantry::agent {
@@ -35,7 +34,7 @@ struct HollowFleetOptions {
   // How long a task runs before it exits 0 by itself; zero: until stopped.
   std::chrono::milliseconds task_duration{0};
   std::chrono::seconds channel_idle_timeout{10};
-  int reporters = 4;  // threads sending state changes
+  int registration_threads = 4;
 };
 
 class HollowFleet {
@@ -59,14 +58,17 @@ class HollowFleet {
   void register_all();
   void connect(const std::shared_ptr<Instance>& instance);
   void received(const std::shared_ptr<Instance>& instance, const std::string& message);
-  void report(const TaskStatus& status);
+  // Queues the task's status for the instance's next taskStates message.
+  void report(const std::shared_ptr<Instance>& instance, const TaskStatus& status);
+  void send_reports();
 
   HollowFleetOptions options_;
   const core::Clock& clock_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::vector<std::shared_ptr<Instance>> instances_;
-  std::vector<std::unique_ptr<StateReporter>> reporters_;
+  std::vector<std::shared_ptr<Instance>> reporting_;  // instances with reports queued
+  bool send_posted_ = false;
   std::atomic<bool> stopping_ = false;
   std::thread thread_;
 };

@@ -28,10 +28,12 @@ class AgentChannelStatsTest : public ::testing::Test {
   AgentChannelStatsTest()
       : random_(core::make_seeded_random(3)),
         credentials_(auth::Credentials::load_or_create(temp_credentials_path(), *random_)),
+        placement_(presence_),
         state_(store_),
         channel_(io_, state_, presence_, stats_, credentials_, clock_, 10s),
         api_(router_, credentials_, clock_, *random_, "123456789012") {
-    Services services{state_, presence_, *random_, ""};
+    state_.set_draft_listener(&placement_);
+    Services services{state_, presence_, *random_, placement_, ""};
     register_all_handlers(router_, services);
     register_task_stats_handlers(router_, services, stats_);
     server_ = std::make_unique<net::HttpServer>(
@@ -121,8 +123,9 @@ class AgentChannelStatsTest : public ::testing::Test {
   std::unique_ptr<core::Random> random_;
   auth::Credentials credentials_;
   testing::MemoryStore store_;
-  state::ControlState state_;
   state::AgentPresence presence_;
+  PlacementIndexes placement_;  // before the state: its writer calls it
+  state::ControlState state_;
   state::TaskStats stats_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};

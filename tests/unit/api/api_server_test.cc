@@ -7,6 +7,7 @@
 #include <future>
 
 #include "api/handlers.h"
+#include "api/placement_indexes.h"
 #include "api_test_support.h"
 #include "auth/sigv4.h"
 #include "fakes/memory_store.h"
@@ -23,9 +24,12 @@ class ApiServerTest : public ::testing::Test {
       : random_(core::make_seeded_random(7)),
         credentials_(
             auth::Credentials::load_or_create(test_support::temp_credentials_path(), *random_)),
+        placement_(presence_),
         state_(store_),
         server_(router_, credentials_, clock_, *random_, "123456789012") {
-    register_all_handlers(router_, Services{state_, presence_, *random_, "http://127.0.0.1:8246"});
+    state_.set_draft_listener(&placement_);
+    register_all_handlers(
+        router_, Services{state_, presence_, *random_, placement_, "http://127.0.0.1:8246"});
   }
 
   net::HttpRequest signed_request(const std::string &operation, const std::string &body,
@@ -45,8 +49,9 @@ class ApiServerTest : public ::testing::Test {
   std::unique_ptr<core::Random> random_;
   auth::Credentials credentials_;
   testing::MemoryStore store_;
-  state::ControlState state_;
   state::AgentPresence presence_;
+  PlacementIndexes placement_;  // before the state: its writer calls it
+  state::ControlState state_;
   Router router_;
   ApiServer server_;
 };

@@ -12,13 +12,14 @@ namespace json = boost::json;
 state::TaskRecord task_with(std::string_view attachments) {
   state::TaskRecord task;
   task.cluster = "default";
-  task.doc = json::parse(R"({
+  task.set_doc(json::parse(R"({
     "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/default/abc",
     "lastStatus": "PENDING", "desiredStatus": "RUNNING", "version": 3,
-    "attachments": )" + std::string(attachments) + R"(,
+    "attachments": )" + std::string(attachments) +
+                           R"(,
     "containers": [{"name": "app", "lastStatus": "RUNNING"},
                    {"name": "sidecar", "lastStatus": "PENDING"}]})")
-                 .as_object();
+                   .as_object());
   return task;
 }
 
@@ -28,11 +29,12 @@ constexpr std::string_view kEni = R"([{"id": "att-1", "type": "ElasticNetworkInt
 TEST(TaskAddress, ShowsTheAddressOnTheEniAttachment) {
   auto next = apply_address(task_with(kEni), "10.0.3.7");
   ASSERT_TRUE(next);
-  const auto& details = next->doc.at("attachments").at(0).at("details").as_array();
+  const auto doc = next->doc();
+  const auto& details = doc.at("attachments").at(0).at("details").as_array();
   ASSERT_EQ(details.size(), 2u);
   EXPECT_EQ(details[0], (json::value{{"name", "subnetId"}, {"value", "subnet-1"}}));
   EXPECT_EQ(details[1], (json::value{{"name", "privateIPv4Address"}, {"value", "10.0.3.7"}}));
-  EXPECT_EQ(next->doc.at("attachments").at(0).at("status"), "PRECREATED");  // untouched
+  EXPECT_EQ(next->doc().at("attachments").at(0).at("status"), "PRECREATED");  // untouched
 }
 
 TEST(TaskAddress, EveryContainerGetsItsNetworkInterface) {
@@ -40,10 +42,11 @@ TEST(TaskAddress, EveryContainerGetsItsNetworkInterface) {
   ASSERT_TRUE(next);
   const json::value expected = json::array{
       json::object{{"attachmentId", "att-1"}, {"privateIpv4Address", "10.0.3.7"}}};
-  for (const auto& c : next->doc.at("containers").as_array()) {
+  const auto doc = next->doc();
+  for (const auto& c : doc.at("containers").as_array()) {
     EXPECT_EQ(c.at("networkInterfaces"), expected) << c.at("name");
   }
-  EXPECT_EQ(next->doc.at("containers").at(1).at("lastStatus"), "PENDING");
+  EXPECT_EQ(next->doc().at("containers").at(1).at("lastStatus"), "PENDING");
   EXPECT_EQ(next->cluster, "default");
 }
 
@@ -52,9 +55,9 @@ TEST(TaskAddress, AnAttachmentWithoutDetailsGetsThem) {
       task_with(R"([{"id": "att-2", "type": "ElasticNetworkInterface", "status": "ATTACHED"}])"),
       "192.168.0.9");
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->doc.at("attachments").at(0).at("details"),
+  EXPECT_EQ(next->doc().at("attachments").at(0).at("details"),
             (json::array{json::object{{"name", "privateIPv4Address"}, {"value", "192.168.0.9"}}}));
-  EXPECT_EQ(next->doc.at("containers").at(0).at("networkInterfaces").at(0).at("attachmentId"),
+  EXPECT_EQ(next->doc().at("containers").at(0).at("networkInterfaces").at(0).at("attachmentId"),
             "att-2");
 }
 
@@ -64,9 +67,9 @@ TEST(TaskAddress, OnlyTheEniAttachmentIsChanged) {
       {"id": "att-3", "type": "ElasticNetworkInterface", "details": []}])"),
                             "10.1.1.1");
   ASSERT_TRUE(next);
-  EXPECT_TRUE(next->doc.at("attachments").at(0).at("details").as_array().empty());
-  EXPECT_EQ(next->doc.at("attachments").at(1).at("details").as_array().size(), 1u);
-  EXPECT_EQ(next->doc.at("containers").at(1).at("networkInterfaces").at(0).at("attachmentId"),
+  EXPECT_TRUE(next->doc().at("attachments").at(0).at("details").as_array().empty());
+  EXPECT_EQ(next->doc().at("attachments").at(1).at("details").as_array().size(), 1u);
+  EXPECT_EQ(next->doc().at("containers").at(1).at("networkInterfaces").at(0).at("attachmentId"),
             "att-3");
 }
 
@@ -74,7 +77,9 @@ TEST(TaskAddress, NothingWithoutAnEniAttachment) {
   EXPECT_FALSE(apply_address(task_with("[]"), "10.0.0.1"));
   EXPECT_FALSE(apply_address(task_with(R"([{"id": "x", "type": "ServiceConnect"}])"), "10.0.0.1"));
   auto no_attachments = task_with("[]");
-  no_attachments.doc.erase("attachments");
+  auto doc = no_attachments.doc();
+  doc.erase("attachments");
+  no_attachments.set_doc(doc);
   EXPECT_FALSE(apply_address(no_attachments, "10.0.0.1"));
 }
 
@@ -87,9 +92,9 @@ TEST(TaskAddress, NothingWhenTheAddressIsShownAlready) {
 
 TEST(TaskAddress, LeavesTheInputAlone) {
   const auto task = task_with(kEni);
-  const json::object before = task.doc;
+  const json::object before = task.doc();
   ASSERT_TRUE(apply_address(task, "10.0.3.7"));
-  EXPECT_EQ(task.doc, before);
+  EXPECT_EQ(task.doc(), before);
 }
 
 }  // namespace

@@ -24,9 +24,11 @@ class TaskStatsApiTest : public ::testing::Test {
       : random_(core::make_seeded_random(11)),
         credentials_(
             auth::Credentials::load_or_create(test_support::temp_credentials_path(), *random_)),
+        placement_(presence_),
         state_(store_),
         server_(router_, credentials_, clock_, *random_, "123456789012") {
-    Services services{state_, presence_, *random_, "http://127.0.0.1:8246"};
+    state_.set_draft_listener(&placement_);
+    Services services{state_, presence_, *random_, placement_, "http://127.0.0.1:8246"};
     register_all_handlers(router_, services);
     register_task_stats_handlers(router_, services, stats_);
   }
@@ -88,8 +90,9 @@ class TaskStatsApiTest : public ::testing::Test {
   std::unique_ptr<core::Random> random_;
   auth::Credentials credentials_;
   testing::MemoryStore store_;
-  state::ControlState state_;
   state::AgentPresence presence_;
+  PlacementIndexes placement_;  // before the state: its writer calls it
+  state::ControlState state_;
   state::TaskStats stats_{5s};
   Router router_;
   ApiServer server_;

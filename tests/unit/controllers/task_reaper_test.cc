@@ -11,9 +11,10 @@ using namespace std::chrono_literals;
 state::Change task(std::string id, std::string last_status, std::optional<double> stopped_at) {
   state::TaskRecord record;
   record.cluster = "default";
-  record.doc = {{"taskArn", "arn:aws:ecs:us-east-1:123456789012:task/default/" + id},
-                {"lastStatus", last_status}};
-  if (stopped_at) record.doc["stoppedAt"] = *stopped_at;
+  json::object doc{{"taskArn", "arn:aws:ecs:us-east-1:123456789012:task/default/" + id},
+                   {"lastStatus", last_status}};
+  if (stopped_at) doc["stoppedAt"] = *stopped_at;
+  record.set_doc(doc);
   return state::put_change(state::task_key("default", id), std::move(record));
 }
 

@@ -367,6 +367,30 @@ TEST(SqliteStoreOpenTest, ForeignDatabaseAndNewerSchemaAreRejected) {
   }
 }
 
+TEST(SqliteStoreOpenTest, AVersion1StoreIsMigratedKeepingItsRecordsAndRevision) {
+  TempDir dir;
+  std::string path = dir.file("v1.db");
+  exec_raw(path, R"sql(
+    CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,
+                     create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER);
+    INSERT INTO meta (name, value) VALUES ('revision', 7);
+    INSERT INTO kv VALUES ('tasks/a', 'one', 3, 5), ('tasks/b', 'two', 7, 7);
+    PRAGMA user_version = 1;)sql");
+  {
+    auto store = open_sqlite_store(path);
+    auto a = store->get("tasks/a");
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->value, "one");
+    EXPECT_EQ(a->create_revision, 3);
+    EXPECT_EQ(a->mod_revision, 5);
+    EXPECT_EQ(keys_of(store->range("tasks/")), (std::vector<std::string>{"tasks/a", "tasks/b"}));
+    EXPECT_EQ(store->commit(put("tasks/c", "three")).revision, 8);
+  }
+  auto reopened = open_sqlite_store(path);  // now at the current version: opened as it is
+  EXPECT_EQ(reopened->get("tasks/c")->value, "three");
+}
+
 TEST(SqliteStoreOpenTest, FileIsInWalMode) {
   TempDir dir;
   std::string path = dir.file("store.db");

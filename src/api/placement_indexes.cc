@@ -1,0 +1,51 @@
+#include "api/placement_indexes.h"
+
+#include "api/placement_snapshot.h"
+
+namespace gantry::api {
+
+scheduler::PlacementIndex& PlacementIndexes::of(const state::ClusterState& draft,
+                                                std::string_view cluster) {
+  auto [it, fresh] = clusters_.try_emplace(std::string(cluster));
+  ClusterIndex& entry = it->second;
+  if (fresh) {
+    for (const auto& [id, instance] : draft.instances(cluster)) entry.stale.insert(id);
+  }
+  for (const auto& id : entry.stale) {
+    const state::ContainerInstanceRecord* instance = draft.instance(cluster, id);
+    if (!instance || instance->status() == "INACTIVE") {
+      entry.index.remove(id);
+      entry.described.erase(id);
+    } else {
+      entry.index.upsert(view_of(draft, entry, *instance));
+    }
+  }
+  entry.stale.clear();
+  return entry.index;
+}
+
+scheduler::InstanceView PlacementIndexes::view_of(const state::ClusterState& draft,
+                                                  ClusterIndex& cluster,
+                                                  const state::ContainerInstanceRecord& instance) {
+  std::string id = instance.id();
+  auto [it, fresh] = cluster.described.try_emplace(id);
+  Described& described = it->second;
+  if (fresh) {
+    described = {described_instance(instance, presence_), registered_resources(instance.doc)};
+  }
+  scheduler::InstanceView view = described.view;
+  view.agent_connected = presence_.connected(view.arn);
+  apply_usage(view, usage_of(described.registered, draft.holdings(instance.cluster, id)));
+  return view;
+}
+
+void PlacementIndexes::touched(const state::ClusterState&, const state::TouchedInstance& instance) {
+  if (auto it = clusters_.find(instance.cluster); it != clusters_.end()) {
+    it->second.stale.insert(instance.instance_id);
+    if (instance.own_record) it->second.described.erase(instance.instance_id);
+  }
+}
+
+void PlacementIndexes::reset(const state::ClusterState&) { clusters_.clear(); }
+
+}  // namespace gantry::api

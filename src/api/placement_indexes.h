@@ -1,0 +1,56 @@
+#pragma once
+// The placement indexes of the writer's draft: one scheduler::PlacementIndex
+// per cluster, built on the cluster's first placement, then kept up to date
+// instance by instance as the draft's changes touch them (an instance is
+// re-read once before the next placement, however many of its tasks
+// changed). RunTask's mutations read them; both run on the writer thread
+// only, which is what makes them safe without a lock.
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "api/container_instance_view.h"
+#include "scheduler/placement_index.h"
+#include "state/agent_presence.h"
+#include "state/control_state.h"
+
+namespace gantry::api {
+
+class PlacementIndexes : public state::DraftListener {
+ public:
+  // Set it as the state's draft listener before the first mutation, and
+  // keep it alive until the state is gone.
+  explicit PlacementIndexes(const state::AgentPresence& presence) : presence_(presence) {}
+  PlacementIndexes(const PlacementIndexes&) = delete;
+  PlacementIndexes& operator=(const PlacementIndexes&) = delete;
+
+  // The cluster's index, up to date with `draft`. Its instances are every
+  // instance that is not INACTIVE; agentConnected is as of the last change
+  // to each instance or its tasks.
+  scheduler::PlacementIndex& of(const state::ClusterState& draft, std::string_view cluster);
+
+  void touched(const state::ClusterState& draft, const state::TouchedInstance& instance) override;
+  void reset(const state::ClusterState& draft) override;
+
+ private:
+  // What an instance's record says, parsed once per record rather than at
+  // every change of its tasks.
+  struct Described {
+    scheduler::InstanceView view;
+    RegisteredResources registered;
+  };
+  struct ClusterIndex {
+    scheduler::PlacementIndex index;
+    std::set<std::string, std::less<>> stale;  // instance ids to re-read
+    std::map<std::string, Described, std::less<>> described;
+  };
+
+  scheduler::InstanceView view_of(const state::ClusterState& draft, ClusterIndex& cluster,
+                                  const state::ContainerInstanceRecord& instance);
+
+  const state::AgentPresence& presence_;
+  std::map<std::string, ClusterIndex, std::less<>> clusters_;
+};
+
+}  // namespace gantry::api

@@ -1,0 +1,30 @@
+#pragma once
+// What an instance's unstopped tasks hold, kept up to date as tasks change,
+// so that an instance's remaining resources and task counts cost no scan of
+// its tasks (a placement reads them for every instance it considers).
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "state/records.h"
+
+namespace gantry::state {
+
+struct InstanceHoldings {
+  int64_t cpu = 0;
+  int64_t memory = 0;
+  std::multiset<int32_t> tcp_ports;
+  std::multiset<int32_t> udp_ports;
+  std::multiset<std::string> gpu_ids;
+  // Unstopped tasks per group ("family:web", "service:api", ...).
+  std::map<std::string, int64_t, std::less<>> groups;
+  int64_t running_tasks = 0;
+  int64_t pending_tasks = 0;
+
+  // Counts `task` in (add) or out; a STOPPED task holds nothing.
+  void count(const TaskRecord& task, bool add);
+  bool empty() const;
+};
+
+}  // namespace gantry::state

@@ -120,13 +120,12 @@ TaskRecord::TaskRecord(std::string cluster, const json::object& doc, Reservation
 }
 
 json::object TaskRecord::doc() const {
-  json::value parsed = json::parse(doc_);
+  json::value parsed = json::parse(doc_.text());
   return std::move(parsed.as_object());
 }
 
 void TaskRecord::set_doc(const json::object& doc) {
-  doc_ = json::serialize(doc);
-  doc_.shrink_to_fit();  // the serializer's buffer grows by doubling
+  doc_ = CompactText(json::serialize(doc));
   arn_ = string_member(doc, "taskArn");
   last_status_ = status_name(doc, "lastStatus");
   desired_status_ = status_name(doc, "desiredStatus");

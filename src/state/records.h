@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "state/compact_text.h"
+
 namespace gantry::state {
 
 struct ClusterRecord {
@@ -54,8 +56,8 @@ struct Reservation {
 
 // A task: the ECS Task shape (including "tags"), its placement, its
 // reservation and the clientToken that made it (RunTask's idempotency).
-// The document is kept as its compact JSON text, with the members read on
-// every change beside it: a parsed document costs about three times the
+// The document is kept as its JSON text, compressed, with the members read
+// on every change beside it: a parsed document costs about eight times the
 // memory, and the control plane keeps a million tasks.
 class TaskRecord {
  public:
@@ -64,7 +66,7 @@ class TaskRecord {
              std::string client_token, std::string instance_id);
 
   boost::json::object doc() const;  // parsed anew on each call
-  const std::string& doc_text() const { return doc_; }
+  std::string doc_text() const { return doc_.text(); }
   void set_doc(const boost::json::object& doc);
 
   const std::string& arn() const { return arn_; }
@@ -83,7 +85,7 @@ class TaskRecord {
   std::string instance_id;
 
  private:
-  std::string doc_;
+  CompactText doc_;
   std::string arn_;
   std::string_view last_status_;  // views model::kTaskStatusNames
   std::string_view desired_status_;

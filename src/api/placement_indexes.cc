@@ -15,34 +15,36 @@ scheduler::PlacementIndex& PlacementIndexes::of(const state::ClusterState& draft
     const state::ContainerInstanceRecord* instance = draft.instance(cluster, id);
     if (!instance || instance->status() == "INACTIVE") {
       entry.index.remove(id);
-      entry.described.erase(id);
+      entry.registered.erase(id);
     } else {
-      entry.index.upsert(view_of(draft, entry, *instance));
+      refresh(draft, entry, *instance);
     }
   }
   entry.stale.clear();
   return entry.index;
 }
 
-scheduler::InstanceView PlacementIndexes::view_of(const state::ClusterState& draft,
-                                                  ClusterIndex& cluster,
-                                                  const state::ContainerInstanceRecord& instance) {
+void PlacementIndexes::refresh(const state::ClusterState& draft, ClusterIndex& cluster,
+                               const state::ContainerInstanceRecord& instance) {
   std::string id = instance.id();
-  auto [it, fresh] = cluster.described.try_emplace(id);
-  Described& described = it->second;
-  if (fresh) {
-    described = {described_instance(instance, presence_), registered_resources(instance.doc)};
-  }
-  scheduler::InstanceView view = described.view;
-  view.agent_connected = presence_.connected(view.arn);
-  apply_usage(view, usage_of(described.registered, draft.holdings(instance.cluster, id)));
-  return view;
+  auto [it, fresh] = cluster.registered.try_emplace(id);
+  if (fresh) it->second = registered_resources(instance.doc);
+  const RegisteredResources& registered = it->second;
+  auto take_usage = [&](scheduler::InstanceView& view) {
+    view.agent_connected = presence_.connected(view.arn);
+    apply_usage(view, usage_of(registered, draft.holdings(instance.cluster, id)));
+  };
+  // Only its tasks changed: the stored view keeps what describes it.
+  if (!fresh && cluster.index.update(id, take_usage)) return;
+  scheduler::InstanceView view = described_instance(instance, presence_);
+  take_usage(view);
+  cluster.index.upsert(std::move(view));
 }
 
 void PlacementIndexes::touched(const state::ClusterState&, const state::TouchedInstance& instance) {
   if (auto it = clusters_.find(instance.cluster); it != clusters_.end()) {
     it->second.stale.insert(instance.instance_id);
-    if (instance.own_record) it->second.described.erase(instance.instance_id);
+    if (instance.own_record) it->second.registered.erase(instance.instance_id);
   }
 }
 

@@ -34,20 +34,17 @@ class PlacementIndexes : public state::DraftListener {
   void reset(const state::ClusterState& draft) override;
 
  private:
-  // What an instance's record says, parsed once per record rather than at
-  // every change of its tasks.
-  struct Described {
-    scheduler::InstanceView view;
-    RegisteredResources registered;
-  };
   struct ClusterIndex {
     scheduler::PlacementIndex index;
     std::set<std::string, std::less<>> stale;  // instance ids to re-read
-    std::map<std::string, Described, std::less<>> described;
+    // What each instance registered, parsed once per record rather than at
+    // every change of its tasks.
+    std::map<std::string, RegisteredResources, std::less<>> registered;
   };
 
-  scheduler::InstanceView view_of(const state::ClusterState& draft, ClusterIndex& cluster,
-                                  const state::ContainerInstanceRecord& instance);
+  // Brings the instance's view in the index up to date with the draft.
+  void refresh(const state::ClusterState& draft, ClusterIndex& cluster,
+               const state::ContainerInstanceRecord& instance);
 
   const state::AgentPresence& presence_;
   std::map<std::string, ClusterIndex, std::less<>> clusters_;

@@ -38,6 +38,14 @@ void PlacementIndex::upsert(InstanceView view) {
   refile(slot);
 }
 
+bool PlacementIndex::update(std::string_view id, const std::function<void(InstanceView&)>& change) {
+  auto it = slots_.find(id);
+  if (it == slots_.end() || removed_[it->second]) return false;
+  change(instances_[it->second]);
+  refile(it->second);
+  return true;
+}
+
 void PlacementIndex::remove(std::string_view id) {
   auto it = slots_.find(id);
   if (it == slots_.end() || removed_[it->second]) return;

@@ -42,6 +42,10 @@ class PlacementIndex {
   // its slot. New instances get the next slot (slots are positions in
   // instances()). O(log n) per cached order, plus the pools' checks.
   void upsert(InstanceView view);
+  // Changes the stored view of a known instance in place (cheaper than an
+  // upsert of a copy when only its resources moved); false when the id is
+  // unknown or removed.
+  bool update(std::string_view id, const std::function<void(InstanceView&)>& change);
   // The instance leaves placement; its slot stays as a tombstone (status
   // INACTIVE, with only its id and ARN, so never eligible and holding no
   // tasks) so that other slots keep their positions. A later upsert of the

@@ -10,6 +10,7 @@ ControlState::ControlState(store::Store& store, size_t max_batch)
     draft_.apply(put_change(kv.key, decode_record(kv.key, kv.value)));
   }
   published_ = draft_;
+  committer_ = std::thread([this] { commit_loop(); });
   thread_ = std::thread([this] { run(); });
 }
 
@@ -19,7 +20,8 @@ ControlState::~ControlState() {
     stopping_ = true;
   }
   queue_ready_.notify_all();
-  thread_.join();
+  thread_.join();  // the writer tells the committer when it is done
+  committer_.join();
 }
 
 void ControlState::submit(Mutation mutation, Completion done) {
@@ -40,12 +42,12 @@ WriterStats ControlState::stats() const {
 }
 
 void ControlState::run() {
-  std::deque<Pending> batch;
   for (;;) {
+    std::deque<Pending> batch;
     {
       std::unique_lock lock(queue_mutex_);
       queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is answered
+      if (queue_.empty()) break;  // stopping, and everything queued is run
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -53,32 +55,86 @@ void ControlState::run() {
       ++stats_.batches;
       stats_.mutations += batch.size();
     }
-    apply_batch(batch);
-    batch.clear();
+    reset_draft_after_failure();
+    Prepared prepared = run_batch(std::move(batch));
+    std::unique_lock lock(commit_mutex_);
+    commit_room_.wait(lock, [this] { return committing_.size() < kMaxInFlight; });
+    committing_.push_back(std::move(prepared));
+    commit_ready_.notify_one();
   }
+  std::lock_guard lock(commit_mutex_);
+  writer_done_ = true;
+  commit_ready_.notify_one();
 }
 
-void ControlState::apply_batch(std::deque<Pending>& batch) {
-  std::vector<Answer> answers;
-  answers.reserve(batch.size());
-  std::vector<Change> changes;
-  for (auto& pending : batch) {
+ControlState::Prepared ControlState::run_batch(std::deque<Pending> batch) {
+  Prepared prepared{std::move(batch), {}, {}};
+  prepared.answers.reserve(prepared.batch.size());
+  for (auto& pending : prepared.batch) {
     try {
       Outcome outcome = pending.mutation(draft_);
       for (auto& change : outcome.changes) {
         auto touched = draft_.apply(change);
         if (touched && listener_) listener_->touched(draft_, *touched);
-        changes.push_back(std::move(change));
+        prepared.changes.push_back(std::move(change));
       }
-      answers.emplace_back(std::move(outcome.response));
+      prepared.answers.emplace_back(std::move(outcome.response));
     } catch (const core::ApiError& error) {
-      answers.emplace_back(error);
+      prepared.answers.emplace_back(error);
     } catch (const std::exception& error) {
       spdlog::error("mutation failed: {}", error.what());
-      answers.emplace_back(core::server_error("Internal error while applying the request."));
+      prepared.answers.emplace_back(
+          core::server_error("Internal error while applying the request."));
     }
   }
+  return prepared;
+}
 
+// After a failed commit the draft holds changes that never became durable:
+// once every batch run on it has been answered, start again from what is.
+void ControlState::reset_draft_after_failure() {
+  std::unique_lock lock(commit_mutex_);
+  if (!commit_failed_) return;
+  commit_room_.wait(lock, [this] { return committing_.empty() && !committer_busy_; });
+  {
+    std::shared_lock published(published_mutex_);
+    draft_ = published_;
+  }
+  if (listener_) listener_->reset(draft_);
+  commit_failed_ = false;
+}
+
+void ControlState::commit_loop() {
+  for (;;) {
+    Prepared prepared;
+    bool failing = false;
+    {
+      std::unique_lock lock(commit_mutex_);
+      commit_ready_.wait(lock, [this] { return writer_done_ || !committing_.empty(); });
+      if (committing_.empty()) return;
+      prepared = std::move(committing_.front());
+      committing_.pop_front();
+      committer_busy_ = true;
+      failing = commit_failed_;
+    }
+    commit_room_.notify_all();
+    if (failing) {
+      // Run on a draft that held the failed batch: its answers may rest on it.
+      for (auto& pending : prepared.batch) {
+        pending.done(
+            core::server_error("The store could not commit the change; retry the request."));
+      }
+    }
+    bool committed = failing || commit(prepared);
+    std::lock_guard lock(commit_mutex_);
+    committer_busy_ = false;
+    if (!committed) commit_failed_ = true;
+    commit_room_.notify_all();
+  }
+}
+
+bool ControlState::commit(Prepared& prepared) {
+  auto& [batch, answers, changes] = prepared;
   if (!changes.empty()) {
     store::Txn txn;
     txn.ops.reserve(changes.size());
@@ -92,18 +148,11 @@ void ControlState::apply_batch(std::deque<Pending>& batch) {
     try {
       store_.commit(txn);
     } catch (const std::exception& error) {
-      // Nothing was written: roll the draft back to the durable state and
-      // tell every caller of the batch.
       spdlog::error("store commit failed: {}", error.what());
-      {
-        std::shared_lock lock(published_mutex_);
-        draft_ = published_;
-      }
-      if (listener_) listener_->reset(draft_);
       for (auto& pending : batch) {
         pending.done(core::server_error("The store could not commit the change; retry the request."));
       }
-      return;
+      return false;
     }
     std::vector<PublishedChange> published;
     published.reserve(changes.size());
@@ -117,6 +166,7 @@ void ControlState::apply_batch(std::deque<Pending>& batch) {
     if (observer_) observer_(published);
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));
+  return true;
 }
 
 }  // namespace gantry::state

@@ -2,11 +2,15 @@
 // The one writer (after Nomad's plan applier). Every mutation is a function
 // of the latest state that either refuses (throws core::ApiError) or returns
 // the changes to make and the answer to give. The writer thread drains the
-// queue in batches: it runs each mutation against a draft that already holds
-// the earlier mutations of the batch, commits the whole batch in one store
-// transaction (group commit), and only then publishes the changes to the
-// readers' view and answers the callers. No reader ever sees, and no caller
-// is ever told of, a change that is not durable.
+// queue in batches and runs each mutation against a draft that already holds
+// every earlier mutation; a second thread commits each batch in one store
+// transaction (group commit) and only then publishes its changes to the
+// readers' view and answers its callers. The two are a pipeline: the writer
+// runs the next batch while the last one commits, so the draft may be up to
+// kMaxInFlight batches ahead of what is durable. No reader ever sees, and no
+// caller is ever told of, a change that is not durable. When a commit fails,
+// that batch and every batch run after it are answered ServerException and
+// the draft is reset to the published view.
 #include <boost/json.hpp>
 
 #include <condition_variable>
@@ -36,8 +40,8 @@ struct PublishedChange {
   Change change;
   std::optional<TouchedInstance> touched;
 };
-// Told of every durable batch of changes, on the writer thread, after the
-// readers can see them. It must not block: it hands the work elsewhere.
+// Told of every durable batch of changes, on the committing thread, after
+// the readers can see them. It must not block: it hands the work elsewhere.
 using PublishObserver = std::function<void(const std::vector<PublishedChange>& changes)>;
 
 // An index the writer keeps beside its draft (the placement indexes): told,
@@ -70,8 +74,10 @@ class ControlState {
     return reader(static_cast<const ClusterState&>(published_));
   }
 
-  // Queues a mutation; `done` is called once, from the writer thread, after
-  // the batch holding it is durable (or with the error that refused it).
+  static constexpr size_t kMaxInFlight = 2;  // batches run but not yet committed
+
+  // Queues a mutation; `done` is called once, from the committing thread,
+  // after the batch holding it is durable (or with the error that refused it).
   void submit(Mutation mutation, Completion done);
 
   WriterStats stats() const;
@@ -85,9 +91,19 @@ class ControlState {
     Mutation mutation;
     Completion done;
   };
+  // A batch run against the draft, waiting for its commit.
+  struct Prepared {
+    std::deque<Pending> batch;
+    std::vector<Answer> answers;
+    std::vector<Change> changes;
+  };
 
   void run();
-  void apply_batch(std::deque<Pending>& batch);
+  Prepared run_batch(std::deque<Pending> batch);
+  void reset_draft_after_failure();
+  void commit_loop();
+  // False when the store refused the commit.
+  bool commit(Prepared& prepared);
 
   store::Store& store_;
   const size_t max_batch_;
@@ -106,7 +122,17 @@ class ControlState {
   PublishObserver observer_;
   DraftListener* listener_ = nullptr;
 
+  // Between the writer and the committing thread.
+  std::mutex commit_mutex_;
+  std::condition_variable commit_ready_;  // work for the committer
+  std::condition_variable commit_room_;   // room (or idleness) for the writer
+  std::deque<Prepared> committing_;
+  bool committer_busy_ = false;
+  bool commit_failed_ = false;  // until the writer has reset the draft
+  bool writer_done_ = false;
+
   std::thread thread_;
+  std::thread committer_;
 };
 
 }  // namespace gantry::state

@@ -1,10 +1,13 @@
 #pragma once
 // Random clusters and requests for the property tests that hold a placement
 // engine to place(), and describers that make a failing case readable.
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scheduler/instance_builder.h"
@@ -131,8 +134,63 @@ class CaseGenerator {
     return r;
   }
 
+  // Ten EC2 tasks without GPUs, for homogeneous_cluster().
+  PlacementRequest homogeneous_request(const std::vector<Strategies>& strategies) {
+    auto r = request(strategies);
+    r.launch_type = "EC2";
+    r.count = 10;
+    r.gpu_count = 0;
+    return r;
+  }
+
  private:
   std::mt19937_64 rng_;
+};
+
+// 500 instances alike but for their ids, zones (a, b, c in turn) and
+// instance types (z, x in turn): many exact ties.
+inline std::vector<InstanceView> homogeneous_cluster() {
+  std::vector<InstanceView> instances;
+  for (int i = 0; i < 500; ++i) {
+    auto v = make_instance("h" + std::to_string(i), 1024, 2048);
+    v.attributes["zone"] = std::string(1, static_cast<char>('a' + i % 3));
+    v.attributes["ecs.instance-type"] = i % 2 ? "x" : "z";
+    instances.push_back(std::move(v));
+  }
+  return instances;
+}
+
+// Calls check(seed, generate) for `cases` seeds from base_seed, each with a
+// generator of its own so that a failing seed reproduces alone; failures
+// name the seed, and the first one ends the run.
+template <typename Check>
+void for_each_case(uint64_t base_seed, int cases, Check check) {
+  for (int n = 0; n < cases; ++n) {
+    const uint64_t seed = base_seed + static_cast<uint64_t>(n);
+    SCOPED_TRACE(::testing::Message() << "case " << n << " seed " << seed);
+    CaseGenerator generate(seed);
+    check(seed, generate);
+    if (::testing::Test::HasFailure()) return;
+  }
+}
+
+// What a property test's placement calls did: one whose cases never place,
+// or never fail, checks little.
+class Outcomes {
+ public:
+  void count(const PlacementResult& result) {
+    ++calls_;
+    placed_ += static_cast<int>(result.placements.size());
+    failed_ += result.failures.empty() ? 0 : 1;
+  }
+  // More tasks placed than calls, and failures in more than one call in ten.
+  void expect_both() const {
+    EXPECT_GT(placed_, calls_);
+    EXPECT_GT(failed_, calls_ / 10);
+  }
+
+ private:
+  int calls_ = 0, placed_ = 0, failed_ = 0;
 };
 
 }  // namespace gantry::scheduler::testing

@@ -97,6 +97,35 @@ TEST(ControlStateTest, FailedCommitAnswersServerErrorAndRollsBack) {
   EXPECT_TRUE(std::holds_alternative<json::object>(submit_and_wait(state, create("a"))));
 }
 
+TEST(ControlStateTest, BatchesRunAfterAFailedCommitFailTooAndTheDraftStartsAgain) {
+  testing::MemoryStore store;
+  ControlState state(store);
+  store.fail_commits(true);
+  // However they are batched and pipelined, none of these may be answered as
+  // done: each ran on a draft holding the failed ones before it.
+  constexpr int kCallers = 50;
+  std::latch done(kCallers);
+  std::atomic<int> server_errors{0};
+  for (int i = 0; i < kCallers; ++i) {
+    state.submit(create("c" + std::to_string(i)), [&](Answer a) {
+      if (auto* error = std::get_if<core::ApiError>(&a);
+          error && error->type() == "ServerException") {
+        ++server_errors;
+      }
+      done.count_down();
+    });
+  }
+  done.wait();
+  EXPECT_EQ(server_errors.load(), kCallers);
+  store.fail_commits(false);
+  for (int i = 0; i < kCallers; ++i) {
+    ASSERT_TRUE(std::holds_alternative<json::object>(
+        submit_and_wait(state, create("c" + std::to_string(i)))));
+  }
+  EXPECT_EQ(state.read([](const ClusterState& s) { return s.clusters().size(); }),
+            static_cast<size_t>(kCallers));
+}
+
 TEST(ControlStateTest, ReloadsEverythingFromTheStore) {
   testing::MemoryStore store;
   {

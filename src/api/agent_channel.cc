@@ -1,10 +1,9 @@
 #include "api/agent_channel.h"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
 
 #include "api/api_server.h"
 #include "api/arns.h"

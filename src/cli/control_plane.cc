@@ -1,9 +1,9 @@
 #include "cli/control_plane.h"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <future>
 #include <iostream>

@@ -1,9 +1,9 @@
 #include "agent/simulation/hollow_fleet.h"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <set>
 

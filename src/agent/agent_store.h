@@ -6,7 +6,8 @@
 // or the new version, never half of one.
 //
 //   <dir>/instance.json        {"containerInstanceArn": ...}
-//   <dir>/tasks/<task id>.json {"desired": DesiredTask, "status": TaskStatus}
+//   <dir>/tasks/<task id>.json {"desired": a desiredTasks message of the task,
+//                               "status": TaskStatus}
 #include <filesystem>
 #include <optional>
 #include <string>

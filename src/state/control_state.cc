@@ -4,6 +4,12 @@
 
 namespace gantry::state {
 
+namespace {
+core::ApiError commit_failed_error() {
+  return core::server_error("The store could not commit the change; retry the request.");
+}
+}  // namespace
+
 ControlState::ControlState(store::Store& store, size_t max_batch)
     : store_(store), max_batch_(max_batch) {
   for (auto& kv : store_.range("")) {
@@ -120,10 +126,7 @@ void ControlState::commit_loop() {
     commit_room_.notify_all();
     if (failing) {
       // Run on a draft that held the failed batch: its answers may rest on it.
-      for (auto& pending : prepared.batch) {
-        pending.done(
-            core::server_error("The store could not commit the change; retry the request."));
-      }
+      for (auto& pending : prepared.batch) pending.done(commit_failed_error());
     }
     bool committed = failing || commit(prepared);
     std::lock_guard lock(commit_mutex_);
@@ -149,9 +152,7 @@ bool ControlState::commit(Prepared& prepared) {
       store_.commit(txn);
     } catch (const std::exception& error) {
       spdlog::error("store commit failed: {}", error.what());
-      for (auto& pending : batch) {
-        pending.done(core::server_error("The store could not commit the change; retry the request."));
-      }
+      for (auto& pending : batch) pending.done(commit_failed_error());
       return false;
     }
     std::vector<PublishedChange> published;

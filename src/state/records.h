@@ -57,7 +57,7 @@ struct Reservation {
 // A task: the ECS Task shape (including "tags"), its placement, its
 // reservation and the clientToken that made it (RunTask's idempotency).
 // The document is kept as its JSON text, compressed, with the members read
-// on every change beside it: a parsed document costs about eight times the
+// on every change beside it: a parsed document costs several times the
 // memory, and the control plane keeps a million tasks.
 class TaskRecord {
  public:

@@ -1,6 +1,6 @@
 #include "api/placement_indexes.h"
 
-#include "api/placement_snapshot.h"
+#include "api/instance_placement_view.h"
 
 namespace gantry::api {
 

@@ -48,8 +48,8 @@ json::object task_overrides(const json::object& overrides) {
 
 }  // namespace
 
-state::TaskRecord make_task(const RequestContext& context, const TaskLaunch& launch,
-                            const TaskPlacementTarget& target, core::Random& ids) {
+NewTask make_task(const RequestContext& context, const TaskLaunch& launch,
+                  const TaskPlacementTarget& target, core::Random& ids) {
   const json::object& definition = launch.definition->doc;
   const TaskRequirements& requirements = launch.requirements;
   std::string id = ids.hex(32);
@@ -135,7 +135,7 @@ state::TaskRecord make_task(const RequestContext& context, const TaskLaunch& lau
     }
   }
   task.set_doc(doc);
-  return task;
+  return {std::move(task), std::move(doc)};
 }
 
 }  // namespace gantry::api

@@ -34,7 +34,14 @@ struct TaskPlacementTarget {
   std::vector<std::string> gpu_ids;
 };
 
-state::TaskRecord make_task(const RequestContext& context, const TaskLaunch& launch,
-                            const TaskPlacementTarget& target, core::Random& ids);
+// A new task's record, and its document (tags included) as RunTask and
+// StartTask answer with it: built once, not read back from the record.
+struct NewTask {
+  state::TaskRecord record;
+  boost::json::object doc;
+};
+
+NewTask make_task(const RequestContext& context, const TaskLaunch& launch,
+                  const TaskPlacementTarget& target, core::Random& ids);
 
 }  // namespace gantry::api

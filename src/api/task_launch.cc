@@ -5,8 +5,8 @@
 #include <map>
 
 #include "api/handler_support.h"
+#include "api/instance_placement_view.h"
 #include "api/placement_indexes.h"
-#include "api/placement_snapshot.h"
 #include "api/tags.h"
 #include "api/task_factory.h"
 #include "api/task_view.h"
@@ -181,23 +181,27 @@ json::object failure(std::string arn, std::string reason) {
   return out;
 }
 
+// A new task into the outcome: its record among the changes, its document
+// among the answer's tasks.
+void add_task(state::Outcome& outcome, NewTask task) {
+  outcome.response["tasks"].as_array().push_back(std::move(task.doc));
+  std::string key = state::task_key(task.record.cluster, task.record.id());
+  outcome.changes.push_back(state::put_change(std::move(key), std::move(task.record)));
+}
+
 state::Outcome launch_tasks(const RequestContext& context, const TaskLaunch& launch,
                             const std::vector<scheduler::InstanceView>& snapshot,
                             const scheduler::PlacementResult& result, const ClusterState& state,
                             core::Random& ids) {
-  std::vector<state::Change> changes;
-  json::array tasks;
+  state::Outcome outcome{{}, json::object{{"tasks", json::array{}}, {"failures", json::array{}}}};
   for (const auto& placement : result.placements) {
     const state::ContainerInstanceRecord* instance =
         state.instance(launch.cluster, snapshot[placement.instance].id);
-    state::TaskRecord task = make_task(context, launch, {instance, placement.gpu_ids}, ids);
-    tasks.push_back(render_task(task, true));
-    std::string key = state::task_key(launch.cluster, task.id());
-    changes.push_back(state::put_change(std::move(key), std::move(task)));
+    add_task(outcome, make_task(context, launch, {instance, placement.gpu_ids}, ids));
   }
-  json::array failures;
+  json::array& failures = outcome.response["failures"].as_array();
   for (const auto& f : result.failures) failures.push_back(failure(f.arn, f.reason));
-  return {std::move(changes), json::object{{"tasks", std::move(tasks)}, {"failures", std::move(failures)}}};
+  return outcome;
 }
 
 state::Outcome run_task(const RequestContext& context, const ClusterState& state,
@@ -255,7 +259,6 @@ state::Outcome start_task(const RequestContext& context, const ClusterState& sta
   request.constraints.clear();  // StartTask places where it is told
 
   state::Outcome outcome{{}, json::object{{"tasks", json::array{}}, {"failures", json::array{}}}};
-  json::array& tasks = outcome.response["tasks"].as_array();
   json::array& failures = outcome.response["failures"].as_array();
   // One view per named instance, kept across the request, so that each task
   // sees what those started before it took.
@@ -278,11 +281,8 @@ state::Outcome start_task(const RequestContext& context, const ClusterState& sta
       continue;
     }
     scheduler::take_resources(view->second, request);  // the same GPU ids place() chose
-    state::TaskRecord task = make_task(context, launch, {instance, result.placements[0].gpu_ids},
-                                       services.ids);
-    tasks.push_back(render_task(task, true));
-    std::string key = state::task_key(launch.cluster, task.id());
-    outcome.changes.push_back(state::put_change(std::move(key), std::move(task)));
+    add_task(outcome,
+             make_task(context, launch, {instance, result.placements[0].gpu_ids}, services.ids));
   }
   return outcome;
 }

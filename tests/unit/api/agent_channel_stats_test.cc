@@ -13,7 +13,7 @@
 #include "api/agent_channel.h"
 #include "api/api_server.h"
 #include "api/handlers.h"
-#include "fakes/memory_store.h"
+#include "api_test_support.h"
 #include "model/agent_protocol.h"
 
 namespace gantry::api {
@@ -27,13 +27,11 @@ class AgentChannelStatsTest : public ::testing::Test {
  protected:
   AgentChannelStatsTest()
       : random_(core::make_seeded_random(3)),
-        credentials_(auth::Credentials::load_or_create(temp_credentials_path(), *random_)),
-        placement_(presence_),
-        state_(store_),
-        channel_(io_, state_, presence_, stats_, credentials_, clock_, 10s),
+        credentials_(
+            auth::Credentials::load_or_create(test_support::temp_credentials_path(), *random_)),
+        channel_(io_, handlers_.state, handlers_.presence, stats_, credentials_, clock_, 10s),
         api_(router_, credentials_, clock_, *random_, "123456789012") {
-    state_.set_draft_listener(&placement_);
-    Services services{state_, presence_, *random_, placement_, ""};
+    Services services = handlers_.services(*random_, "");
     register_all_handlers(router_, services);
     register_task_stats_handlers(router_, services, stats_);
     server_ = std::make_unique<net::HttpServer>(
@@ -61,11 +59,6 @@ class AgentChannelStatsTest : public ::testing::Test {
     work_.reset();
     io_.stop();
     thread_.join();
-  }
-
-  static std::string temp_credentials_path() {
-    char dir[] = "/tmp/gantry-channel-test-XXXXXX";
-    return std::string(mkdtemp(dir)) + "/credentials";
   }
 
   void SetUp() override {
@@ -122,10 +115,7 @@ class AgentChannelStatsTest : public ::testing::Test {
   core::SystemClock clock_;
   std::unique_ptr<core::Random> random_;
   auth::Credentials credentials_;
-  testing::MemoryStore store_;
-  state::AgentPresence presence_;
-  PlacementIndexes placement_;  // before the state: its writer calls it
-  state::ControlState state_;
+  test_support::HandlerState handlers_;
   state::TaskStats stats_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
@@ -157,7 +147,7 @@ TEST_F(AgentChannelStatsTest, StatsGoToTheStoreAndLeaveWithTheChannel) {
 
   socket_->close();
   EXPECT_TRUE(eventually([&] { return described().empty(); }));
-  EXPECT_TRUE(eventually([&] { return !presence_.connected(instance_arn_); }));
+  EXPECT_TRUE(eventually([&] { return !handlers_.presence.connected(instance_arn_); }));
 }
 
 TEST_F(AgentChannelStatsTest, HealthAndUnknownMessagesAreStillDispatched) {

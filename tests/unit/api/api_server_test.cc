@@ -7,10 +7,8 @@
 #include <future>
 
 #include "api/handlers.h"
-#include "api/placement_indexes.h"
 #include "api_test_support.h"
 #include "auth/sigv4.h"
-#include "fakes/memory_store.h"
 
 namespace gantry::api {
 namespace {
@@ -24,12 +22,8 @@ class ApiServerTest : public ::testing::Test {
       : random_(core::make_seeded_random(7)),
         credentials_(
             auth::Credentials::load_or_create(test_support::temp_credentials_path(), *random_)),
-        placement_(presence_),
-        state_(store_),
         server_(router_, credentials_, clock_, *random_, "123456789012") {
-    state_.set_draft_listener(&placement_);
-    register_all_handlers(
-        router_, Services{state_, presence_, *random_, placement_, "http://127.0.0.1:8246"});
+    register_all_handlers(router_, handlers_.services(*random_, "http://127.0.0.1:8246"));
   }
 
   net::HttpRequest signed_request(const std::string &operation, const std::string &body,
@@ -48,10 +42,7 @@ class ApiServerTest : public ::testing::Test {
   core::FakeClock clock_;
   std::unique_ptr<core::Random> random_;
   auth::Credentials credentials_;
-  testing::MemoryStore store_;
-  state::AgentPresence presence_;
-  PlacementIndexes placement_;  // before the state: its writer calls it
-  state::ControlState state_;
+  test_support::HandlerState handlers_;
   Router router_;
   ApiServer server_;
 };
@@ -106,7 +97,7 @@ TEST_F(ApiServerTest, BadBodiesGetClientErrorsAndWriteNothing) {
       "InvalidParameterException");
   EXPECT_EQ(error_type(call(signed_request("CreateCluster", R"({"clusterName":"bad name!"})"))),
             "InvalidParameterException");
-  EXPECT_EQ(store_.revision(), 0);
+  EXPECT_EQ(handlers_.store.revision(), 0);
 }
 
 TEST_F(ApiServerTest, RegistersRevisionsInOrder) {

@@ -9,7 +9,6 @@
 #include "api/handlers.h"
 #include "api_test_support.h"
 #include "auth/sigv4.h"
-#include "fakes/memory_store.h"
 
 namespace gantry::api {
 namespace {
@@ -24,18 +23,14 @@ class TaskStatsApiTest : public ::testing::Test {
       : random_(core::make_seeded_random(11)),
         credentials_(
             auth::Credentials::load_or_create(test_support::temp_credentials_path(), *random_)),
-        placement_(presence_),
-        state_(store_),
         server_(router_, credentials_, clock_, *random_, "123456789012") {
-    state_.set_draft_listener(&placement_);
-    Services services{state_, presence_, *random_, placement_, "http://127.0.0.1:8246"};
+    Services services = handlers_.services(*random_, "http://127.0.0.1:8246");
     register_all_handlers(router_, services);
     register_task_stats_handlers(router_, services, stats_);
   }
 
-  net::HttpRequest request(const std::string &operation, const std::string &body,
-                           std::optional<std::string> secret = std::nullopt) {
-    return test_support::signed_request(credentials_, clock_, operation, body, "us-east-1", secret);
+  net::HttpRequest request(const std::string &operation, const std::string &body) {
+    return test_support::signed_request(credentials_, clock_, operation, body, "us-east-1");
   }
 
   net::HttpResponse send(net::HttpRequest r) {
@@ -89,10 +84,7 @@ class TaskStatsApiTest : public ::testing::Test {
   core::FakeClock clock_;
   std::unique_ptr<core::Random> random_;
   auth::Credentials credentials_;
-  testing::MemoryStore store_;
-  state::AgentPresence presence_;
-  PlacementIndexes placement_;  // before the state: its writer calls it
-  state::ControlState state_;
+  test_support::HandlerState handlers_;
   state::TaskStats stats_{5s};
   Router router_;
   ApiServer server_;
@@ -172,7 +164,9 @@ TEST_F(TaskStatsApiTest, RefusesUnknownClustersAndBadBodies) {
 }
 
 TEST_F(TaskStatsApiTest, RequiresSigV4) {
-  auto response = send(request("DescribeTaskStats", R"({"cluster":"prod"})", "wrong-secret"));
+  auto response =
+      send(test_support::signed_request(credentials_, clock_, "DescribeTaskStats",
+                                        R"({"cluster":"prod"})", "us-east-1", "wrong-secret"));
   EXPECT_EQ(response.result(), http::status::forbidden);
   net::HttpRequest unsigned_request{http::verb::post, "/", 11};
   unsigned_request.set("X-Amz-Target", std::string(kTargetPrefix) + "DescribeTaskStats");

@@ -1,7 +1,6 @@
 #pragma once
 // The scheduler's view of a container instance, built from the state at the
 // moment of a placement (inside the single writer, so it cannot go stale).
-#include <vector>
 
 #include "api/container_instance_view.h"
 #include "scheduler/placement.h"

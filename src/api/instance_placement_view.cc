@@ -1,4 +1,4 @@
-#include "api/placement_snapshot.h"
+#include "api/instance_placement_view.h"
 
 #include "api/container_instance_view.h"
 #include "api/handler_support.h"
@@ -29,10 +29,12 @@ scheduler::InstanceView described_instance(const state::ContainerInstanceRecord&
   if (auto* at = instance.doc.if_contains("registeredAt"); at && at->is_number()) {
     view.registered_at = at->to_number<double>();
   }
-  if (auto* attributes = instance.doc.if_contains("attributes"); attributes && attributes->is_array()) {
+  if (auto* attributes = instance.doc.if_contains("attributes");
+      attributes && attributes->is_array()) {
     for (const auto& a : attributes->get_array()) {
       if (!a.is_object()) continue;
-      view.attributes[string_member(a.get_object(), "name")] = string_member(a.get_object(), "value");
+      view.attributes[string_member(a.get_object(), "name")] =
+          string_member(a.get_object(), "value");
     }
   }
   // Which capacity an agent offers are attributes it registers with

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev libspdlog-dev libcli11-dev liblz4-dev
+  libssl-dev libsqlite3-dev libspdlog-dev libcli11-dev liblz4-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   wrk python3

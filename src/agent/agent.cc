@@ -142,7 +142,7 @@ void Agent::recover() {
     const std::string arn = stored.desired.task_arn;
     TaskSpec spec;
     try {
-      spec = resolve_task_spec(arn, stored.desired.task_definition, stored.desired.overrides,
+      spec = resolve_task_spec(arn, *stored.desired.task_definition, stored.desired.overrides,
                                stored.desired.gpu_ids);
       take_task(spec);
     } catch (const std::exception& error) {
@@ -276,7 +276,7 @@ void Agent::launch(const model::DesiredTask& desired) {
   const std::string arn = desired.task_arn;
   TaskSpec spec;
   try {
-    spec = resolve_task_spec(arn, desired.task_definition, desired.overrides, desired.gpu_ids);
+    spec = resolve_task_spec(arn, *desired.task_definition, desired.overrides, desired.gpu_ids);
     take_task(spec);
   } catch (const std::exception& error) {
     TaskStatus status = never_started(arn);

@@ -276,15 +276,25 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
   auto message = state_.read([&](const state::ClusterState& s) -> std::optional<json::object> {
     model::DesiredTasks desired;
     desired.complete = pending.complete;
+    std::map<std::string, std::shared_ptr<const json::object>, std::less<>> definitions;
     // Whether the task is in the set: a STOPPED one has left it.
     auto add = [&](const state::TaskRecord& task) {
       if (task.last_status() == "STOPPED") return false;
-      json::object doc = task.doc();
-      auto ref = parse_task_definition_ref(string_member(doc, "taskDefinitionArn"));
-      if (const auto* definition = s.task_definition(ref.family, ref.revision.value_or(0))) {
-        desired.tasks.push_back({task.arn(), std::string(task.desired_status()), definition->doc,
-                                 doc.at("overrides").as_object(), gpu_ids_of(doc)});
+      state::DocScratch scratch;
+      json::object doc = task.doc(scratch.storage());
+      std::string definition_arn = string_member(doc, "taskDefinitionArn");
+      auto shared = definitions.find(definition_arn);
+      if (shared == definitions.end()) {
+        auto ref = parse_task_definition_ref(definition_arn);
+        const auto* definition = s.task_definition(ref.family, ref.revision.value_or(0));
+        if (!definition) return true;
+        shared = definitions
+                     .emplace(definition_arn,
+                              std::make_shared<const json::object>(definition->doc))
+                     .first;
       }
+      desired.tasks.push_back({task.arn(), std::string(task.desired_status()), shared->second,
+                               json::object(doc.at("overrides").as_object(), {}), gpu_ids_of(doc)});
       return true;
     };
     if (pending.complete) {

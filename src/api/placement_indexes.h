@@ -6,11 +6,11 @@
 // changed). RunTask's mutations read them; both run on the writer thread
 // only, which is what makes them safe without a lock.
 #include <map>
-#include <set>
 #include <string>
 #include <string_view>
 
 #include "api/container_instance_view.h"
+#include "core/string_map.h"
 #include "scheduler/placement_index.h"
 #include "state/agent_presence.h"
 #include "state/control_state.h"
@@ -36,10 +36,10 @@ class PlacementIndexes : public state::DraftListener {
  private:
   struct ClusterIndex {
     scheduler::PlacementIndex index;
-    std::set<std::string, std::less<>> stale;  // instance ids to re-read
+    core::StringSet stale;  // instance ids to re-read
     // What each instance registered, parsed once per record rather than at
     // every change of its tasks.
-    std::map<std::string, RegisteredResources, std::less<>> registered;
+    core::StringMap<RegisteredResources> registered;
   };
 
   // Brings the instance's view in the index up to date with the draft.

@@ -86,7 +86,7 @@ state::Outcome submit_attachment_state_changes(const RequestContext& context,
       found = true;
       TaskRecord next = *task;
       next.set_doc(doc);
-      changes.push_back(state::put_change(state::task_key(cluster, task_id), std::move(next)));
+      changes.push_back(state::put_change(state::task_key(cluster, task->id()), std::move(next)));
     }
     if (!found) throw core::invalid_parameter("The attachment '" + arn + "' was not found.");
   }

@@ -42,7 +42,8 @@ void bump_version(json::object& doc) { doc["version"] = int_member(doc, "version
 
 std::optional<state::TaskRecord> apply_report(const state::TaskRecord& task,
                                               const TaskReport& report, double now) {
-  json::object doc = task.doc();
+  state::DocScratch scratch;
+  json::object doc = task.doc(scratch.storage());
   bool changed = false;
 
   for (const auto& c : report.containers) {

@@ -116,7 +116,7 @@ json::object list_tasks(const RequestContext& context, const ClusterState& state
     }
   } else {
     const auto& tasks = state.tasks(cluster);
-    auto it = page.after ? tasks.upper_bound(*page.after) : tasks.begin();
+    auto it = page.after ? tasks.upper_bound(std::string_view(*page.after)) : tasks.begin();
     for (; it != tasks.end() && visit(*it->second); ++it) {
     }
   }

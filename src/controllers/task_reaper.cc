@@ -12,7 +12,7 @@ std::vector<state::Change> expired_tasks(const state::ClusterState& state, core:
       const auto doc = task->doc();
       auto* stopped_at = doc.if_contains("stoppedAt");
       if (stopped_at && stopped_at->is_number() && stopped_at->to_number<double>() < cutoff) {
-        deletions.push_back(state::delete_change(state::task_key(name, id)));
+        deletions.push_back(state::delete_change(state::task_key(name, task->id())));
       }
     }
   }

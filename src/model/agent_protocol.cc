@@ -63,10 +63,11 @@ json::object desired_tasks_message(const DesiredTasks& desired) {
   json::array list;
   for (const auto& t : desired.tasks) {
     std::string definition_arn;
-    if (auto* arn = t.task_definition.if_contains("taskDefinitionArn"); arn && arn->is_string()) {
-      definition_arn = arn->get_string();
+    const auto* arn = t.task_definition ? t.task_definition->if_contains("taskDefinitionArn") : nullptr;
+    if (arn && arn->is_string()) definition_arn = arn->get_string();
+    if (t.task_definition && !definitions.contains(definition_arn)) {
+      definitions[definition_arn] = *t.task_definition;
     }
-    if (!definitions.contains(definition_arn)) definitions[definition_arn] = t.task_definition;
     json::object task{{"taskArn", t.task_arn},
                       {"desiredStatus", t.desired_status},
                       {"taskDefinitionArn", definition_arn},
@@ -126,20 +127,27 @@ std::string message_type(const json::object& message) { return string_of(message
 
 namespace {
 
+using SharedDefinition = std::shared_ptr<const json::object>;
+
 // A task's definition: inline (as agents before message-level definitions
-// stored it) or named in the message's taskDefinitions.
-const json::object& definition_of(const json::object& task, const json::object* definitions) {
+// stored it) or named in the message's taskDefinitions, then parsed once
+// for all the tasks that name it.
+SharedDefinition definition_of(const json::object& task, const json::object* definitions,
+                               std::map<std::string, SharedDefinition, std::less<>>& parsed) {
   if (const auto* inline_definition = task.if_contains("taskDefinition")) {
     if (!inline_definition->is_object())
       throw std::runtime_error("a task definition is not an object");
-    return inline_definition->get_object();
+    return std::make_shared<const json::object>(inline_definition->get_object());
   }
   std::string arn = string_of(task, "taskDefinitionArn");
+  if (auto it = parsed.find(arn); it != parsed.end()) return it->second;
   const json::value* found = definitions ? definitions->if_contains(arn) : nullptr;
   if (!found || !found->is_object()) {
     throw std::runtime_error("the message lacks task definition " + arn);
   }
-  return found->get_object();
+  auto definition = std::make_shared<const json::object>(found->get_object());
+  parsed.emplace(std::move(arn), definition);
+  return definition;
 }
 
 }  // namespace
@@ -155,13 +163,14 @@ DesiredTasks parse_desired_tasks(const json::object& message) {
   if (const auto* d = message.if_contains("taskDefinitions")) {
     definitions = &object_in(*d, "desiredTasks.taskDefinitions");
   }
+  std::map<std::string, SharedDefinition, std::less<>> parsed;
   for (const auto& item : array_of(message, "tasks")) {
     const json::object& t = object_in(item, "a desired task");
     const json::value& overrides = member(t, "overrides");
     if (!overrides.is_object()) throw bad_member("overrides", "is not an object");
     DesiredTask task{string_of(t, "taskArn"),
                      string_of(t, "desiredStatus"),
-                     definition_of(t, definitions),
+                     definition_of(t, definitions, parsed),
                      overrides.get_object(),
                      {}};
     if (const auto* gpus = t.if_contains("gpuIds")) {

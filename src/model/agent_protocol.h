@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,7 +45,8 @@ inline constexpr std::chrono::seconds kStatsInterval{5};
 struct DesiredTask {
   std::string task_arn;
   std::string desired_status;  // RUNNING | STOPPED
-  boost::json::object task_definition;
+  // Shared by the tasks of one message that name the same definition.
+  std::shared_ptr<const boost::json::object> task_definition;
   boost::json::object overrides;
   // The GPU ids placement reserved, by container name (absent: none).
   std::map<std::string, std::vector<std::string>> gpu_ids;

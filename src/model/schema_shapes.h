@@ -7,6 +7,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
+#include "core/string_map.h"
 #include "model/schema_pattern.h"
 
 #include <cstdint>
@@ -51,14 +52,8 @@ enum class ShapeKind : std::uint8_t {
 
 // Heterogeneous lookup: a std::string_view from the request finds a
 // std::string key without building a std::string.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-struct StringEqual {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-};
+using core::StringEqual;
+using core::StringHash;
 
 using ShapeIndex = std::uint32_t;
 

@@ -24,10 +24,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/random.h"
+#include "core/string_map.h"
 #include "scheduler/placement.h"
 #include "scheduler/placement_index_pool.h"
 
@@ -66,18 +66,13 @@ class PlacementIndex {
   PlacementResult place(const PlacementRequest& request, core::Random& random) const;
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   Pool& pool_for(const PlacementRequest& request) const;
   const PoolOrder& order_for(Pool& pool, OrderKind kind, const std::string& group) const;
   void refile(uint32_t slot);
 
   std::vector<InstanceView> instances_;
   std::vector<bool> removed_;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slots_;
+  core::StringMap<uint32_t> slots_;
 
   // Caches of place(), kept up to date by upsert and remove.
   mutable std::unordered_map<std::string, std::unique_ptr<Pool>> pools_;

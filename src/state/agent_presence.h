@@ -2,8 +2,9 @@
 // Which container instances have an agent connected right now. It is not
 // durable: it is what the agent channels see, and it starts empty.
 #include <mutex>
-#include <set>
 #include <string>
+
+#include "core/string_map.h"
 
 namespace gantry::state {
 
@@ -25,7 +26,7 @@ class AgentPresence {
 
  private:
   mutable std::mutex mutex_;
-  std::set<std::string, std::less<>> connected_;
+  core::StringSet connected_;
 };
 
 }  // namespace gantry::state

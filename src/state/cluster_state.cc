@@ -24,6 +24,22 @@ std::pair<std::string, std::string> split_scoped_key(std::string_view key,
   return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
 }
 
+// Gives the element at `at` of an ordered container the key `now`, which
+// compares equal to its old one (a view of another copy of the same id).
+// Reinserting it where it was costs no search.
+template <class Container>
+typename Container::iterator rekey(Container& container, typename Container::iterator at,
+                                   std::string_view now) {
+  auto next = std::next(at);
+  auto node = container.extract(at);
+  if constexpr (requires { node.key(); }) {
+    node.key() = typename Container::key_type(now);
+  } else {
+    node.value() = typename Container::value_type(now);
+  }
+  return container.insert(next, std::move(node));
+}
+
 template <class T>
 std::shared_ptr<const T> alias(const std::shared_ptr<const Record>& record) {
   return std::shared_ptr<const T>(record, &std::get<T>(*record));
@@ -43,6 +59,12 @@ std::pair<std::string, std::string> split_setting_key(std::string_view key) {
   return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
 }
 }  // namespace
+
+TaskIdKey::TaskIdKey(std::string_view id) : head(0), id(id) {
+  for (size_t i = 0; i < sizeof head; ++i) {
+    head = head << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0);
+  }
+}
 
 std::optional<TouchedInstance> ClusterState::apply(const Change& change) {
   std::string_view key = change.key;
@@ -84,17 +106,26 @@ std::optional<TouchedInstance> ClusterState::apply(const Change& change) {
     auto& slice = slices_[cluster];
     std::string instance_id;
     std::shared_ptr<const TaskRecord> previous;
-    if (auto old = slice.tasks.find(id); old != slice.tasks.end()) {
+    auto old = slice.tasks.find(std::string_view(id));
+    if (old != slice.tasks.end()) {
       instance_id = old->second->instance_id;
-      index_task(slice, *old->second, false);
-      previous = std::move(old->second);
-      slice.tasks.erase(old);
+      previous = old->second;
     }
-    if (change.record) {
+    if (!change.record) {
+      if (previous) {
+        index_task(slice, previous.get(), nullptr);
+        slice.tasks.erase(old);
+      }
+    } else {
       auto task = alias<TaskRecord>(change.record);
       instance_id = task->instance_id;
-      index_task(slice, *task, true);
-      slice.tasks.emplace(task->id(), std::move(task));
+      index_task(slice, previous.get(), task.get());
+      if (previous) {
+        // The key views the record it maps to: it moves to the new one.
+        rekey(slice.tasks, old, task->id())->second = std::move(task);
+      } else {
+        slice.tasks.emplace(task->id(), std::move(task));
+      }
     }
     if (instance_id.empty()) return std::nullopt;
     return TouchedInstance{std::move(cluster), std::move(instance_id), std::move(previous)};
@@ -104,27 +135,46 @@ std::optional<TouchedInstance> ClusterState::apply(const Change& change) {
   return std::nullopt;
 }
 
-void ClusterState::index_task(ClusterSlice& slice, const TaskRecord& task, bool add) {
-  auto update = [&](auto& index, const std::string& by) {
-    if (by.empty()) return;
-    if (add) {
-      index[by].insert(task.id());
-    } else if (auto it = index.find(by); it != index.end()) {
-      it->second.erase(task.id());
-      if (it->second.empty()) index.erase(it);
+void ClusterState::index_task(ClusterSlice& slice, const TaskRecord* before,
+                              const TaskRecord* after) {
+  // An update in place (a status report) leaves the task where it was in
+  // each index: only the views move to the new record's ARN.
+  auto update = [&](auto& index, const std::string* was, const std::string* now) {
+    if (was && now && *was == *now) {
+      if (was->empty()) return;
+      auto& ids = index[*was];
+      if (auto it = ids.find(TaskIdKey(before->id())); it != ids.end()) {
+        rekey(ids, it, after->id());
+      } else {
+        ids.insert(after->id());
+      }
+      return;
     }
+    if (was && !was->empty()) {
+      if (auto it = index.find(*was); it != index.end()) {
+        it->second.erase(TaskIdKey(before->id()));
+        if (it->second.empty()) index.erase(it);
+      }
+    }
+    if (now && !now->empty()) index[*now].insert(after->id());
   };
-  update(slice.tasks_by_instance, task.instance_id);
-  update(slice.tasks_by_token, task.client_token);
-  if (auto status = model::parse_task_status(task.last_status())) {
-    const int64_t sign = add ? 1 : -1;
-    if (*status == model::TaskStatus::kRunning) slice.running_tasks += sign;
-    if (model::is_pending(*status)) slice.pending_tasks += sign;
-  }
-  if (task.instance_id.empty()) return;
-  auto holdings = slice.holdings.try_emplace(task.instance_id).first;
-  holdings->second.count(task, add);
-  if (holdings->second.empty()) slice.holdings.erase(holdings);
+  update(slice.tasks_by_instance, before ? &before->instance_id : nullptr,
+         after ? &after->instance_id : nullptr);
+  update(slice.tasks_by_token, before ? &before->client_token : nullptr,
+         after ? &after->client_token : nullptr);
+  auto count = [&](const TaskRecord* task, int64_t sign) {
+    if (!task) return;
+    if (auto status = model::parse_task_status(task->last_status())) {
+      if (*status == model::TaskStatus::kRunning) slice.running_tasks += sign;
+      if (model::is_pending(*status)) slice.pending_tasks += sign;
+    }
+    if (task->instance_id.empty()) return;
+    auto holdings = slice.holdings.try_emplace(task->instance_id).first;
+    holdings->second.count(*task, sign > 0);
+    if (holdings->second.empty()) slice.holdings.erase(holdings);
+  };
+  count(before, -1);
+  count(after, 1);
 }
 
 const ClusterState::ClusterSlice* ClusterState::slice(std::string_view cluster) const {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/string_map.h"
 #include "state/instance_holdings.h"
 #include "state/records.h"
 
@@ -38,13 +39,28 @@ struct TouchedInstance {
   bool own_record = false;  // the change was to the instance's record
 };
 
+// A task id as the ordered task map keys it: its first eight bytes are
+// kept inline as a big-endian number, so that most comparisons of random
+// ids read nothing beyond the tree node. Ordered as the strings are.
+struct TaskIdKey {
+  TaskIdKey(std::string_view id);  // NOLINT: a string_view finds a task
+  uint64_t head;
+  std::string_view id;
+};
+
+struct TaskIdOrder {
+  bool operator()(const TaskIdKey& a, const TaskIdKey& b) const {
+    return a.head != b.head ? a.head < b.head : a.id < b.id;
+  }
+};
+
 class ClusterState {
  public:
   template <class T>
   using ByName = std::map<std::string, std::shared_ptr<const T>, std::less<>>;
   using Revisions = std::map<int64_t, std::shared_ptr<const TaskDefinitionRecord>>;
   // Tasks by id; the keys view the records' own ARNs (no copy per task).
-  using TasksById = std::map<std::string_view, std::shared_ptr<const TaskRecord>>;
+  using TasksById = std::map<TaskIdKey, std::shared_ptr<const TaskRecord>, TaskIdOrder>;
 
   // Returns the instance the change touched, if any: its own record, or one
   // of its tasks.
@@ -89,14 +105,17 @@ class ClusterState {
     ByName<ContainerInstanceRecord> instances;
     TasksById tasks;
     // Task ids (viewing the records, as the keys of `tasks` do).
-    std::map<std::string, std::set<std::string_view>, std::less<>> tasks_by_instance;
-    std::map<std::string, std::set<std::string_view>, std::less<>> tasks_by_token;
-    std::map<std::string, InstanceHoldings, std::less<>> holdings;  // by instance id
+    using TaskIds = std::set<TaskIdKey, TaskIdOrder>;
+    core::StringMap<TaskIds> tasks_by_instance;
+    core::StringMap<TaskIds> tasks_by_token;
+    core::StringMap<InstanceHoldings> holdings;  // by instance id
     int64_t running_tasks = 0;
     int64_t pending_tasks = 0;
   };
   const ClusterSlice* slice(std::string_view cluster) const;
-  void index_task(ClusterSlice& slice, const TaskRecord& task, bool add);
+  // Moves a task in the indexes from `before` to `after` (either null: the
+  // task is new, or gone).
+  void index_task(ClusterSlice& slice, const TaskRecord* before, const TaskRecord* after);
 
   ByName<ClusterRecord> clusters_;
   std::map<std::string, ClusterSlice, std::less<>> slices_;

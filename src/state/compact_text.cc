@@ -51,12 +51,22 @@ CompactText::CompactText(std::string_view text) {
   bytes_.shrink_to_fit();
 }
 
+CompactText CompactText::from_bytes(std::string_view bytes) {
+  if (!bytes.empty() && bytes.size() <= kHeader) throw std::runtime_error("truncated compressed text");
+  CompactText out;
+  out.bytes_ = bytes;
+  return out;
+}
+
 std::string CompactText::text() const {
   if (bytes_.empty()) return {};
   size_t size = 0;
   for (size_t i = 0; i < kHeader; ++i) {
     size |= static_cast<size_t>(static_cast<uint8_t>(bytes_[i])) << (8 * i);
   }
+  // LZ4 expands a byte into at most 255: a larger size is corruption, not
+  // something to allocate.
+  if (size > 255 * (bytes_.size() - kHeader) + 64) throw std::runtime_error("corrupt compressed text");
   std::string out(size, '\0');
   const int read = LZ4_decompress_safe_usingDict(
       bytes_.data() + kHeader, out.data(), static_cast<int>(bytes_.size() - kHeader),

@@ -91,6 +91,46 @@ const json::object& object_member(const json::object& doc, std::string_view name
     throw std::runtime_error("corrupt record under key " + std::string(key));
   return v->get_object();
 }
+
+// A task is stored as one format byte, the size of a JSON header (4 bytes,
+// little-endian), the header (where and what it holds), then its document
+// compressed: a third of its text, so a commit writes a third of the
+// pages. Older stores hold a task as one JSON object, which starts with '{'.
+constexpr std::string_view kCompactTask = "\x01";
+constexpr size_t kCompactHeader = kCompactTask.size() + 4;
+
+std::string encode_task(const TaskRecord& task) {
+  std::string header = json::serialize(json::object{
+      {"reservation", encode_reservation(task.reservation)},
+      {"clientToken", task.client_token},
+      {"instanceId", task.instance_id}});
+  std::string_view doc = task.compact_doc().bytes();
+  std::string out;
+  out.reserve(kCompactHeader + header.size() + doc.size());
+  out += kCompactTask;
+  for (size_t i = 0; i < 4; ++i) out += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  out += header;
+  out += doc;
+  return out;
+}
+
+TaskRecord decode_compact_task(std::string_view key, std::string_view value) {
+  const std::runtime_error corrupt("corrupt task under key " + std::string(key));
+  if (value.size() < kCompactHeader) throw corrupt;
+  size_t size = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    size |= static_cast<size_t>(static_cast<uint8_t>(value[kCompactTask.size() + i])) << (8 * i);
+  }
+  if (size > value.size() - kCompactHeader) throw corrupt;
+  json::error_code ec;
+  json::value header = json::parse(value.substr(kCompactHeader, size), ec);
+  if (ec || !header.is_object()) throw corrupt;
+  const json::object& h = header.get_object();
+  return TaskRecord{cluster_of(key, kTaskPrefix),
+                    CompactText::from_bytes(value.substr(kCompactHeader + size)),
+                    decode_reservation(object_member(h, "reservation", key)),
+                    string_member(h, "clientToken"), string_member(h, "instanceId")};
+}
 }  // namespace
 
 std::string ClusterRecord::name() const { return string_member(doc, "clusterName"); }
@@ -119,13 +159,30 @@ TaskRecord::TaskRecord(std::string cluster, const json::object& doc, Reservation
   set_doc(doc);
 }
 
-json::object TaskRecord::doc() const {
-  json::value parsed = json::parse(doc_.text());
+TaskRecord::TaskRecord(std::string cluster, CompactText doc, Reservation reservation,
+                       std::string client_token, std::string instance_id)
+    : cluster(std::move(cluster)),
+      reservation(std::move(reservation)),
+      client_token(std::move(client_token)),
+      instance_id(std::move(instance_id)),
+      doc_(std::move(doc)) {
+  DocScratch scratch;
+  json::value parsed = json::parse(doc_.text(), scratch.storage());
+  if (!parsed.is_object()) throw std::runtime_error("a stored task is not an object");
+  read_members(parsed.get_object());
+}
+
+json::object TaskRecord::doc(json::storage_ptr storage) const {
+  json::value parsed = json::parse(doc_.text(), std::move(storage));
   return std::move(parsed.as_object());
 }
 
 void TaskRecord::set_doc(const json::object& doc) {
   doc_ = CompactText(json::serialize(doc));
+  read_members(doc);
+}
+
+void TaskRecord::read_members(const json::object& doc) {
   arn_ = string_member(doc, "taskArn");
   last_status_ = status_name(doc, "lastStatus");
   desired_status_ = status_name(doc, "desiredStatus");
@@ -175,18 +232,16 @@ std::string encode_record(const Record& record) {
         } else if constexpr (std::is_same_v<T, ContainerInstanceRecord>) {
           return json::serialize(r.doc);
         } else {
-          // The document is already text: wrapped, not parsed again.
-          std::string rest =
-              json::serialize(json::object{{"reservation", encode_reservation(r.reservation)},
-                                           {"clientToken", r.client_token},
-                                           {"instanceId", r.instance_id}});
-          return "{\"task\":" + r.doc_text() + "," + rest.substr(1);
+          return encode_task(r);
         }
       },
       record);
 }
 
 Record decode_record(std::string_view key, std::string_view value) {
+  if (key.starts_with(kTaskPrefix) && value.starts_with(kCompactTask)) {
+    return decode_compact_task(key, value);
+  }
   json::error_code ec;
   json::value parsed = json::parse(value, ec);
   if (ec || !parsed.is_object())
@@ -208,6 +263,7 @@ Record decode_record(std::string_view key, std::string_view value) {
     return ContainerInstanceRecord{cluster_of(key, kContainerInstancePrefix), std::move(doc)};
   }
   if (key.starts_with(kTaskPrefix)) {
+    // Before the compact format, tasks were all JSON.
     return TaskRecord{cluster_of(key, kTaskPrefix), object_member(doc, "task", key),
                       decode_reservation(object_member(doc, "reservation", key)),
                       string_member(doc, "clientToken"), string_member(doc, "instanceId")};

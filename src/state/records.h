@@ -64,9 +64,15 @@ class TaskRecord {
   TaskRecord() = default;
   TaskRecord(std::string cluster, const boost::json::object& doc, Reservation reservation,
              std::string client_token, std::string instance_id);
+  // From a stored, compressed document; throws std::runtime_error when it
+  // is not a task's.
+  TaskRecord(std::string cluster, CompactText doc, Reservation reservation,
+             std::string client_token, std::string instance_id);
 
-  boost::json::object doc() const;  // parsed anew on each call
+  // Parsed anew on each call, into `storage` (see DocScratch).
+  boost::json::object doc(boost::json::storage_ptr storage = {}) const;
   std::string doc_text() const { return doc_.text(); }
+  const CompactText& compact_doc() const { return doc_; }
   void set_doc(const boost::json::object& doc);
 
   const std::string& arn() const { return arn_; }
@@ -85,12 +91,26 @@ class TaskRecord {
   std::string instance_id;
 
  private:
+  void read_members(const boost::json::object& doc);
+
   CompactText doc_;
   std::string arn_;
   std::string_view last_status_;  // views model::kTaskStatusNames
   std::string_view desired_status_;
   std::string group_;
   int64_t version_ = 0;
+};
+
+// Memory for a document read and dropped within one call: a stack buffer,
+// then the heap, all of it released at once. Values copied out of such a
+// document must be copied into other storage.
+class DocScratch {
+ public:
+  boost::json::storage_ptr storage() { return &resource_; }
+
+ private:
+  unsigned char buffer_[16384];
+  boost::json::monotonic_resource resource_{buffer_, sizeof buffer_};
 };
 
 using Record = std::variant<ClusterRecord, TaskDefinitionRecord, AccountSettingRecord,

@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (ec || !message.is_object()) return 0;
   try {
     for (const auto& task : gantry::model::parse_desired_tasks(message.get_object()).tasks) {
-      auto spec = gantry::agent::resolve_task_spec(task.task_arn, task.task_definition,
+      auto spec = gantry::agent::resolve_task_spec(task.task_arn, *task.task_definition,
                                                    task.overrides, task.gpu_ids);
       gantry::agent::DockerStartContext context;
       context.network_container_id = "pause";

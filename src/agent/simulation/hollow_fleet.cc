@@ -34,7 +34,7 @@ TaskStatus running_status(const model::DesiredTask& desired, double now) {
   status.task_arn = desired.task_arn;
   status.last_status = kStatusRunning;
   status.pull_started_at = status.pull_stopped_at = status.started_at = now;
-  const auto* definitions = desired.task_definition.if_contains("containerDefinitions");
+  const auto* definitions = desired.task_definition->if_contains("containerDefinitions");
   if (definitions && definitions->is_array()) {
     for (const auto& d : definitions->get_array()) {
       const auto* name = d.is_object() ? d.get_object().if_contains("name") : nullptr;

@@ -20,9 +20,9 @@ std::filesystem::path fresh_dir() {
 model::DesiredTask desired() {
   return {"arn:aws:ecs:us-east-1:123456789012:task/default/abc",
           "RUNNING",
-          json::object{
+          std::make_shared<const json::object>(json::object{
               {"family", "web"},
-              {"taskDefinitionArn", "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3"}},
+              {"taskDefinitionArn", "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3"}}),
           json::object{{"containerOverrides", json::array{}}},
           {{"app", {"0"}}}};
 }
@@ -36,7 +36,7 @@ TEST(AgentStore, ASavedTaskComesBackWhole) {
   const auto tasks = AgentStore(dir).tasks();
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].desired.task_arn, desired().task_arn);
-  EXPECT_EQ(tasks[0].desired.task_definition, desired().task_definition);
+  EXPECT_EQ(*tasks[0].desired.task_definition, *desired().task_definition);
   EXPECT_EQ(tasks[0].desired.overrides, desired().overrides);
   EXPECT_EQ(tasks[0].desired.gpu_ids, desired().gpu_ids);
   EXPECT_EQ(tasks[0].status.last_status, kStatusRunning);
@@ -53,7 +53,7 @@ TEST(AgentStore, AnOlderAgentsFileWithTheBareTaskIsRead) {
                "lastStatus": "RUNNING", "containers": []}})";
   const auto tasks = AgentStore(dir).tasks();
   ASSERT_EQ(tasks.size(), 1u);
-  EXPECT_EQ(tasks[0].desired.task_definition, (json::object{{"family", "web"}}));
+  EXPECT_EQ(*tasks[0].desired.task_definition, (json::object{{"family", "web"}}));
   EXPECT_EQ(tasks[0].status.last_status, kStatusRunning);
   std::filesystem::remove_all(dir);
 }

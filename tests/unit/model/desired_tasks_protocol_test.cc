@@ -12,9 +12,10 @@ namespace json = boost::json;
 DesiredTask sample() {
   return DesiredTask{"arn:aws:ecs:us-east-1:123456789012:task/default/abc",
                      "RUNNING",
-                     json::object{{"family", "gpu"},
-                                  {"taskDefinitionArn",
-                                   "arn:aws:ecs:us-east-1:123456789012:task-definition/gpu:1"}},
+                     std::make_shared<const json::object>(json::object{
+                         {"family", "gpu"},
+                         {"taskDefinitionArn",
+                          "arn:aws:ecs:us-east-1:123456789012:task-definition/gpu:1"}}),
                      json::object{{"containerOverrides", json::array{}}},
                      {{"trainer", {"0", "1"}}, {"sidecar", {"2"}}}};
 }
@@ -26,7 +27,7 @@ TEST(DesiredTasksProtocolTest, RoundTripKeepsEveryMember) {
   const auto& task = parsed.tasks[0];
   EXPECT_EQ(task.task_arn, sample().task_arn);
   EXPECT_EQ(task.desired_status, "RUNNING");
-  EXPECT_EQ(task.task_definition, sample().task_definition);
+  EXPECT_EQ(*task.task_definition, *sample().task_definition);
   EXPECT_EQ(task.overrides, sample().overrides);
   EXPECT_EQ(task.gpu_ids, sample().gpu_ids);
 }
@@ -56,7 +57,8 @@ TEST(DesiredTasksProtocolTest, ADeltaCarriesEachDefinitionOnceAndTheRemovedTasks
   const auto parsed = parse_desired_tasks(message);
   EXPECT_FALSE(parsed.complete);
   ASSERT_EQ(parsed.tasks.size(), 2u);
-  EXPECT_EQ(parsed.tasks[1].task_definition, sample().task_definition);
+  EXPECT_EQ(*parsed.tasks[1].task_definition, *sample().task_definition);
+  EXPECT_EQ(parsed.tasks[0].task_definition, parsed.tasks[1].task_definition);  // parsed once
   EXPECT_EQ(parsed.removed, std::vector<std::string>{"arn:aws:ecs:us-east-1:1:task/default/old"});
 }
 
@@ -68,7 +70,7 @@ TEST(DesiredTasksProtocolTest, AnInlineDefinitionIsStillRead) {
                                                           {"overrides", json::object{}}}}}};
   const auto parsed = parse_desired_tasks(message);
   EXPECT_TRUE(parsed.complete);
-  EXPECT_EQ(parsed.tasks.at(0).task_definition, (json::object{{"family", "x"}}));
+  EXPECT_EQ(*parsed.tasks.at(0).task_definition, (json::object{{"family", "x"}}));
 }
 
 TEST(DesiredTasksProtocolTest, AMissingDefinitionIsRefused) {

@@ -24,20 +24,16 @@ std::pair<std::string, std::string> split_scoped_key(std::string_view key,
   return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
 }
 
-// Gives the element at `at` of an ordered container the key `now`, which
-// compares equal to its old one (a view of another copy of the same id).
-// Reinserting it where it was costs no search.
-template <class Container>
-typename Container::iterator rekey(Container& container, typename Container::iterator at,
-                                   std::string_view now) {
+// Gives the task map's element at `at` the key `now`, which compares equal
+// to its old one (a view of another copy of the same id). Reinserting it
+// where it was costs no search.
+ClusterState::TasksById::iterator rekey(ClusterState::TasksById& tasks,
+                                        ClusterState::TasksById::iterator at,
+                                        std::string_view now) {
   auto next = std::next(at);
-  auto node = container.extract(at);
-  if constexpr (requires { node.key(); }) {
-    node.key() = typename Container::key_type(now);
-  } else {
-    node.value() = typename Container::value_type(now);
-  }
-  return container.insert(next, std::move(node));
+  auto node = tasks.extract(at);
+  node.key() = TaskIdKey(now);
+  return tasks.insert(next, std::move(node));
 }
 
 template <class T>
@@ -60,9 +56,13 @@ std::pair<std::string, std::string> split_setting_key(std::string_view key) {
 }
 }  // namespace
 
-TaskIdKey::TaskIdKey(std::string_view id) : head(0), id(id) {
-  for (size_t i = 0; i < sizeof head; ++i) {
-    head = head << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0);
+TaskIdKey::TaskIdKey(std::string_view id) : high(0), low(0), id(id) {
+  auto byte = [&](size_t i) -> uint64_t {
+    return i < id.size() ? static_cast<unsigned char>(id[i]) : 0;
+  };
+  for (size_t i = 0; i < 8; ++i) {
+    high = high << 8 | byte(i);
+    low = low << 8 | byte(8 + i);
   }
 }
 
@@ -144,7 +144,8 @@ void ClusterState::index_task(ClusterSlice& slice, const TaskRecord* before,
       if (was->empty()) return;
       auto& ids = index[*was];
       if (auto it = ids.find(TaskIdKey(before->id())); it != ids.end()) {
-        rekey(ids, it, after->id());
+        // An equal key keeps the array sorted; its elements are not const.
+        const_cast<TaskIdKey&>(*it) = TaskIdKey(after->id());
       } else {
         ids.insert(after->id());
       }

@@ -4,12 +4,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-#include <map>
-#include <set>
 
 #include "agent/state_reporter.h"
 #include "agent/task_runner.h"
 #include "core/error.h"
+#include "core/string_map.h"
 #include "model/agent_protocol.h"
 #include "net/websocket.h"
 
@@ -69,7 +68,7 @@ struct HollowFleet::Instance {
   explicit Instance(asio::io_context& io) : reconnect(io) {}
   std::string arn;
   std::shared_ptr<net::WebSocket> channel;
-  std::map<std::string, HollowTask> tasks;  // by task ARN
+  core::StringMap<HollowTask> tasks;  // by task ARN
   json::array reports;                      // SubmitTaskStateChange bodies not sent yet
   asio::steady_timer reconnect;
 };
@@ -232,21 +231,19 @@ void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std:
     }
   }
   // What the control plane no longer lists is done with, once stopped.
-  auto let_go = [&](auto it) {
-    return it->second.status.last_status == kStatusStopped ? instance->tasks.erase(it)
-                                                           : std::next(it);
-  };
+  auto done = [](const auto& entry) { return entry.second.status.last_status == kStatusStopped; };
   if (!desired.complete) {
     for (const auto& arn : desired.removed) {
-      if (auto it = instance->tasks.find(arn); it != instance->tasks.end()) let_go(it);
+      auto it = instance->tasks.find(arn);
+      if (it != instance->tasks.end() && done(*it)) instance->tasks.erase(it);
     }
     return;
   }
-  std::set<std::string> listed;
+  core::StringSet listed;
   for (const auto& task : desired.tasks) listed.insert(task.task_arn);
-  for (auto it = instance->tasks.begin(); it != instance->tasks.end();) {
-    it = listed.contains(it->first) ? std::next(it) : let_go(it);
-  }
+  boost::unordered::erase_if(instance->tasks, [&](const auto& entry) {
+    return !listed.contains(entry.first) && done(entry);
+  });
 }
 
 void HollowFleet::report(const std::shared_ptr<Instance>& instance, const TaskStatus& status) {

@@ -149,13 +149,21 @@ struct RunTaskOptions {
   size_t tasks = 1000;
   size_t count = 10;
   int connections = 8;
+  std::string strategy;  // "type" or "type:field", as placementStrategy; empty: ECS's default
 };
 
 int run_task(const Common& common, const RunTaskOptions& options) {
   const size_t calls = (options.tasks + options.count - 1) / options.count;
   auto body = [&](size_t count) {
-    return json::serialize(json::object{
-        {"cluster", options.cluster}, {"taskDefinition", options.family}, {"count", count}});
+    json::object call{
+        {"cluster", options.cluster}, {"taskDefinition", options.family}, {"count", count}};
+    if (!options.strategy.empty()) {
+      auto colon = options.strategy.find(':');
+      json::object strategy{{"type", options.strategy.substr(0, colon)}};
+      if (colon != std::string::npos) strategy["field"] = options.strategy.substr(colon + 1);
+      call["placementStrategy"] = json::array{std::move(strategy)};
+    }
+    return json::serialize(call);
   };
   const std::string full = body(options.count);
   const std::string last = body(options.tasks - (calls - 1) * options.count);
@@ -355,6 +363,9 @@ int main(int argc, char** argv) {
   run->add_option("--cluster", run_options.cluster)->capture_default_str();
   run->add_option("--task-definition", run_options.family)->required();
   run->add_option("--tasks", run_options.tasks)->capture_default_str()->check(CLI::PositiveNumber);
+  run->add_option("--strategy", run_options.strategy,
+                  "placementStrategy of every call, e.g. binpack:memory (default: none, "
+                  "which ECS places at random)");
   run->add_option("--count", run_options.count, "Tasks a call")
       ->capture_default_str()
       ->check(CLI::Range(1, 10));

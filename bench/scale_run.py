@@ -76,6 +76,9 @@ def main():
     parser.add_argument("--instances", type=int, default=1000)
     parser.add_argument("--tasks", type=int, default=10000)
     parser.add_argument("--connections", type=int, default=8, help="RunTask connections")
+    parser.add_argument("--strategy", default="",
+                        help="placementStrategy of every RunTask, e.g. binpack:memory "
+                             "(default: none, which places at random)")
     parser.add_argument("--latency-samples", type=int, default=1000,
                         help="DescribeTasks and ListTasks calls timed")
     parser.add_argument("--walk-pages", type=int, default=0,
@@ -112,7 +115,8 @@ def main():
         start = time.monotonic()
         run, client_cpu = ecs_load(server, "run-task", "--cluster", CLUSTER,
                                    "--task-definition", FAMILY, "--tasks", str(args.tasks),
-                                   "--count", "10", "--connections", str(args.connections))
+                                   "--count", "10", "--connections", str(args.connections),
+                                   *(["--strategy", args.strategy] if args.strategy else []))
         placed_s = time.monotonic() - start
         server_cpu, fleet_cpu = cpu_s(server.pid()) - server_cpu, cpu_s(fleet.pid) - fleet_cpu
 

@@ -183,6 +183,7 @@ void Agent::connect() {
           spdlog::info("agent: channel to the control plane is up");
           reconnect_delay_ = std::chrono::milliseconds(100);
           channel_ = socket;
+          channel_definitions_.clear();  // a new channel carries them again
           socket->start(
               [this](std::string message) {
                 asio::post(io_, [this, message = std::move(message)] { received(message); });
@@ -220,7 +221,7 @@ void Agent::schedule_reconnect() {
 void Agent::received(const std::string& message) {
   try {
     json::value parsed = json::parse(message);
-    reconcile(model::parse_desired_tasks(parsed.as_object()));
+    reconcile(model::parse_desired_tasks(parsed.as_object(), channel_definitions_));
   } catch (const std::exception& error) {
     spdlog::warn("agent: ignoring a malformed channel message: {}", error.what());
   }

@@ -30,6 +30,7 @@
 #include "agent/stats_collector.h"
 #include "agent/task_runner.h"
 #include "agent/task_view.h"
+#include "model/agent_protocol.h"
 #include "net/websocket.h"
 
 namespace gantry::agent {
@@ -113,6 +114,7 @@ class Agent {
   std::unique_ptr<StatsCollector> stats_;
   Tasks tasks_;
   std::shared_ptr<net::WebSocket> channel_;
+  model::TaskDefinitions channel_definitions_;  // those the channel carried
   boost::asio::steady_timer reconnect_timer_;
   std::chrono::milliseconds reconnect_delay_{100};
   std::atomic<bool> stopping_ = false;

@@ -267,12 +267,17 @@ std::map<std::string, std::vector<std::string>> gpu_ids_of(const json::object& t
 void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending) {
   const std::string& cluster = instance.first;
   std::shared_ptr<net::WebSocket> socket;
+  std::shared_ptr<SentDefinitions> sent;
   {
     std::lock_guard lock(mutex_);
     auto it = connections_.find(instance);
-    if (it != connections_.end()) socket = it->second.socket;
+    if (it != connections_.end()) {
+      socket = it->second.socket;
+      sent = it->second.sent;
+    }
   }
   if (!socket) return;
+  std::lock_guard in_order(sent->mutex);
   auto message = state_.read([&](const state::ClusterState& s) -> std::optional<json::object> {
     model::DesiredTasks desired;
     desired.complete = pending.complete;
@@ -307,7 +312,7 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
       }
       if (desired.tasks.empty() && desired.removed.empty()) return std::nullopt;
     }
-    return model::desired_tasks_message(desired);
+    return model::desired_tasks_message(desired, &sent->arns);
   });
   if (message) socket->send(json::serialize(*message));
 }

@@ -41,11 +41,19 @@ class AgentChannel {
   void published(const std::vector<state::PublishedChange>& changes);
 
  private:
+  // The task definitions a channel has carried. Its lock is held from
+  // composing a message to queueing it, so no message that leaves a
+  // definition out can overtake the one that carries it.
+  struct SentDefinitions {
+    std::mutex mutex;
+    std::set<std::string, std::less<>> arns;
+  };
   struct Connection {
     std::string cluster;
     std::string instance_id;
     std::string instance_arn;
     std::shared_ptr<net::WebSocket> socket;
+    std::shared_ptr<SentDefinitions> sent = std::make_shared<SentDefinitions>();
     uint64_t serial = 0;
   };
   using InstanceKey = std::pair<std::string, std::string>;  // cluster, instance id

@@ -58,14 +58,16 @@ void expect_type(const json::object& message, std::string_view type) {
 
 }  // namespace
 
-json::object desired_tasks_message(const DesiredTasks& desired) {
+json::object desired_tasks_message(const DesiredTasks& desired,
+                                   std::set<std::string, std::less<>>* sent) {
   json::object definitions;
   json::array list;
   for (const auto& t : desired.tasks) {
     std::string definition_arn;
     const auto* arn = t.task_definition ? t.task_definition->if_contains("taskDefinitionArn") : nullptr;
     if (arn && arn->is_string()) definition_arn = arn->get_string();
-    if (t.task_definition && !definitions.contains(definition_arn)) {
+    if (t.task_definition && !definitions.contains(definition_arn) &&
+        !(sent && sent->contains(definition_arn))) {
       definitions[definition_arn] = *t.task_definition;
     }
     json::object task{{"taskArn", t.task_arn},
@@ -82,6 +84,9 @@ json::object desired_tasks_message(const DesiredTasks& desired) {
       task["gpuIds"] = std::move(gpus);
     }
     list.push_back(std::move(task));
+  }
+  if (sent) {
+    for (const auto& [arn, definition] : definitions) sent->emplace(arn);
   }
   json::array removed;
   for (const auto& arn : desired.removed) removed.emplace_back(arn);
@@ -130,10 +135,10 @@ namespace {
 using SharedDefinition = std::shared_ptr<const json::object>;
 
 // A task's definition: inline (as agents before message-level definitions
-// stored it) or named in the message's taskDefinitions, then parsed once
-// for all the tasks that name it.
+// stored it), or named in the message's taskDefinitions (copied once for
+// all the tasks that name it), or in an earlier message's.
 SharedDefinition definition_of(const json::object& task, const json::object* definitions,
-                               std::map<std::string, SharedDefinition, std::less<>>& parsed) {
+                               TaskDefinitions& parsed) {
   if (const auto* inline_definition = task.if_contains("taskDefinition")) {
     if (!inline_definition->is_object())
       throw std::runtime_error("a task definition is not an object");
@@ -143,7 +148,7 @@ SharedDefinition definition_of(const json::object& task, const json::object* def
   if (auto it = parsed.find(arn); it != parsed.end()) return it->second;
   const json::value* found = definitions ? definitions->if_contains(arn) : nullptr;
   if (!found || !found->is_object()) {
-    throw std::runtime_error("the message lacks task definition " + arn);
+    throw std::runtime_error("the channel has not carried task definition " + arn);
   }
   auto definition = std::make_shared<const json::object>(found->get_object());
   parsed.emplace(std::move(arn), definition);
@@ -153,6 +158,11 @@ SharedDefinition definition_of(const json::object& task, const json::object* def
 }  // namespace
 
 DesiredTasks parse_desired_tasks(const json::object& message) {
+  TaskDefinitions none;
+  return parse_desired_tasks(message, none);
+}
+
+DesiredTasks parse_desired_tasks(const json::object& message, TaskDefinitions& known) {
   expect_type(message, "desiredTasks");
   DesiredTasks out;
   if (const auto* complete = message.if_contains("complete")) {
@@ -163,14 +173,13 @@ DesiredTasks parse_desired_tasks(const json::object& message) {
   if (const auto* d = message.if_contains("taskDefinitions")) {
     definitions = &object_in(*d, "desiredTasks.taskDefinitions");
   }
-  std::map<std::string, SharedDefinition, std::less<>> parsed;
   for (const auto& item : array_of(message, "tasks")) {
     const json::object& t = object_in(item, "a desired task");
     const json::value& overrides = member(t, "overrides");
     if (!overrides.is_object()) throw bad_member("overrides", "is not an object");
     DesiredTask task{string_of(t, "taskArn"),
                      string_of(t, "desiredStatus"),
-                     definition_of(t, definitions, parsed),
+                     definition_of(t, definitions, known),
                      overrides.get_object(),
                      {}};
     if (const auto* gpus = t.if_contains("gpuIds")) {

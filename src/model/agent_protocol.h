@@ -9,7 +9,8 @@
 //   complete: the whole set of tasks the instance should run or stop, sent
 //   on connect (level-triggered: it is all the agent needs). Otherwise only
 //   what changed since: new tasks, tasks now desired STOPPED, and the ARNs
-//   of tasks that left the set. Each definition goes once per message.
+//   of tasks that left the set. A definition (immutable under its ARN) goes
+//   once per channel: the agent keeps those it was sent until it reconnects.
 // agent -> server: {"type": "taskStates", "reports": [SubmitTaskStateChange
 //                   request bodies]}
 //   many tasks' states in one message, for agents that run many tasks at
@@ -31,6 +32,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -83,7 +85,10 @@ struct StatsReport {
   std::vector<TaskStats> tasks;
 };
 
-boost::json::object desired_tasks_message(const DesiredTasks& desired);
+// `sent`: the ARNs of the definitions the receiver holds already, left out
+// of the message; those the message carries are added to it.
+boost::json::object desired_tasks_message(const DesiredTasks& desired,
+                                          std::set<std::string, std::less<>>* sent = nullptr);
 boost::json::object task_states_message(boost::json::array reports);
 boost::json::object health_message(const HealthReport& report);
 
@@ -101,6 +106,12 @@ std::string message_type(const boost::json::object& message);
 
 // Each throws std::runtime_error for a message of another shape.
 DesiredTasks parse_desired_tasks(const boost::json::object& message);
+// Task definitions by ARN, as one end of a channel has seen them.
+using TaskDefinitions =
+    std::map<std::string, std::shared_ptr<const boost::json::object>, std::less<>>;
+// As above, for a message on a channel: its definitions are added to
+// `known`, and a task may name one that an earlier message carried.
+DesiredTasks parse_desired_tasks(const boost::json::object& message, TaskDefinitions& known);
 // The reports' bodies, each an object (not otherwise checked here).
 std::vector<boost::json::object> parse_task_states(const boost::json::object& message);
 HealthReport parse_health(const boost::json::object& message);

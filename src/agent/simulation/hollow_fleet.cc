@@ -69,7 +69,8 @@ struct HollowFleet::Instance {
   std::string arn;
   std::shared_ptr<net::WebSocket> channel;
   core::StringMap<HollowTask> tasks;  // by task ARN
-  json::array reports;                      // SubmitTaskStateChange bodies not sent yet
+  model::TaskDefinitions definitions;  // those the channel carried
+  json::array reports;                 // SubmitTaskStateChange bodies not sent yet
   asio::steady_timer reconnect;
 };
 
@@ -167,6 +168,7 @@ void HollowFleet::connect(const std::shared_ptr<Instance>& instance) {
             return retry();
           }
           instance->channel = socket;
+          instance->definitions.clear();  // a new channel carries them again
           socket->start(
               [this, instance](std::string message) {
                 asio::post(io_, [this, instance, message = std::move(message)] {
@@ -190,7 +192,7 @@ void HollowFleet::connect(const std::shared_ptr<Instance>& instance) {
 void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std::string& message) {
   model::DesiredTasks desired;
   try {
-    desired = model::parse_desired_tasks(json::parse(message).as_object());
+    desired = model::parse_desired_tasks(json::parse(message).as_object(), instance->definitions);
   } catch (const std::exception& error) {
     spdlog::warn("hollow fleet: ignoring a malformed channel message: {}", error.what());
     return;

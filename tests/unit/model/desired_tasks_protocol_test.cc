@@ -62,6 +62,27 @@ TEST(DesiredTasksProtocolTest, ADeltaCarriesEachDefinitionOnceAndTheRemovedTasks
   EXPECT_EQ(parsed.removed, std::vector<std::string>{"arn:aws:ecs:us-east-1:1:task/default/old"});
 }
 
+TEST(DesiredTasksProtocolTest, AChannelCarriesEachDefinitionOnce) {
+  std::set<std::string, std::less<>> sent;
+  const auto first = desired_tasks_message({false, {sample()}, {}}, &sent);
+  const std::string arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/gpu:1";
+  EXPECT_EQ(sent, (std::set<std::string, std::less<>>{arn}));
+  auto other = sample();
+  other.task_arn = "arn:aws:ecs:us-east-1:123456789012:task/default/def";
+  const auto second = desired_tasks_message({false, {other}, {}}, &sent);
+  EXPECT_TRUE(second.at("taskDefinitions").as_object().empty());
+
+  TaskDefinitions known;
+  EXPECT_EQ(*parse_desired_tasks(first, known).tasks.at(0).task_definition,
+            *sample().task_definition);
+  const auto parsed = parse_desired_tasks(second, known);
+  EXPECT_EQ(parsed.tasks.at(0).task_arn, other.task_arn);
+  EXPECT_EQ(*parsed.tasks.at(0).task_definition, *sample().task_definition);
+  // Without the first message, the second names a definition it never saw.
+  TaskDefinitions fresh;
+  EXPECT_THROW(parse_desired_tasks(second, fresh), std::runtime_error);
+}
+
 TEST(DesiredTasksProtocolTest, AnInlineDefinitionIsStillRead) {
   json::object message{{"type", "desiredTasks"},
                        {"tasks", json::array{json::object{{"taskArn", "t"},

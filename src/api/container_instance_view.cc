@@ -80,16 +80,19 @@ RegisteredResources registered_resources(const json::object& doc) {
           port_set(registered_strings(doc, "PORTS_UDP")), registered_strings(doc, "GPU")};
 }
 
-InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held) {
+InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held,
+                       bool with_devices) {
   InstanceUsage usage;
   usage.remaining_cpu = registered.cpu - held.cpu;
   usage.remaining_memory = registered.memory - held.memory;
-  usage.used_tcp_ports = registered.tcp_ports;
-  usage.used_tcp_ports.insert(held.tcp_ports.begin(), held.tcp_ports.end());
-  usage.used_udp_ports = registered.udp_ports;
-  usage.used_udp_ports.insert(held.udp_ports.begin(), held.udp_ports.end());
-  for (const auto& gpu : registered.gpu_ids) {
-    if (!held.gpu_ids.contains(gpu)) usage.free_gpu_ids.push_back(gpu);
+  if (with_devices) {
+    usage.used_tcp_ports = registered.tcp_ports;
+    usage.used_tcp_ports.insert(held.tcp_ports.begin(), held.tcp_ports.end());
+    usage.used_udp_ports = registered.udp_ports;
+    usage.used_udp_ports.insert(held.udp_ports.begin(), held.udp_ports.end());
+    for (const auto& gpu : registered.gpu_ids) {
+      if (!held.gpu_ids.contains(gpu)) usage.free_gpu_ids.push_back(gpu);
+    }
   }
   usage.running_tasks = held.running_tasks;
   usage.pending_tasks = held.pending_tasks;

@@ -33,7 +33,10 @@ struct RegisteredResources {
 };
 RegisteredResources registered_resources(const boost::json::object& instance_doc);
 
-InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held);
+// Without devices: the ports and GPUs are left empty (the caller keeps
+// those it has, as the holdings' devices_generation says it may).
+InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held,
+                       bool with_devices = true);
 InstanceUsage usage_of(const state::ClusterState& state,
                        const state::ContainerInstanceRecord& instance);
 

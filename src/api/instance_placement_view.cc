@@ -46,13 +46,15 @@ scheduler::InstanceView described_instance(const state::ContainerInstanceRecord&
   return view;
 }
 
-void apply_usage(scheduler::InstanceView& view, InstanceUsage usage) {
+void apply_usage(scheduler::InstanceView& view, InstanceUsage usage, bool with_devices) {
   view.running_tasks_count = usage.running_tasks;
   view.remaining_cpu = usage.remaining_cpu;
   view.remaining_memory = usage.remaining_memory;
-  view.used_tcp_ports = std::move(usage.used_tcp_ports);
-  view.used_udp_ports = std::move(usage.used_udp_ports);
-  view.free_gpu_ids = std::move(usage.free_gpu_ids);
+  if (with_devices) {
+    view.used_tcp_ports = std::move(usage.used_tcp_ports);
+    view.used_udp_ports = std::move(usage.used_udp_ports);
+    view.free_gpu_ids = std::move(usage.free_gpu_ids);
+  }
   view.task_groups = std::move(usage.task_groups);
 }
 

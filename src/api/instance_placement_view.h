@@ -17,6 +17,7 @@ scheduler::InstanceView instance_view(const state::ClusterState& state,
 // record and connection) and what its tasks leave it.
 scheduler::InstanceView described_instance(const state::ContainerInstanceRecord& instance,
                                            const state::AgentPresence& presence);
-void apply_usage(scheduler::InstanceView& view, InstanceUsage usage);
+// Without devices: the view keeps its ports and GPUs.
+void apply_usage(scheduler::InstanceView& view, InstanceUsage usage, bool with_devices = true);
 
 }  // namespace gantry::api

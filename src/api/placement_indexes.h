@@ -34,17 +34,28 @@ class PlacementIndexes : public state::DraftListener {
   void reset(const state::ClusterState& draft) override;
 
  private:
+  // What an instance registered, parsed once per record rather than at
+  // every change of its tasks, and which of its holdings' ports and GPUs
+  // its view shows.
+  struct Registered {
+    RegisteredResources resources;
+    uint64_t devices_generation = 0;
+  };
   struct ClusterIndex {
     scheduler::PlacementIndex index;
-    core::StringSet stale;  // instance ids to re-read
-    // What each instance registered, parsed once per record rather than at
-    // every change of its tasks.
-    core::StringMap<RegisteredResources> registered;
+    core::StringSet stale;        // instances whose record changed: read again whole
+    core::StringSet tasks_stale;  // instances whose tasks alone changed
+    core::StringMap<Registered> registered;
   };
 
-  // Brings the instance's view in the index up to date with the draft.
+  // Brings the instance's view in the index up to date with the draft:
+  // the whole view, or only what its tasks leave it.
   void refresh(const state::ClusterState& draft, ClusterIndex& cluster,
                const state::ContainerInstanceRecord& instance);
+  void refresh_usage(const state::ClusterState& draft, ClusterIndex& cluster,
+                     std::string_view cluster_name, const std::string& id);
+  void take_usage(scheduler::InstanceView& view, Registered& registered,
+                  const state::InstanceHoldings& held, bool whole) const;
 
   const state::AgentPresence& presence_;
   std::map<std::string, ClusterIndex, std::less<>> clusters_;

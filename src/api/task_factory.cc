@@ -16,7 +16,11 @@ std::string attribute_of(const state::ContainerInstanceRecord& instance, std::st
   auto* attributes = instance.doc.if_contains("attributes");
   if (!attributes || !attributes->is_array()) return {};
   for (const auto& a : attributes->get_array()) {
-    if (string_member(a.as_object(), "name") == name) return string_member(a.as_object(), "value");
+    const auto* attribute = a.if_object();
+    const auto* named = attribute ? attribute->if_contains("name") : nullptr;
+    if (named && named->is_string() && named->get_string() == name) {
+      return string_member(*attribute, "value");
+    }
   }
   return {};
 }

@@ -1,5 +1,7 @@
 #include "state/instance_holdings.h"
 
+#include <atomic>
+
 #include "model/task_lifecycle.h"
 
 namespace gantry::state {
@@ -29,6 +31,10 @@ void InstanceHoldings::count(const TaskRecord& task, bool add) {
   count_each(tcp_ports, r.tcp_ports, add);
   count_each(udp_ports, r.udp_ports, add);
   count_each(gpu_ids, r.gpu_ids, add);
+  if (!r.tcp_ports.empty() || !r.udp_ports.empty() || !r.gpu_ids.empty()) {
+    static std::atomic<uint64_t> generations{0};
+    devices_generation = ++generations;
+  }
   if (*status == model::TaskStatus::kRunning) running_tasks += sign;
   if (model::is_pending(*status)) pending_tasks += sign;
   if (!task.group().empty()) {

@@ -21,6 +21,10 @@ struct InstanceHoldings {
   std::map<std::string, int64_t, std::less<>> groups;
   int64_t running_tasks = 0;
   int64_t pending_tasks = 0;
+  // Changes whenever the ports or GPUs above do, to a value no holdings
+  // had before (0: never held any), so a reader can tell whether the sets
+  // it copied are still these.
+  uint64_t devices_generation = 0;
 
   // Counts `task` in (add) or out; a STOPPED task holds nothing.
   void count(const TaskRecord& task, bool add);

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unordered_map>
 
 #include "agent/state_reporter.h"
 #include "agent/task_runner.h"
@@ -68,7 +69,9 @@ struct HollowFleet::Instance {
   explicit Instance(asio::io_context& io) : reconnect(io) {}
   std::string arn;
   std::shared_ptr<net::WebSocket> channel;
-  core::StringMap<HollowTask> tasks;  // by task ARN
+  // By task ARN. Node-based: a task's status is large, and an open-addressing
+  // table would move every one each time it grows.
+  std::unordered_map<std::string, HollowTask, core::StringHash, core::StringEqual> tasks;
   model::TaskDefinitions definitions;  // those the channel carried
   json::array reports;                 // SubmitTaskStateChange bodies not sent yet
   asio::steady_timer reconnect;
@@ -243,7 +246,7 @@ void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std:
   }
   core::StringSet listed;
   for (const auto& task : desired.tasks) listed.insert(task.task_arn);
-  boost::unordered::erase_if(instance->tasks, [&](const auto& entry) {
+  std::erase_if(instance->tasks, [&](const auto& entry) {
     return !listed.contains(entry.first) && done(entry);
   });
 }

@@ -235,7 +235,7 @@ void AgentChannel::published(const std::vector<state::PublishedChange>& changes)
 }
 
 void AgentChannel::flush() {
-  std::map<InstanceKey, PendingPush> pending;
+  ByInstance<PendingPush> pending;
   {
     std::lock_guard lock(mutex_);
     pending.swap(pending_);

@@ -7,9 +7,9 @@
 // agents report.
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -57,6 +57,13 @@ class AgentChannel {
     uint64_t serial = 0;
   };
   using InstanceKey = std::pair<std::string, std::string>;  // cluster, instance id
+  struct InstanceKeyHash {
+    size_t operator()(const InstanceKey& key) const {
+      return std::hash<std::string>{}(key.first) * 31 + std::hash<std::string>{}(key.second);
+    }
+  };
+  template <class Value>
+  using ByInstance = boost::unordered_flat_map<InstanceKey, Value, InstanceKeyHash>;
   // What an instance must hear of at the next flush.
   struct PendingPush {
     bool complete = false;             // the whole set: a new channel, or its record changed
@@ -83,8 +90,8 @@ class AgentChannel {
   const std::chrono::seconds idle_timeout_;
 
   std::mutex mutex_;
-  std::map<InstanceKey, Connection> connections_;
-  std::map<InstanceKey, PendingPush> pending_;
+  ByInstance<Connection> connections_;
+  ByInstance<PendingPush> pending_;
   bool flush_posted_ = false;
   uint64_t next_serial_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -94,11 +94,14 @@ std::optional<TouchedInstance> ClusterState::apply(const Change& change) {
     }
   } else if (key.starts_with(kInstances)) {
     auto [cluster, id] = split_scoped_key(key, kInstances);
-    auto& instances = slices_[cluster].instances;
+    auto& slice = slices_[cluster];
     if (!change.record) {
-      instances.erase(id);
+      slice.instances.erase(id);
+      slice.instances_by_id.erase(id);
     } else {
-      instances[id] = alias<ContainerInstanceRecord>(change.record);
+      auto record = alias<ContainerInstanceRecord>(change.record);
+      slice.instances_by_id[id] = record.get();
+      slice.instances[id] = std::move(record);
     }
     return TouchedInstance{std::move(cluster), std::move(id), nullptr, true};
   } else if (key.starts_with(kTasks)) {
@@ -214,9 +217,10 @@ const ClusterState::ByName<ContainerInstanceRecord>& ClusterState::instances(
 
 const ContainerInstanceRecord* ClusterState::instance(std::string_view cluster,
                                                       std::string_view id) const {
-  const auto& all = instances(cluster);
-  auto it = all.find(id);
-  return it == all.end() ? nullptr : it->second.get();
+  const ClusterSlice* s = slice(cluster);
+  if (!s) return nullptr;
+  auto it = s->instances_by_id.find(id);
+  return it == s->instances_by_id.end() ? nullptr : it->second;
 }
 
 const ClusterState::TasksById& ClusterState::tasks(std::string_view cluster) const {

@@ -108,6 +108,8 @@ class ClusterState {
  private:
   struct ClusterSlice {
     ByName<ContainerInstanceRecord> instances;
+    // The same records by id, for lookups, which need no order.
+    core::StringMap<const ContainerInstanceRecord*> instances_by_id;
     TasksById tasks;
     // Task ids (viewing the records, as the keys of `tasks` do).
     // Sorted arrays: an instance's few hundred ids in a handful of cache

@@ -40,8 +40,15 @@ CompactText::CompactText(std::string_view text) {
     throw std::length_error("text too large to compress");
   }
   const int size = static_cast<int>(text.size());
+  // The dictionary is hashed once; each compression starts from a copy.
+  static const LZ4_stream_t loaded = [] {
+    LZ4_stream_t stream;
+    LZ4_initStream(&stream, sizeof stream);
+    LZ4_loadDict(&stream, kDictionary.data(), static_cast<int>(kDictionary.size()));
+    return stream;
+  }();
   thread_local LZ4_stream_t stream;
-  LZ4_loadDict(&stream, kDictionary.data(), static_cast<int>(kDictionary.size()));
+  stream = loaded;
   bytes_.resize(kHeader + static_cast<size_t>(LZ4_compressBound(size)));
   for (size_t i = 0; i < kHeader; ++i) bytes_[i] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
   const int written = LZ4_compress_fast_continue(&stream, text.data(), bytes_.data() + kHeader, size,

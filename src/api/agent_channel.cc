@@ -281,7 +281,7 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
   auto message = state_.read([&](const state::ClusterState& s) -> std::optional<json::object> {
     model::DesiredTasks desired;
     desired.complete = pending.complete;
-    std::map<std::string, std::shared_ptr<const json::object>, std::less<>> definitions;
+    model::TaskDefinitions definitions;  // each copied once for this message
     // Whether the task is in the set: a STOPPED one has left it.
     auto add = [&](const state::TaskRecord& task) {
       if (task.last_status() == "STOPPED") return false;
@@ -294,8 +294,7 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
         const auto* definition = s.task_definition(ref.family, ref.revision.value_or(0));
         if (!definition) return true;
         shared = definitions
-                     .emplace(definition_arn,
-                              std::make_shared<const json::object>(definition->doc))
+                     .emplace(definition_arn, std::make_shared<const json::object>(definition->doc))
                      .first;
       }
       desired.tasks.push_back({task.arn(), std::string(task.desired_status()), shared->second,

@@ -59,7 +59,8 @@ json::object task_overrides(const json::object& overrides) {
 std::string task_id(core::SystemTime now, core::Random& ids) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   char time[13];
-  std::snprintf(time, sizeof time, "%012llx", static_cast<unsigned long long>(ms) & 0xffffffffffffULL);
+  std::snprintf(time, sizeof time, "%012llx",
+                static_cast<unsigned long long>(ms) & 0xffffffffffffULL);
   return time + ids.hex(20);
 }
 

@@ -64,7 +64,8 @@ json::object desired_tasks_message(const DesiredTasks& desired,
   json::array list;
   for (const auto& t : desired.tasks) {
     std::string definition_arn;
-    const auto* arn = t.task_definition ? t.task_definition->if_contains("taskDefinitionArn") : nullptr;
+    const auto* arn =
+        t.task_definition ? t.task_definition->if_contains("taskDefinitionArn") : nullptr;
     if (arn && arn->is_string()) definition_arn = arn->get_string();
     if (t.task_definition && !definitions.contains(definition_arn) &&
         !(sent && sent->contains(definition_arn))) {

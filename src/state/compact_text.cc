@@ -59,7 +59,9 @@ CompactText::CompactText(std::string_view text) {
 }
 
 CompactText CompactText::from_bytes(std::string_view bytes) {
-  if (!bytes.empty() && bytes.size() <= kHeader) throw std::runtime_error("truncated compressed text");
+  if (!bytes.empty() && bytes.size() <= kHeader) {
+    throw std::runtime_error("truncated compressed text");
+  }
   CompactText out;
   out.bytes_ = bytes;
   return out;
@@ -73,7 +75,9 @@ std::string CompactText::text() const {
   }
   // LZ4 expands a byte into at most 255: a larger size is corruption, not
   // something to allocate.
-  if (size > 255 * (bytes_.size() - kHeader) + 64) throw std::runtime_error("corrupt compressed text");
+  if (size > 255 * (bytes_.size() - kHeader) + 64) {
+    throw std::runtime_error("corrupt compressed text");
+  }
   std::string out(size, '\0');
   const int read = LZ4_decompress_safe_usingDict(
       bytes_.data() + kHeader, out.data(), static_cast<int>(bytes_.size() - kHeader),

@@ -100,10 +100,10 @@ constexpr std::string_view kCompactTask = "\x01";
 constexpr size_t kCompactHeader = kCompactTask.size() + 4;
 
 std::string encode_task(const TaskRecord& task) {
-  std::string header = json::serialize(json::object{
-      {"reservation", encode_reservation(task.reservation)},
-      {"clientToken", task.client_token},
-      {"instanceId", task.instance_id}});
+  std::string header =
+      json::serialize(json::object{{"reservation", encode_reservation(task.reservation)},
+                                   {"clientToken", task.client_token},
+                                   {"instanceId", task.instance_id}});
   std::string_view doc = task.compact_doc().bytes();
   std::string out;
   out.reserve(kCompactHeader + header.size() + doc.size());

@@ -246,9 +246,8 @@ void HollowFleet::received(const std::shared_ptr<Instance>& instance, const std:
   }
   core::StringSet listed;
   for (const auto& task : desired.tasks) listed.insert(task.task_arn);
-  std::erase_if(instance->tasks, [&](const auto& entry) {
-    return !listed.contains(entry.first) && done(entry);
-  });
+  std::erase_if(instance->tasks,
+                [&](const auto& entry) { return !listed.contains(entry.first) && done(entry); });
 }
 
 void HollowFleet::report(const std::shared_ptr<Instance>& instance, const TaskStatus& status) {

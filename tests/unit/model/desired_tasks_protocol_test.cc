@@ -10,14 +10,14 @@ namespace {
 namespace json = boost::json;
 
 DesiredTask sample() {
-  return DesiredTask{"arn:aws:ecs:us-east-1:123456789012:task/default/abc",
-                     "RUNNING",
-                     std::make_shared<const json::object>(json::object{
-                         {"family", "gpu"},
-                         {"taskDefinitionArn",
-                          "arn:aws:ecs:us-east-1:123456789012:task-definition/gpu:1"}}),
-                     json::object{{"containerOverrides", json::array{}}},
-                     {{"trainer", {"0", "1"}}, {"sidecar", {"2"}}}};
+  return DesiredTask{
+      "arn:aws:ecs:us-east-1:123456789012:task/default/abc",
+      "RUNNING",
+      std::make_shared<const json::object>(json::object{
+          {"family", "gpu"},
+          {"taskDefinitionArn", "arn:aws:ecs:us-east-1:123456789012:task-definition/gpu:1"}}),
+      json::object{{"containerOverrides", json::array{}}},
+      {{"trainer", {"0", "1"}}, {"sidecar", {"2"}}}};
 }
 
 TEST(DesiredTasksProtocolTest, RoundTripKeepsEveryMember) {

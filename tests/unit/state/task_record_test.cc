@@ -80,10 +80,10 @@ TEST(TaskRecordTest, CorruptCompactTasksAreFaults) {
   for (size_t i = header + 4; i < bad_doc.size(); ++i) bad_doc[i] = '\xff';
   std::string huge_doc = value;
   huge_doc[header + 3] = '\x7f';  // claims a document of about 2 GB
-  for (const std::string& corrupt : {std::string("\x01"), value.substr(0, 7), bad_size,
-                                     bad_header, value.substr(0, header), bad_doc, huge_doc}) {
-    EXPECT_THROW(decode_record(key, corrupt), std::runtime_error) << json::serialize(
-        json::string(corrupt));
+  for (const std::string& corrupt : {std::string("\x01"), value.substr(0, 7), bad_size, bad_header,
+                                     value.substr(0, header), bad_doc, huge_doc}) {
+    EXPECT_THROW(decode_record(key, corrupt), std::runtime_error)
+        << json::serialize(json::string(corrupt));
   }
 }
 

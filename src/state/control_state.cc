@@ -129,10 +129,17 @@ void ControlState::commit_loop() {
       for (auto& pending : prepared.batch) pending.done(commit_failed_error());
     }
     bool committed = failing || commit(prepared);
-    std::lock_guard lock(commit_mutex_);
-    committer_busy_ = false;
-    if (!committed) commit_failed_ = true;
+    {
+      std::lock_guard lock(commit_mutex_);
+      committer_busy_ = false;
+      if (!committed) commit_failed_ = true;
+    }
     commit_room_.notify_all();
+    // Answered once the failure is known to the writer: a caller that
+    // retries at once must find the draft reset, not its failed change.
+    if (!committed) {
+      for (auto& pending : prepared.batch) pending.done(commit_failed_error());
+    }
   }
 }
 
@@ -152,8 +159,7 @@ bool ControlState::commit(Prepared& prepared) {
       store_.commit(txn);
     } catch (const std::exception& error) {
       spdlog::error("store commit failed: {}", error.what());
-      for (auto& pending : batch) pending.done(commit_failed_error());
-      return false;
+      return false;  // the caller answers the batch
     }
     std::vector<PublishedChange> published;
     published.reserve(changes.size());

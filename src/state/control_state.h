@@ -102,7 +102,7 @@ class ControlState {
   Prepared run_batch(std::deque<Pending> batch);
   void reset_draft_after_failure();
   void commit_loop();
-  // False when the store refused the commit.
+  // False when the store refused the commit; the batch is then not answered.
   bool commit(Prepared& prepared);
 
   store::Store& store_;

@@ -281,7 +281,7 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
   auto message = state_.read([&](const state::ClusterState& s) -> std::optional<json::object> {
     model::DesiredTasks desired;
     desired.complete = pending.complete;
-    model::TaskDefinitions definitions;  // each copied once for this message
+    model::TaskDefinitions definitions;  // the records' own documents, not copies
     // Whether the task is in the set: a STOPPED one has left it.
     auto add = [&](const state::TaskRecord& task) {
       if (task.last_status() == "STOPPED") return false;
@@ -291,10 +291,11 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
       auto shared = definitions.find(definition_arn);
       if (shared == definitions.end()) {
         auto ref = parse_task_definition_ref(definition_arn);
-        const auto* definition = s.task_definition(ref.family, ref.revision.value_or(0));
+        auto definition = s.shared_task_definition(ref.family, ref.revision.value_or(0));
         if (!definition) return true;
-        shared = definitions
-                     .emplace(definition_arn, std::make_shared<const json::object>(definition->doc))
+        const json::object* doc = &definition->doc;
+        shared = definitions.emplace(definition_arn, std::shared_ptr<const json::object>(
+                                                         std::move(definition), doc))
                      .first;
       }
       desired.tasks.push_back({task.arn(), std::string(task.desired_status()), shared->second,

@@ -268,12 +268,24 @@ const ClusterRecord* ClusterState::cluster(std::string_view name) const {
   return it == clusters_.end() ? nullptr : it->second.get();
 }
 
-const TaskDefinitionRecord* ClusterState::task_definition(std::string_view family,
-                                                          int64_t revision) const {
+const std::shared_ptr<const TaskDefinitionRecord>* ClusterState::find_task_definition(
+    std::string_view family, int64_t revision) const {
   auto it = families_.find(family);
   if (it == families_.end()) return nullptr;
   auto rev = it->second.find(revision);
-  return rev == it->second.end() ? nullptr : rev->second.get();
+  return rev == it->second.end() ? nullptr : &rev->second;
+}
+
+const TaskDefinitionRecord* ClusterState::task_definition(std::string_view family,
+                                                          int64_t revision) const {
+  const auto* found = find_task_definition(family, revision);
+  return found ? found->get() : nullptr;
+}
+
+std::shared_ptr<const TaskDefinitionRecord> ClusterState::shared_task_definition(
+    std::string_view family, int64_t revision) const {
+  const auto* found = find_task_definition(family, revision);
+  return found ? *found : nullptr;
 }
 
 const TaskDefinitionRecord* ClusterState::latest_active(std::string_view family) const {

@@ -90,6 +90,9 @@ class ClusterState {
                                                   std::string_view client_token) const;
 
   const TaskDefinitionRecord* task_definition(std::string_view family, int64_t revision) const;
+  // The same record, shared: for a caller that holds it past this view.
+  std::shared_ptr<const TaskDefinitionRecord> shared_task_definition(std::string_view family,
+                                                                     int64_t revision) const;
   // The highest ACTIVE revision of a family, as DescribeTaskDefinition
   // resolves a bare family name.
   const TaskDefinitionRecord* latest_active(std::string_view family) const;
@@ -122,6 +125,8 @@ class ClusterState {
     int64_t pending_tasks = 0;
   };
   const ClusterSlice* slice(std::string_view cluster) const;
+  const std::shared_ptr<const TaskDefinitionRecord>* find_task_definition(std::string_view family,
+                                                                          int64_t revision) const;
   // Moves a task in the indexes from `before` to `after` (either null: the
   // task is new, or gone).
   void index_task(ClusterSlice& slice, const TaskRecord* before, const TaskRecord* after);

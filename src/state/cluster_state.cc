@@ -36,9 +36,22 @@ ClusterState::TasksById::iterator rekey(ClusterState::TasksById& tasks,
   return tasks.insert(next, std::move(node));
 }
 
-template <class T>
-std::shared_ptr<const T> alias(const std::shared_ptr<const Record>& record) {
-  return std::shared_ptr<const T>(record, &std::get<T>(*record));
+// Puts the change's record under `key` of a view, or removes it; returns
+// the record the key held.
+template <class Map, class Key>
+std::shared_ptr<const Record> replace(Map& map, const Key& key, const Change& change) {
+  using Ref = typename Map::mapped_type;
+  std::shared_ptr<const Record> before;
+  auto it = map.find(key);
+  if (it != map.end()) before = it->second.record();
+  if (!change.record) {
+    if (it != map.end()) map.erase(it);
+  } else if (it != map.end()) {
+    it->second = Ref(change.record);
+  } else {
+    map.emplace(key, Ref(change.record));
+  }
+  return before;
 }
 
 std::pair<std::string, int64_t> split_task_definition_key(std::string_view key) {
@@ -66,49 +79,41 @@ TaskIdKey::TaskIdKey(std::string_view id) : high(0), low(0), id(id) {
   }
 }
 
-std::optional<TouchedInstance> ClusterState::apply(const Change& change) {
+ClusterState::Applied ClusterState::apply_change(const Change& change) {
   std::string_view key = change.key;
   if (key.starts_with(kClusters)) {
-    std::string name(key.substr(kClusters.size()));
-    if (!change.record) {
-      clusters_.erase(name);
-    } else {
-      clusters_[name] = alias<ClusterRecord>(change.record);
-    }
-  } else if (key.starts_with(kTaskDefinitions)) {
+    return {std::nullopt, replace(clusters_, key.substr(kClusters.size()), change)};
+  }
+  if (key.starts_with(kTaskDefinitions)) {
     auto [family, revision] = split_task_definition_key(key);
-    if (!change.record) {
-      if (auto it = families_.find(family); it != families_.end()) {
-        it->second.erase(revision);
-        if (it->second.empty()) families_.erase(it);
-      }
-    } else {
-      families_[family][revision] = alias<TaskDefinitionRecord>(change.record);
+    auto it = families_.find(family);
+    if (it == families_.end()) {
+      if (!change.record) return {};
+      it = families_.emplace(family, Revisions{}).first;
     }
-  } else if (key.starts_with(kSettings)) {
-    auto setting_key = split_setting_key(key);
-    if (!change.record) {
-      account_settings_.erase(setting_key);
-    } else {
-      account_settings_[setting_key] = alias<AccountSettingRecord>(change.record);
-    }
-  } else if (key.starts_with(kInstances)) {
+    auto before = replace(it->second, revision, change);
+    if (it->second.empty()) families_.erase(it);
+    return {std::nullopt, std::move(before)};
+  }
+  if (key.starts_with(kSettings)) {
+    return {std::nullopt, replace(account_settings_, split_setting_key(key), change)};
+  }
+  if (key.starts_with(kInstances)) {
     auto [cluster, id] = split_scoped_key(key, kInstances);
     auto& slice = slices_[cluster];
+    auto before = replace(slice.instances, id, change);
     if (!change.record) {
-      slice.instances.erase(id);
       slice.instances_by_id.erase(id);
     } else {
-      auto record = alias<ContainerInstanceRecord>(change.record);
-      slice.instances_by_id[id] = record.get();
-      slice.instances[id] = std::move(record);
+      slice.instances_by_id[id] = std::get_if<ContainerInstanceRecord>(change.record.get());
     }
-    return TouchedInstance{std::move(cluster), std::move(id), nullptr, true};
-  } else if (key.starts_with(kTasks)) {
+    return {TouchedInstance{std::move(cluster), std::move(id), nullptr, true}, std::move(before)};
+  }
+  if (key.starts_with(kTasks)) {
     auto [cluster, id] = split_scoped_key(key, kTasks);
     auto& slice = slices_[cluster];
     std::string instance_id;
-    std::shared_ptr<const TaskRecord> previous;
+    RecordRef<TaskRecord> previous;
     auto old = slice.tasks.find(std::string_view(id));
     if (old != slice.tasks.end()) {
       instance_id = old->second->instance_id;
@@ -120,22 +125,25 @@ std::optional<TouchedInstance> ClusterState::apply(const Change& change) {
         slice.tasks.erase(old);
       }
     } else {
-      auto task = alias<TaskRecord>(change.record);
+      RecordRef<TaskRecord> task(change.record);
       instance_id = task->instance_id;
       index_task(slice, previous.get(), task.get());
       if (previous) {
         // The key views the record it maps to: it moves to the new one.
         rekey(slice.tasks, old, task->id())->second = std::move(task);
       } else {
-        slice.tasks.emplace(task->id(), std::move(task));
+        std::string_view task_id = task->id();
+        slice.tasks.emplace(task_id, std::move(task));
       }
     }
-    if (instance_id.empty()) return std::nullopt;
-    return TouchedInstance{std::move(cluster), std::move(instance_id), std::move(previous)};
-  } else {
-    throw std::runtime_error("no index for key " + change.key);
+    Applied applied{std::nullopt, previous.record()};
+    if (!instance_id.empty()) {
+      applied.touched =
+          TouchedInstance{std::move(cluster), std::move(instance_id), previous.shared()};
+    }
+    return applied;
   }
-  return std::nullopt;
+  throw std::runtime_error("no index for key " + change.key);
 }
 
 void ClusterState::index_task(ClusterSlice& slice, const TaskRecord* before,
@@ -268,7 +276,7 @@ const ClusterRecord* ClusterState::cluster(std::string_view name) const {
   return it == clusters_.end() ? nullptr : it->second.get();
 }
 
-const std::shared_ptr<const TaskDefinitionRecord>* ClusterState::find_task_definition(
+const RecordRef<TaskDefinitionRecord>* ClusterState::find_task_definition(
     std::string_view family, int64_t revision) const {
   auto it = families_.find(family);
   if (it == families_.end()) return nullptr;
@@ -285,7 +293,7 @@ const TaskDefinitionRecord* ClusterState::task_definition(std::string_view famil
 std::shared_ptr<const TaskDefinitionRecord> ClusterState::shared_task_definition(
     std::string_view family, int64_t revision) const {
   const auto* found = find_task_definition(family, revision);
-  return found ? *found : nullptr;
+  return found ? found->shared() : nullptr;
 }
 
 const TaskDefinitionRecord* ClusterState::latest_active(std::string_view family) const {

@@ -62,14 +62,19 @@ struct TaskIdOrder {
 class ClusterState {
  public:
   template <class T>
-  using ByName = std::map<std::string, std::shared_ptr<const T>, std::less<>>;
-  using Revisions = std::map<int64_t, std::shared_ptr<const TaskDefinitionRecord>>;
+  using ByName = std::map<std::string, RecordRef<T>, std::less<>>;
+  using Revisions = std::map<int64_t, RecordRef<TaskDefinitionRecord>>;
   // Tasks by id; the keys view the records' own ARNs (no copy per task).
-  using TasksById = std::map<TaskIdKey, std::shared_ptr<const TaskRecord>, TaskIdOrder>;
+  using TasksById = std::map<TaskIdKey, RecordRef<TaskRecord>, TaskIdOrder>;
 
-  // Returns the instance the change touched, if any: its own record, or one
-  // of its tasks.
-  std::optional<TouchedInstance> apply(const Change& change);
+  // What applying a change did: the instance it touched, if any (its own
+  // record, or one of its tasks), and the record the key held before.
+  struct Applied {
+    std::optional<TouchedInstance> touched;
+    std::shared_ptr<const Record> before;  // null: the key was new
+  };
+  Applied apply_change(const Change& change);
+  std::optional<TouchedInstance> apply(const Change& change) { return apply_change(change).touched; }
 
   const ClusterRecord* cluster(std::string_view name) const;
   const ByName<ClusterRecord>& clusters() const { return clusters_; }
@@ -103,7 +108,7 @@ class ClusterState {
 
   // Account settings keyed by (name, principalArn); "" is the account default.
   using SettingKey = std::pair<std::string, std::string>;
-  const std::map<SettingKey, std::shared_ptr<const AccountSettingRecord>>& account_settings()
+  const std::map<SettingKey, RecordRef<AccountSettingRecord>>& account_settings()
       const {
     return account_settings_;
   }
@@ -125,7 +130,7 @@ class ClusterState {
     int64_t pending_tasks = 0;
   };
   const ClusterSlice* slice(std::string_view cluster) const;
-  const std::shared_ptr<const TaskDefinitionRecord>* find_task_definition(std::string_view family,
+  const RecordRef<TaskDefinitionRecord>* find_task_definition(std::string_view family,
                                                                           int64_t revision) const;
   // Moves a task in the indexes from `before` to `after` (either null: the
   // task is new, or gone).
@@ -134,7 +139,7 @@ class ClusterState {
   ByName<ClusterRecord> clusters_;
   std::map<std::string, ClusterSlice, std::less<>> slices_;
   std::map<std::string, Revisions, std::less<>> families_;
-  std::map<SettingKey, std::shared_ptr<const AccountSettingRecord>> account_settings_;
+  std::map<SettingKey, RecordRef<AccountSettingRecord>> account_settings_;
 };
 
 // Helpers for building changes from records.

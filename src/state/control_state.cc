@@ -11,7 +11,9 @@ core::ApiError commit_failed_error() {
 }  // namespace
 
 ControlState::ControlState(store::Store& store, size_t max_batch)
-    : store_(store), max_batch_(max_batch) {
+    : store_(store),
+      max_batch_(max_batch),
+      events_(std::make_unique<EventLog>(store.revision())) {
   for (auto& kv : store_.range("")) {
     draft_.apply(put_change(kv.key, decode_record(kv.key, kv.value)));
   }
@@ -155,21 +157,26 @@ bool ControlState::commit(Prepared& prepared) {
         txn.ops.emplace_back(store::Delete{change.key});
       }
     }
+    int64_t revision = 0;
     try {
-      store_.commit(txn);
+      revision = store_.commit(txn).revision;
     } catch (const std::exception& error) {
       spdlog::error("store commit failed: {}", error.what());
       return false;  // the caller answers the batch
     }
     std::vector<PublishedChange> published;
+    std::vector<LoggedChange> logged;
     published.reserve(changes.size());
+    logged.reserve(changes.size());
     {
       std::unique_lock lock(published_mutex_);
       for (auto& change : changes) {
-        auto touched = published_.apply(change);
-        published.push_back({std::move(change), std::move(touched)});
+        auto applied = published_.apply_change(change);
+        logged.push_back({revision, change.key, std::move(applied.before), change.record});
+        published.push_back({std::move(change), std::move(applied.touched)});
       }
     }
+    events_->append(revision, std::move(logged));
     if (observer_) observer_(published);
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));

@@ -23,6 +23,7 @@
 
 #include "core/error.h"
 #include "state/cluster_state.h"
+#include "state/event_log.h"
 #include "store/store.h"
 
 namespace gantry::state {
@@ -82,6 +83,10 @@ class ControlState {
 
   WriterStats stats() const;
 
+  // Every durable change, with its revision and the record before and after.
+  EventLog& events() { return *events_; }
+  const EventLog& events() const { return *events_; }
+
   // Set before any mutation is submitted (not synchronized with the writer).
   void set_publish_observer(PublishObserver observer) { observer_ = std::move(observer); }
   void set_draft_listener(DraftListener* listener) { listener_ = listener; }
@@ -107,6 +112,7 @@ class ControlState {
 
   store::Store& store_;
   const size_t max_batch_;
+  std::unique_ptr<EventLog> events_;
 
   // Only the writer thread touches the draft.
   ClusterState draft_;

@@ -116,6 +116,28 @@ class DocScratch {
 using Record = std::variant<ClusterRecord, TaskDefinitionRecord, AccountSettingRecord,
                             ContainerInstanceRecord, TaskRecord>;
 
+// A record as the views hold it: the shared Record a change put there, seen
+// as its kind. Sharing the Record itself (not an alias of its alternative)
+// is what lets a view hand the record it replaced to the event log.
+template <class T>
+class RecordRef {
+ public:
+  RecordRef() = default;
+  explicit RecordRef(std::shared_ptr<const Record> record) : record_(std::move(record)) {}
+  const T* get() const { return record_ ? std::get_if<T>(record_.get()) : nullptr; }
+  const T* operator->() const { return get(); }
+  const T& operator*() const { return *get(); }
+  explicit operator bool() const { return record_ != nullptr; }
+  const std::shared_ptr<const Record>& record() const { return record_; }
+  // The typed record, sharing the Record's ownership.
+  std::shared_ptr<const T> shared() const {
+    return record_ ? std::shared_ptr<const T>(record_, get()) : nullptr;
+  }
+
+ private:
+  std::shared_ptr<const Record> record_;
+};
+
 // Store keys. Revisions are zero-padded so that key order is revision order.
 std::string cluster_key(std::string_view name);
 std::string task_definition_key(std::string_view family, int64_t revision);

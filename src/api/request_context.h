@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "net/response_stream.h"
 #include "state/control_state.h"
 
 namespace gantry::api {
@@ -19,6 +20,10 @@ struct RequestContext {
   std::string caller_arn;  // the IAM-style principal of the access key
   core::SystemTime now;
   boost::json::object body;  // validated against the operation's input shape
+  // For an operation that answers with a stream (gantry's StreamEvents):
+  // starts a 200 response of `content_type` whose body follows in pieces,
+  // in place of the Reply. Null where the connection cannot stream.
+  std::function<std::shared_ptr<net::ResponseStream>(std::string content_type)> start_stream;
 };
 
 using Reply = std::function<void(state::Answer)>;

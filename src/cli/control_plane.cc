@@ -12,6 +12,7 @@
 #include "agent/agent.h"
 #include "api/agent_channel.h"
 #include "api/api_server.h"
+#include "api/event_stream.h"
 #include "api/handlers.h"
 #include "api/placement_indexes.h"
 #include "auth/credentials.h"
@@ -62,7 +63,7 @@ struct ControlPlane::Impl {
       throw std::runtime_error("no access keys in " + options.credentials_file);
     }
     store = store::open_sqlite_store(options.data_dir + "/gantry.db");
-    state = std::make_unique<state::ControlState>(*store);
+    state = std::make_unique<state::ControlState>(*store, 1024, &clock);
     state->set_draft_listener(&placement);
     channel = std::make_unique<api::AgentChannel>(io, *state, presence, task_stats, credentials,
                                                   clock, options.agent_idle_timeout);
@@ -84,6 +85,7 @@ struct ControlPlane::Impl {
     api::Services services{*state, presence, *resource_ids, placement, url};
     api::register_all_handlers(router, services);
     api::register_task_stats_handlers(router, services, task_stats);
+    api::register_event_stream_handlers(router, state->events(), io);
     api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
                                                   options.account_id);
     reaper = std::make_unique<controllers::TaskReaper>(io, *state, clock);

@@ -8,16 +8,42 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <functional>
 #include <memory>
+
+#include "net/response_stream.h"
 
 namespace gantry::net {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
-// Called exactly once per request, from any thread.
-using Responder = std::function<void(HttpResponse)>;
+// Answers a request exactly once, from any thread: with a whole response,
+// or (where the connection allows it) with a stream that starts with
+// `head`'s status and headers and whose body follows in chunks.
+class Responder {
+ public:
+  using Respond = std::function<void(HttpResponse)>;
+  using StartStream = std::function<std::shared_ptr<ResponseStream>(HttpResponse head)>;
+
+  Responder() = default;
+  template <class F>
+    requires std::invocable<F&, HttpResponse> && (!std::same_as<std::decay_t<F>, Responder>)
+  Responder(F respond) : respond_(std::move(respond)) {}  // NOLINT: a plain callback answers
+  Responder(Respond respond, StartStream stream)
+      : respond_(std::move(respond)), stream_(std::move(stream)) {}
+
+  void operator()(HttpResponse response) const { respond_(std::move(response)); }
+  // Null when this responder cannot stream; then answer with operator().
+  std::shared_ptr<ResponseStream> stream(HttpResponse head) const {
+    return stream_ ? stream_(std::move(head)) : nullptr;
+  }
+
+ private:
+  Respond respond_;
+  StartStream stream_;
+};
 using HttpHandler = std::function<void(HttpRequest&&, Responder)>;
 
 // Called when a request is refused before it reaches the handler (a body

@@ -5,14 +5,20 @@
 namespace gantry::state {
 
 namespace {
+const core::Clock& system_clock() {
+  static const core::SystemClock clock;
+  return clock;
+}
+
 core::ApiError commit_failed_error() {
   return core::server_error("The store could not commit the change; retry the request.");
 }
 }  // namespace
 
-ControlState::ControlState(store::Store& store, size_t max_batch)
+ControlState::ControlState(store::Store& store, size_t max_batch, const core::Clock* clock)
     : store_(store),
       max_batch_(max_batch),
+      clock_(clock ? *clock : system_clock()),
       events_(std::make_unique<EventLog>(store.revision())) {
   for (auto& kv : store_.range("")) {
     draft_.apply(put_change(kv.key, decode_record(kv.key, kv.value)));
@@ -164,6 +170,7 @@ bool ControlState::commit(Prepared& prepared) {
       spdlog::error("store commit failed: {}", error.what());
       return false;  // the caller answers the batch
     }
+    const core::SystemTime committed_at = clock_.now();
     std::vector<PublishedChange> published;
     std::vector<LoggedChange> logged;
     published.reserve(changes.size());
@@ -172,7 +179,8 @@ bool ControlState::commit(Prepared& prepared) {
       std::unique_lock lock(published_mutex_);
       for (auto& change : changes) {
         auto applied = published_.apply_change(change);
-        logged.push_back({revision, change.key, std::move(applied.before), change.record});
+        logged.push_back(
+            {revision, change.key, std::move(applied.before), change.record, committed_at});
         published.push_back({std::move(change), std::move(applied.touched)});
       }
     }

@@ -21,6 +21,7 @@
 #include <thread>
 #include <variant>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "state/cluster_state.h"
 #include "state/event_log.h"
@@ -63,7 +64,9 @@ struct WriterStats {
 class ControlState {
  public:
   // Loads every record from the store, then starts the writer thread.
-  explicit ControlState(store::Store& store, size_t max_batch = 1024);
+  // `clock` stamps the event log's commits (the system clock when null).
+  explicit ControlState(store::Store& store, size_t max_batch = 1024,
+                        const core::Clock* clock = nullptr);
   ~ControlState();
   ControlState(const ControlState&) = delete;
   ControlState& operator=(const ControlState&) = delete;
@@ -112,6 +115,7 @@ class ControlState {
 
   store::Store& store_;
   const size_t max_batch_;
+  const core::Clock& clock_;
   std::unique_ptr<EventLog> events_;
 
   // Only the writer thread touches the draft.

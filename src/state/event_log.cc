@@ -59,7 +59,7 @@ int64_t EventLog::oldest_readable() const {
   return dropped_through_;
 }
 
-EventLog::Subscription EventLog::subscribe(std::function<void()> wake) {
+EventLog::Subscription EventLog::subscribe(std::function<void()> wake) const {
   auto subscriber = std::make_shared<Subscriber>(Subscriber{std::move(wake)});
   std::lock_guard lock(subscribers_mutex_);
   subscribers_.push_back(subscriber);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "state/records.h"
 
 namespace gantry::state {
@@ -24,6 +25,7 @@ struct LoggedChange {
   std::string key;
   std::shared_ptr<const Record> before;  // null: the key is new
   std::shared_ptr<const Record> after;   // null: the key was removed
+  core::SystemTime committed_at{};       // when its commit returned
 };
 
 // What a subscriber read: the changes after the revision it asked for, and
@@ -60,7 +62,7 @@ class EventLog {
   // `wake` is called after every append, on the committer's thread, until
   // the returned subscription is dropped. It must not block.
   using Subscription = std::shared_ptr<void>;
-  [[nodiscard]] Subscription subscribe(std::function<void()> wake);
+  [[nodiscard]] Subscription subscribe(std::function<void()> wake) const;
 
  private:
   struct Subscriber {
@@ -72,8 +74,9 @@ class EventLog {
   std::deque<LoggedChange> changes_;
   int64_t last_revision_;
   int64_t dropped_through_;  // every change up to this revision is gone
-  std::mutex subscribers_mutex_;
-  std::vector<std::weak_ptr<Subscriber>> subscribers_;
+  // Following a log does not change it: a const log can be subscribed to.
+  mutable std::mutex subscribers_mutex_;
+  mutable std::vector<std::weak_ptr<Subscriber>> subscribers_;
 };
 
 }  // namespace gantry::state

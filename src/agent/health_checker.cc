@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "agent/task_status.h"
+#include "core/asio_timer_source.h"
 
 namespace gantry::agent {
 
@@ -23,14 +24,33 @@ std::optional<std::vector<std::string>> health_check_argv(const std::vector<std:
 
 HealthChecker::HealthChecker(boost::asio::any_io_executor executor, Driver& driver,
                              ContainerHandle container, HealthCheckSpec spec, OnChange on_change)
-    : executor_(executor),
+    : HealthChecker(executor, std::make_unique<core::AsioTimerSource>(executor), nullptr, driver,
+                    std::move(container), std::move(spec), std::move(on_change)) {}
+
+HealthChecker::HealthChecker(boost::asio::any_io_executor executor, core::TimerSource& timers,
+                             Driver& driver, ContainerHandle container, HealthCheckSpec spec,
+                             OnChange on_change)
+    : HealthChecker(std::move(executor), nullptr, &timers, driver, std::move(container),
+                    std::move(spec), std::move(on_change)) {}
+
+HealthChecker::HealthChecker(boost::asio::any_io_executor executor,
+                             std::unique_ptr<core::TimerSource> owned, core::TimerSource* timers,
+                             Driver& driver, ContainerHandle container, HealthCheckSpec spec,
+                             OnChange on_change)
+    : executor_(std::move(executor)),
       driver_(driver),
       container_(std::move(container)),
       spec_(std::move(spec)),
       argv_(health_check_argv(spec_.command)),
       on_change_(std::move(on_change)),
-      interval_timer_(executor),
-      timeout_timer_(executor),
+      owned_timers_(std::move(owned)),
+      timers_(timers ? *timers : *owned_timers_),
+      // The timers are the checker's own and die with it: `this` outlives them.
+      interval_timer_(timers_.make_timer([this] {
+        if (running_) probe();
+      })),
+      timeout_timer_(timers_.make_timer([this] { on_result(timed_attempt_, false); })),
+      start_period_timer_(timers_.make_timer([] {})),
       status_(kHealthUnknown) {}
 
 HealthChecker::~HealthChecker() { stop(); }
@@ -38,41 +58,33 @@ HealthChecker::~HealthChecker() { stop(); }
 void HealthChecker::start() {
   if (running_) return;
   running_ = true;
-  started_at_ = std::chrono::steady_clock::now();
+  if (spec_.start_period > std::chrono::milliseconds::zero()) {
+    start_period_timer_->arm(spec_.start_period);
+  }
   schedule_probe(spec_.interval);
 }
 
 void HealthChecker::stop() {
   running_ = false;
   ++attempt_;  // an answer still in flight is now stale
-  interval_timer_.cancel();
-  timeout_timer_.cancel();
+  interval_timer_->cancel();
+  timeout_timer_->cancel();
+  start_period_timer_->cancel();
 }
 
 void HealthChecker::schedule_probe(std::chrono::milliseconds delay) {
-  interval_timer_.expires_after(delay);
-  // A wait that was already due when stop() cancelled it still runs with
-  // success: the attempt number tells it apart.
-  interval_timer_.async_wait(
-      [weak = std::weak_ptr<bool>(alive_), this, attempt = attempt_](boost::system::error_code ec) {
-        if (ec || weak.expired() || !running_ || attempt != attempt_) return;
-        probe();
-      });
+  interval_timer_->arm(delay);
 }
 
 void HealthChecker::probe() {
   const uint64_t attempt = ++attempt_;
-  probe_started_at_ = std::chrono::steady_clock::now();
+  probe_in_start_period_ = start_period_timer_->armed();
   if (!argv_) {
     on_result(attempt, false);
     return;
   }
-  timeout_timer_.expires_after(spec_.timeout + kUnansweredGrace);
-  timeout_timer_.async_wait(
-      [weak = std::weak_ptr<bool>(alive_), this, attempt](boost::system::error_code ec) {
-        if (ec || weak.expired()) return;
-        on_result(attempt, false);
-      });
+  timed_attempt_ = attempt;
+  timeout_timer_->arm(spec_.timeout + kUnansweredGrace);
   // Answers are posted so that a driver answering from inside exec() does
   // not re-enter the checker.
   auto answer = [weak = std::weak_ptr<bool>(alive_), this, attempt,
@@ -94,11 +106,11 @@ void HealthChecker::probe() {
 void HealthChecker::on_result(uint64_t attempt, bool success) {
   if (!running_ || attempt != attempt_) return;  // stale: timed out, stopped or restarted
   ++attempt_;
-  timeout_timer_.cancel();
+  timeout_timer_->cancel();
   if (success) {
     succeeded_once_ = true;
     consecutive_failures_ = 0;
-  } else if (!in_start_period()) {
+  } else if (succeeded_once_ || !probe_in_start_period_) {
     ++consecutive_failures_;
   }
   schedule_probe(spec_.interval);
@@ -107,10 +119,6 @@ void HealthChecker::on_result(uint64_t attempt, bool success) {
   } else if (consecutive_failures_ >= std::max(1, spec_.retries)) {
     set_status(kHealthUnhealthy);
   }
-}
-
-bool HealthChecker::in_start_period() const {
-  return !succeeded_once_ && probe_started_at_ - started_at_ < spec_.start_period;
 }
 
 void HealthChecker::set_status(const char* status) {

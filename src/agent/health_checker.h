@@ -5,9 +5,9 @@
 // `timeout` fails. The status starts UNKNOWN; a success makes it HEALTHY;
 // `retries` consecutive failures make it UNHEALTHY. Failures within
 // `start_period` of start() are not counted, unless a probe has already
-// succeeded (then the container counts as started).
+// succeeded (then the container counts as started). Its intervals run on
+// injected timers (core/timer.h), so that tests advance a FakeClock.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -18,6 +18,7 @@
 
 #include "agent/driver.h"
 #include "agent/task_spec.h"
+#include "core/timer.h"
 
 namespace gantry::agent {
 
@@ -31,8 +32,13 @@ class HealthChecker {
   // it changes. The checker may be destroyed from inside the callback.
   using OnChange = std::function<void(const std::string& health_status)>;
 
+  // Timers on the executor's steady clock.
   HealthChecker(boost::asio::any_io_executor executor, Driver& driver, ContainerHandle container,
                 HealthCheckSpec spec, OnChange on_change);
+  // Timers from `timers` (e.g. a FakeClock), which fire on the executor's
+  // thread; `timers` outlives the checker.
+  HealthChecker(boost::asio::any_io_executor executor, core::TimerSource& timers, Driver& driver,
+                ContainerHandle container, HealthCheckSpec spec, OnChange on_change);
   // Stops; a probe still in flight is ignored when it answers.
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
@@ -49,10 +55,12 @@ class HealthChecker {
   static constexpr std::chrono::milliseconds kUnansweredGrace{1000};
 
  private:
+  HealthChecker(boost::asio::any_io_executor executor, std::unique_ptr<core::TimerSource> owned,
+                core::TimerSource* timers, Driver& driver, ContainerHandle container,
+                HealthCheckSpec spec, OnChange on_change);
   void schedule_probe(std::chrono::milliseconds delay);
   void probe();
   void on_result(uint64_t attempt, bool success);
-  bool in_start_period() const;
   void set_status(const char* status);
 
   boost::asio::any_io_executor executor_;
@@ -61,13 +69,16 @@ class HealthChecker {
   HealthCheckSpec spec_;
   std::optional<std::vector<std::string>> argv_;
   OnChange on_change_;
-  boost::asio::steady_timer interval_timer_;
-  boost::asio::steady_timer timeout_timer_;
-  std::chrono::steady_clock::time_point started_at_;
-  std::chrono::steady_clock::time_point probe_started_at_;
+  std::unique_ptr<core::TimerSource> owned_timers_;  // when none was given
+  core::TimerSource& timers_;
+  std::unique_ptr<core::Timer> interval_timer_;
+  std::unique_ptr<core::Timer> timeout_timer_;
+  std::unique_ptr<core::Timer> start_period_timer_;  // armed while the start period lasts
+  bool probe_in_start_period_ = false;  // the current probe began within it
   bool running_ = false;
   bool succeeded_once_ = false;
   uint64_t attempt_ = 0;  // tells a late answer from the current one
+  uint64_t timed_attempt_ = 0;  // the probe the timeout timer is armed for
   int consecutive_failures_ = 0;
   std::string status_;
   // Expires with the checker; callbacks hold a weak_ptr to it.

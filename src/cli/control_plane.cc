@@ -17,7 +17,9 @@
 #include "api/placement_indexes.h"
 #include "auth/credentials.h"
 #include "cli/agent_command.h"
+#include "controllers/controller_runtime.h"
 #include "controllers/task_reaper.h"
+#include "core/asio_timer_source.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "net/http_server.h"
@@ -88,12 +90,17 @@ struct ControlPlane::Impl {
     api::register_event_stream_handlers(router, state->events(), io);
     api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
                                                   options.account_id);
-    reaper = std::make_unique<controllers::TaskReaper>(io, *state, clock);
+    controller_runtime = std::make_unique<controllers::ControllerRuntime>(io.get_executor(), *state,
+                                                                          clock, timers);
+    controller_runtime->add(std::make_unique<controllers::TaskReaper>());
+    controller_runtime->start();
   }
 
   ~Impl() {
-    // The writer tells the channel of its last batches: stop it first.
-    reaper.reset();
+    // The controllers submit to the writer and the writer answers them: they
+    // stop first (the io threads have stopped by now). The writer tells the
+    // channel of its last batches: the state goes before it.
+    controller_runtime.reset();
     state.reset();
   }
 
@@ -121,7 +128,8 @@ struct ControlPlane::Impl {
   std::string url;
   api::Router router;
   std::unique_ptr<api::ApiServer> api_server;
-  std::unique_ptr<controllers::TaskReaper> reaper;
+  core::AsioTimerSource timers{io.get_executor()};
+  std::unique_ptr<controllers::ControllerRuntime> controller_runtime;
 };
 
 ControlPlane::ControlPlane(ControlPlaneOptions options)

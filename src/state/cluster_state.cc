@@ -187,6 +187,18 @@ void ClusterState::index_task(ClusterSlice& slice, const TaskRecord* before,
   };
   count(before, -1);
   count(after, 1);
+  auto stopped = [](const TaskRecord* task) -> std::optional<StoppedTask> {
+    if (!task || task->last_status() != "STOPPED" || !task->stopped_at()) return std::nullopt;
+    return StoppedTask{*task->stopped_at(), task->id()};
+  };
+  // Erased and reinserted even when unchanged: the entry views the new record.
+  auto hint = slice.stopped.end();
+  if (auto was = stopped(before)) {
+    if (auto it = slice.stopped.find(*was); it != slice.stopped.end()) {
+      hint = slice.stopped.erase(it);
+    }
+  }
+  if (auto now = stopped(after)) slice.stopped.insert(hint, *now);
 }
 
 const ClusterState::ClusterSlice* ClusterState::slice(std::string_view cluster) const {
@@ -229,6 +241,12 @@ const ContainerInstanceRecord* ClusterState::instance(std::string_view cluster,
   if (!s) return nullptr;
   auto it = s->instances_by_id.find(id);
   return it == s->instances_by_id.end() ? nullptr : it->second;
+}
+
+const ClusterState::StoppedTasks& ClusterState::stopped_tasks(std::string_view cluster) const {
+  static const StoppedTasks kNone;
+  const ClusterSlice* s = slice(cluster);
+  return s ? s->stopped : kNone;
 }
 
 const ClusterState::TasksById& ClusterState::tasks(std::string_view cluster) const {

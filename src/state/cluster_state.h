@@ -66,6 +66,13 @@ class ClusterState {
   using Revisions = std::map<int64_t, RecordRef<TaskDefinitionRecord>>;
   // Tasks by id; the keys view the records' own ARNs (no copy per task).
   using TasksById = std::map<TaskIdKey, RecordRef<TaskRecord>, TaskIdOrder>;
+  // A STOPPED task with a stoppedAt, viewing the record's id.
+  struct StoppedTask {
+    core::SystemTime stopped_at;
+    std::string_view id;
+    auto operator<=>(const StoppedTask&) const = default;
+  };
+  using StoppedTasks = std::set<StoppedTask>;
 
   // What applying a change did: the instance it touched, if any (its own
   // record, or one of its tasks), and the record the key held before.
@@ -85,6 +92,8 @@ class ClusterState {
   const ContainerInstanceRecord* instance(std::string_view cluster, std::string_view id) const;
   const TasksById& tasks(std::string_view cluster) const;
   const TaskRecord* task(std::string_view cluster, std::string_view id) const;
+  // A cluster's stopped tasks, the earliest stop first: what expires next.
+  const StoppedTasks& stopped_tasks(std::string_view cluster) const;
   // What the instance's unstopped tasks hold (empty when none).
   const InstanceHoldings& holdings(std::string_view cluster, std::string_view instance_id) const;
   // The tasks placed on an instance, stopped ones included until they expire.
@@ -126,6 +135,7 @@ class ClusterState {
     core::StringMap<TaskIds> tasks_by_instance;
     core::StringMap<TaskIds> tasks_by_token;
     core::StringMap<InstanceHoldings> holdings;  // by instance id
+    StoppedTasks stopped;
     int64_t running_tasks = 0;
     int64_t pending_tasks = 0;
   };

@@ -1,5 +1,6 @@
 #include "state/records.h"
 
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -188,6 +189,17 @@ void TaskRecord::read_members(const json::object& doc) {
   desired_status_ = status_name(doc, "desiredStatus");
   group_ = string_member(doc, "group");
   version_ = int_member(doc, "version");
+  stopped_at_ = {};
+  if (auto* v = doc.if_contains("stoppedAt"); v && v->is_number()) {
+    // Epoch seconds with millisecond precision, as ECS writes them.
+    auto ms = std::llround(v->to_number<double>() * 1000.0);
+    stopped_at_ = core::SystemTime{std::chrono::milliseconds{ms}};
+  }
+}
+
+std::optional<core::SystemTime> TaskRecord::stopped_at() const {
+  if (stopped_at_ == core::SystemTime{}) return std::nullopt;
+  return stopped_at_;
 }
 
 std::string_view TaskRecord::id() const {

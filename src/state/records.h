@@ -7,10 +7,12 @@
 #include <boost/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "core/clock.h"
 #include "state/compact_text.h"
 
 namespace gantry::state {
@@ -82,6 +84,8 @@ class TaskRecord {
   std::string_view desired_status() const { return desired_status_; }
   const std::string& group() const { return group_; }
   int64_t version() const { return version_; }
+  // The document's stoppedAt, when it has one (the reaper's clock).
+  std::optional<core::SystemTime> stopped_at() const;
 
   std::string cluster;
   Reservation reservation;
@@ -99,6 +103,7 @@ class TaskRecord {
   std::string_view desired_status_;
   std::string group_;
   int64_t version_ = 0;
+  core::SystemTime stopped_at_{};  // the epoch: none
 };
 
 // Memory for a document read and dropped within one call: a stack buffer,

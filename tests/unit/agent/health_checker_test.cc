@@ -7,18 +7,19 @@
 
 #include "agent/fake_driver.h"
 #include "agent/run_until.h"
+#include "core/clock.h"
 
 namespace gantry::agent {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeDriver;
-using testing::run_until;
 
-HealthCheckSpec fast_check(int retries = 3, std::chrono::milliseconds start_period = 0ms) {
+// Realistic intervals: they pass on the fake clock, never on the wall clock.
+HealthCheckSpec check(int retries = 3, std::chrono::milliseconds start_period = 0ms) {
   return HealthCheckSpec{.command = {"CMD", "/bin/check", "--quick"},
-                         .interval = 5ms,
-                         .timeout = 40ms,
+                         .interval = 5s,
+                         .timeout = 2s,
                          .retries = retries,
                          .start_period = start_period};
 }
@@ -28,7 +29,7 @@ ExecResult exits(int code) { return ExecResult{.exit_code = code}; }
 class HealthCheckerTest : public ::testing::Test {
  protected:
   std::unique_ptr<HealthChecker> make(HealthCheckSpec spec) {
-    return std::make_unique<HealthChecker>(io_.get_executor(), driver_,
+    return std::make_unique<HealthChecker>(io_.get_executor(), clock_, driver_,
                                            FakeDriver::handle_of("app"), std::move(spec),
                                            [this](const std::string& status) {
                                              changes_.push_back(status);
@@ -42,8 +43,18 @@ class HealthCheckerTest : public ::testing::Test {
       return exits(codes[std::min(n, codes.size() - 1)]);
     };
   }
+  // Moves the clock (firing the timers due), then runs the driver's answers.
+  void advance(std::chrono::milliseconds d) {
+    clock_.advance(d);
+    testing::drain(io_);
+  }
+  // One interval: one probe, answered.
+  void tick(int probes = 1) {
+    for (int i = 0; i < probes; ++i) advance(5s);
+  }
 
   boost::asio::io_context io_;
+  core::FakeClock clock_;
   FakeDriver driver_{io_.get_executor()};
   std::vector<std::string> changes_;
   std::vector<int> execs_at_change_;
@@ -63,111 +74,121 @@ TEST(HealthCheckerArgv, FollowsEcsCommandForms) {
 }
 
 TEST_F(HealthCheckerTest, SuccessTurnsHealthy) {
-  auto checker = make(fast_check());
+  auto checker = make(check());
   EXPECT_EQ(checker->status(), "UNKNOWN");
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return checker->status() == "HEALTHY"; }));
+  advance(5s - 1ms);
+  EXPECT_TRUE(driver_.execs.empty());  // the first probe comes an interval after start
+  advance(1ms);
+  EXPECT_EQ(checker->status(), "HEALTHY");
   EXPECT_EQ(changes_, std::vector<std::string>{"HEALTHY"});
-  ASSERT_FALSE(driver_.execs.empty());
+  ASSERT_EQ(driver_.execs.size(), 1u);
   EXPECT_EQ(driver_.execs[0].argv, (std::vector<std::string>{"/bin/check", "--quick"}));
-  EXPECT_EQ(driver_.execs[0].timeout, 40ms);
+  EXPECT_EQ(driver_.execs[0].timeout, 2s);
   // Further successes are no change.
-  ASSERT_TRUE(run_until(io_, [&] { return driver_.exec_count("app") >= 4; }));
+  tick(3);
+  EXPECT_EQ(driver_.exec_count("app"), 4);
   EXPECT_EQ(changes_.size(), 1u);
 }
 
 TEST_F(HealthCheckerTest, ShellFormRunsThroughSh) {
-  auto spec = fast_check();
+  auto spec = check();
   spec.command = {"CMD-SHELL", "test -f /ready"};
   auto checker = make(spec);
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return !driver_.execs.empty(); }));
+  tick();
+  ASSERT_FALSE(driver_.execs.empty());
   EXPECT_EQ(driver_.execs[0].argv, (std::vector<std::string>{"/bin/sh", "-c", "test -f /ready"}));
 }
 
 TEST_F(HealthCheckerTest, RetriesConsecutiveFailuresTurnUnhealthy) {
   script({1, 1, 0, 1, 1, 1});  // the success in between resets the count
-  auto checker = make(fast_check(3));
+  auto checker = make(check(3));
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return checker->status() == "UNHEALTHY"; }));
+  tick(6);
+  EXPECT_EQ(checker->status(), "UNHEALTHY");
   EXPECT_EQ(changes_, (std::vector<std::string>{"HEALTHY", "UNHEALTHY"}));
   EXPECT_EQ(execs_at_change_, (std::vector<int>{3, 6}));
-  EXPECT_GE(checker->consecutive_failures(), 3);
+  EXPECT_EQ(checker->consecutive_failures(), 3);
 }
 
 TEST_F(HealthCheckerTest, TimedOutProbeIsAFailure) {
   driver_.exec_result = [](const std::string&) {
     return ExecResult{.exit_code = 0, .timed_out = true};
   };
-  auto checker = make(fast_check(2));
+  auto checker = make(check(2));
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return checker->status() == "UNHEALTHY"; }));
+  tick(2);
+  EXPECT_EQ(checker->status(), "UNHEALTHY");
   EXPECT_EQ(execs_at_change_, std::vector<int>{2});
 }
 
 TEST_F(HealthCheckerTest, FailuresInTheStartPeriodDoNotCount) {
   script({1});
-  auto checker = make(fast_check(1, 150ms));
-  const auto started = std::chrono::steady_clock::now();
+  auto checker = make(check(1, 15s));
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return driver_.exec_count("app") >= 3; }));
-  EXPECT_EQ(checker->status(), "UNKNOWN");  // three failures, none counted
+  tick(2);  // probes at 5 s and 10 s, inside the start period
+  EXPECT_EQ(driver_.exec_count("app"), 2);
+  EXPECT_EQ(checker->status(), "UNKNOWN");
   EXPECT_EQ(checker->consecutive_failures(), 0);
-  ASSERT_TRUE(run_until(io_, [&] { return checker->status() == "UNHEALTHY"; }));
-  EXPECT_GE(std::chrono::steady_clock::now() - started, 150ms);
+  tick();  // at 15 s the start period is over: this failure counts
+  EXPECT_EQ(checker->status(), "UNHEALTHY");
   EXPECT_EQ(changes_, std::vector<std::string>{"UNHEALTHY"});
+  EXPECT_EQ(execs_at_change_, std::vector<int>{3});
 }
 
 TEST_F(HealthCheckerTest, SuccessEndsTheStartPeriod) {
   script({0, 1, 1});
-  auto checker = make(fast_check(2, 10s));
+  auto checker = make(check(2, 10min));
   checker->start();
-  // Well inside the ten-second start period, the failures after a success count.
-  ASSERT_TRUE(run_until(io_, [&] { return checker->status() == "UNHEALTHY"; }));
+  // Well inside the start period, the failures after a success count.
+  tick(3);
   EXPECT_EQ(changes_, (std::vector<std::string>{"HEALTHY", "UNHEALTHY"}));
   EXPECT_EQ(execs_at_change_, (std::vector<int>{1, 3}));
 }
 
 TEST_F(HealthCheckerTest, LaterSuccessTurnsHealthyAgain) {
   script({1, 1, 0});
-  auto checker = make(fast_check(2));
+  auto checker = make(check(2));
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return changes_.size() == 2; }));
+  tick(3);
   EXPECT_EQ(changes_, (std::vector<std::string>{"UNHEALTHY", "HEALTHY"}));
   EXPECT_EQ(checker->consecutive_failures(), 0);
 }
 
 TEST_F(HealthCheckerTest, StopEndsTheProbes) {
-  auto checker = make(fast_check());
+  auto checker = make(check());
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return driver_.exec_count("app") >= 2; }));
+  tick(2);
   checker->stop();
-  const int probes = driver_.exec_count("app");
-  io_.restart();
-  io_.run_for(40ms);
-  EXPECT_EQ(driver_.exec_count("app"), probes);
+  EXPECT_EQ(clock_.armed_timers(), 0u);
+  advance(1h);
+  EXPECT_EQ(driver_.exec_count("app"), 2);
 }
 
 TEST_F(HealthCheckerTest, DestroyedWhileAProbeIsInFlight) {
   driver_.hang_exec = true;
-  auto checker = make(fast_check());
+  auto checker = make(check());
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return driver_.unanswered_execs.size() == 1; }));
+  tick();
+  ASSERT_EQ(driver_.unanswered_execs.size(), 1u);
   checker.reset();
+  EXPECT_EQ(clock_.armed_timers(), 0u);
   driver_.unanswered_execs[0](exits(0));  // the answer arrives after all
-  io_.restart();
-  io_.run_for(20ms);
+  advance(1h);
   EXPECT_TRUE(changes_.empty());
 }
 
 TEST_F(HealthCheckerTest, ProbeTheDriverNeverAnswersFails) {
   driver_.hang_exec = true;
-  auto spec = fast_check(1);
-  spec.timeout = 10ms;
-  auto checker = make(spec);
+  auto checker = make(check(1));
   checker->start();
-  ASSERT_TRUE(run_until(
-      io_, [&] { return checker->status() == "UNHEALTHY"; }, 1900ms));
+  tick();
+  ASSERT_EQ(driver_.unanswered_execs.size(), 1u);
+  advance(2s + HealthChecker::kUnansweredGrace - 1ms);
+  EXPECT_EQ(checker->status(), "UNKNOWN");
+  advance(1ms);
+  EXPECT_EQ(checker->status(), "UNHEALTHY");
   // The late answer of that probe is ignored.
   driver_.unanswered_execs[0](exits(0));
   testing::drain(io_);
@@ -175,30 +196,43 @@ TEST_F(HealthCheckerTest, ProbeTheDriverNeverAnswersFails) {
 }
 
 TEST_F(HealthCheckerTest, UnusableCommandFailsWithoutExec) {
-  auto spec = fast_check(2);
+  auto spec = check(2);
   spec.command = {"/bin/check"};
   auto checker = make(spec);
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return checker->status() == "UNHEALTHY"; }));
+  tick(2);
+  EXPECT_EQ(checker->status(), "UNHEALTHY");
   EXPECT_TRUE(driver_.execs.empty());
 }
 
 TEST_F(HealthCheckerTest, CallbackMayDestroyTheChecker) {
   std::unique_ptr<HealthChecker> checker;
   int calls = 0;
-  checker =
-      std::make_unique<HealthChecker>(io_.get_executor(), driver_, FakeDriver::handle_of("app"),
-                                      fast_check(), [&](const std::string&) {
-                                        ++calls;
-                                        checker.reset();
-                                      });
+  checker = std::make_unique<HealthChecker>(io_.get_executor(), clock_, driver_,
+                                            FakeDriver::handle_of("app"), check(),
+                                            [&](const std::string&) {
+                                              ++calls;
+                                              checker.reset();
+                                            });
   checker->start();
-  ASSERT_TRUE(run_until(io_, [&] { return calls == 1; }));
+  tick();
+  EXPECT_EQ(calls, 1);
   const int probes = driver_.exec_count("app");
-  io_.restart();
-  io_.run_for(30ms);
+  advance(1h);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(driver_.exec_count("app"), probes);
+}
+
+// The default constructor's timers are the executor's: one real probe.
+TEST_F(HealthCheckerTest, RunsOnTheExecutorsTimersByDefault) {
+  HealthCheckSpec spec = check();
+  spec.interval = 1ms;
+  auto checker = std::make_unique<HealthChecker>(
+      io_.get_executor(), driver_, FakeDriver::handle_of("app"), spec,
+      [&](const std::string& status) { changes_.push_back(status); });
+  checker->start();
+  while (changes_.empty()) io_.run_one();  // waits on the timer itself, not a sleep
+  EXPECT_EQ(changes_, std::vector<std::string>{"HEALTHY"});
 }
 
 }  // namespace

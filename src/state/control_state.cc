@@ -15,11 +15,12 @@ core::ApiError commit_failed_error() {
 }
 }  // namespace
 
-ControlState::ControlState(store::Store& store, size_t max_batch, const core::Clock* clock)
+ControlState::ControlState(store::Store& store, size_t max_batch, const core::Clock* clock,
+                           size_t event_log_capacity)
     : store_(store),
       max_batch_(max_batch),
       clock_(clock ? *clock : system_clock()),
-      events_(std::make_unique<EventLog>(store.revision())) {
+      events_(std::make_unique<EventLog>(store.revision(), event_log_capacity)) {
   for (auto& kv : store_.range("")) {
     draft_.apply(put_change(kv.key, decode_record(kv.key, kv.value)));
   }

@@ -64,9 +64,11 @@ struct WriterStats {
 class ControlState {
  public:
   // Loads every record from the store, then starts the writer thread.
-  // `clock` stamps the event log's commits (the system clock when null).
+  // `clock` stamps the event log's commits (the system clock when null);
+  // the log keeps the last `event_log_capacity` changes.
   explicit ControlState(store::Store& store, size_t max_batch = 1024,
-                        const core::Clock* clock = nullptr);
+                        const core::Clock* clock = nullptr,
+                        size_t event_log_capacity = EventLog::kDefaultCapacity);
   ~ControlState();
   ControlState(const ControlState&) = delete;
   ControlState& operator=(const ControlState&) = delete;

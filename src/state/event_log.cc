@@ -27,8 +27,9 @@ void EventLog::append(int64_t revision, std::vector<LoggedChange> changes) {
     std::lock_guard lock(subscribers_mutex_);
     std::erase_if(subscribers_, [&](const std::weak_ptr<Subscriber>& weak) {
       auto subscriber = weak.lock();
-      if (subscriber) awake.push_back(std::move(subscriber));
-      return !subscriber;
+      if (!subscriber) return true;
+      awake.push_back(std::move(subscriber));
+      return false;
     });
   }
   for (const auto& subscriber : awake) subscriber->wake();

@@ -264,7 +264,7 @@ TEST_F(ControllerRuntimeTest, ChangesLostFromTheLogWakeEveryController) {
   settle();
   // One commit larger than the log keeps: what the runtime had not read is lost.
   std::vector<state::Change> many;
-  for (size_t i = 0; i <= state::EventLog::kDefaultCapacity; ++i) {
+  for (size_t i = 0; i <= kLogCapacity; ++i) {
     many.push_back(cluster("c" + std::to_string(i)));
   }
   put(std::move(many));

@@ -16,6 +16,7 @@ namespace gantry::controllers {
 class RuntimeFixture : public ::testing::Test {
  protected:
   static constexpr RuntimeOptions kOptions{std::chrono::seconds(1), std::chrono::seconds(8)};
+  static constexpr size_t kLogCapacity = 64;  // small, so that a test can outrun it
 
   // Runs the executor until nothing is queued and no controller awaits an
   // answer from the writer (the runtime keeps it busy until then).
@@ -43,7 +44,7 @@ class RuntimeFixture : public ::testing::Test {
   }
 
   testing::MemoryStore store_;
-  state::ControlState state_{store_};
+  state::ControlState state_{store_, 1024, nullptr, kLogCapacity};
   core::FakeClock clock_;
   boost::asio::io_context io_;
   ControllerRuntime runtime_{io_.get_executor(), state_, clock_, clock_, kOptions};

@@ -214,14 +214,20 @@ std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\
 
 const char* kind_of(const json::value& value) {
   switch (value.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -290,8 +296,9 @@ class Compiler {
     }
     std::vector<PatternObject> out;
     for (const json::value& branch : value.get_array()) {
-      if (!branch.is_object()) fail(std::string("a \"$or\" branch must be an object, not ") +
-                                    kind_of(branch));
+      if (!branch.is_object()) {
+        fail(std::string("a \"$or\" branch must be an object, not ") + kind_of(branch));
+      }
       out.push_back(object(branch.get_object()));
     }
     return out;
@@ -430,8 +437,9 @@ class Compiler {
     }
     const json::object& inner = argument.get_object();
     if (inner.size() != 1) {
-      fail("\"anything-but\" takes a value, an array, or one of prefix, suffix, "
-           "equals-ignore-case, wildcard");
+      fail(
+          "\"anything-but\" takes a value, an array, or one of prefix, suffix, "
+          "equals-ignore-case, wildcard");
     }
     std::string_view op = inner.begin()->key();
     const json::value& operand = inner.begin()->value();

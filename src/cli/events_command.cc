@@ -180,7 +180,11 @@ CLI::App* add_events_command(CLI::App& app, EventsCommandOptions& options) {
           "--from-revision",
           [&options](const uint64_t& revision) { options.from_revision = revision; },
           "Start with the events after this revision (a printed event's \"revision\")")
-      ->check(CLI::NonNegativeNumber);
+      ->check([](const std::string& text) {
+        return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : std::string("a revision is a whole number, 0 or more");
+      });
   return command;
 }
 

@@ -8,6 +8,7 @@
 #include "auth/credentials.h"
 #include "cli/agent_command.h"
 #include "cli/control_plane.h"
+#include "cli/events_command.h"
 #include "cli/stats_command.h"
 
 namespace {
@@ -112,6 +113,8 @@ int main(int argc, char** argv) {
   add_driver_options(*agent, agent_options.driver);
   gantry::cli::StatsCommandOptions stats_options;
   auto* stats = gantry::cli::add_stats_command(app, stats_options);
+  gantry::cli::EventsCommandOptions events_options;
+  auto* events = gantry::cli::add_events_command(app, events_options);
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -122,6 +125,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (stats->parsed()) return gantry::cli::run_stats(stats_options);
+  if (events->parsed()) return gantry::cli::run_events(events_options);
   try {
     if (agent->parsed()) {
       agent_options.access_key = agent_key(agent_credentials);

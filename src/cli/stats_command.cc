@@ -5,14 +5,12 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <thread>
 #include <tuple>
 #include <vector>
 
 #include "agent/ecs_client.h"
-#include "auth/credentials.h"
 #include "core/clock.h"
 #include "core/error.h"
 
@@ -43,21 +41,6 @@ std::string percent(double value) {
 }
 
 std::string last_segment(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
-
-auth::SigningKey signing_key(const std::string& credentials_file) {
-  if (!credentials_file.empty()) {
-    auto [id, secret] = auth::Credentials::load(credentials_file).first_key();
-    return {id, secret};
-  }
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  if (!id || !secret || !*id || !*secret) {
-    throw std::runtime_error(
-        "no credentials: pass --credentials-file or set AWS_ACCESS_KEY_ID and "
-        "AWS_SECRET_ACCESS_KEY");
-  }
-  return {id, secret};
-}
 
 }  // namespace
 
@@ -126,14 +109,8 @@ std::string stats_table(const json::object& answer) {
 
 CLI::App* add_stats_command(CLI::App& app, StatsCommandOptions& options) {
   auto* command = app.add_subcommand("stats", "Live CPU and memory of a cluster's running tasks");
-  command->add_option("--endpoint", options.endpoint, "The control plane's URL")
-      ->capture_default_str();
+  add_client_options(*command, options.client);
   command->add_option("--cluster", options.cluster, "The cluster (name or ARN)")
-      ->capture_default_str();
-  command->add_option("--credentials-file", options.credentials_file,
-                      "An AWS credentials file whose first profile signs the requests; "
-                      "default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-  command->add_option("--region", options.region, "The region requests are signed for")
       ->capture_default_str();
   command
       ->add_option("--watch", options.watch_seconds,
@@ -146,7 +123,9 @@ int run_stats(const StatsCommandOptions& options) {
   try {
     core::SystemClock clock;
     agent::EcsClient client(
-        {options.endpoint, signing_key(options.credentials_file), options.region}, clock);
+        {options.client.endpoint, client_signing_key(options.client.credentials_file),
+         options.client.region},
+        clock);
     json::object request{{"cluster", options.cluster}};
     while (true) {
       std::string table = stats_table(client.call("DescribeTaskStats", request));

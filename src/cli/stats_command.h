@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "cli/client_options.h"
+
 namespace CLI {
 class App;
 }
@@ -13,10 +15,8 @@ class App;
 namespace gantry::cli {
 
 struct StatsCommandOptions {
-  std::string endpoint = "http://127.0.0.1:8246";
+  ClientOptions client;
   std::string cluster = "default";
-  std::string credentials_file;  // empty: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
-  std::string region = "us-east-1";
   unsigned watch_seconds = 0;  // 0: print once
 };
 

@@ -162,6 +162,13 @@ class GantryAgent(LoggedProcess):
     def running(self):
         return self._process is not None and self._process.poll() is None
 
+    def stopped_by_signal(self):
+        """Whether the agent is stopped (SIGSTOP), as /proc tells: it runs no code."""
+        if not self.running():
+            return False
+        with open("/proc/%d/stat" % self._process.pid, encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "T"
+
     def cleanup(self):
         """Kills the agent and every workload it left, then removes its data."""
         try:
@@ -284,6 +291,19 @@ def wait_for(predicate, timeout, what, interval=POLL_INTERVAL_S):
             return last
         if time.monotonic() > deadline:
             raise AssertionError("timed out after %.1f s waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def assert_holds(predicate, duration, what, interval=POLL_INTERVAL_S):
+    """Checks predicate() throughout `duration` seconds and fails the first time it
+    is false. For the checks that something does NOT happen: the window is
+    bounded, and a change is caught when it comes, not only at the end."""
+    deadline = time.monotonic() + duration
+    while True:
+        if not predicate():
+            raise AssertionError("no longer true: %s" % what)
+        if time.monotonic() > deadline:
+            return
         time.sleep(interval)
 
 

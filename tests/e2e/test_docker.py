@@ -24,7 +24,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gantry_process import gantry_binary  # noqa: E402
-from cluster_processes import (GantryServer, container_of, describe_task, instance_of,
+from cluster_processes import (GantryServer, assert_holds, container_of, describe_task, instance_of,
                                read_text, wait_for, wait_for_task)
 from docker_support import (IMAGE, LABEL_CONTAINER_NAME, LABEL_MANAGED, LABEL_TASK_ARN,
                             MISSING_IMAGE, DockerDevTestCase, DockerTracking, busybox,
@@ -570,8 +570,10 @@ class DockerAgentRestartTest(DockerTracking, unittest.TestCase):
         task = describe_task(self.ecs, arn, self.cluster)
         self.assertEqual(task["desiredStatus"], "STOPPED")
         self.assertIn(task["lastStatus"], ("RUNNING", "STOPPING"), "the agent is away")
-        time.sleep(0.5)
-        self.assertTrue(container_running(runtime_id), "who stopped it? the agent is away")
+        # Only the agent stops containers, and it has exited: nothing does.
+        self.assertFalse(self.agent.running())
+        assert_holds(lambda: container_running(runtime_id), 0.5,
+                     "the container running while its agent is away (who stopped it?)")
         self.agent.start()
         task = self.task(arn, "STOPPED", timeout=15)
         self.assertEqual(container_of(task, "main").get("exitCode"), 0, task)

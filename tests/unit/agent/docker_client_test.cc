@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,9 +14,12 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <utility>
 #include <vector>
 
+#include "net/blocked_thread.h"
 #include "net/unix_http_server.h"
 
 namespace gantry::agent::docker {
@@ -392,17 +396,24 @@ TEST(DockerClient, PullImageRefusedOutrightIsADockerError) {
   }
 }
 
+// How long the fake engine holds a connection it never answers on. Only a
+// failing test waits this long: a passing one is ended by the client first.
+constexpr auto kHeldOpen = 5s;
+
 // The exec endpoints as Docker serves them; the start answers with the raw
-// multiplexed stream and closes the connection.
-FakeEngine::Route exec_route(std::string output, int exit_code, bool answer_start = true) {
-  return [output = std::move(output), exit_code, answer_start](const ServerRequest& r,
-                                                               ServerConnection& c) {
+// multiplexed stream and closes the connection. Without `answer_start`, the
+// start is never answered: the engine holds the connection until the client
+// closes it, or sets `*engine_gave_up` after kHeldOpen and closes it.
+FakeEngine::Route exec_route(std::string output, int exit_code, bool answer_start = true,
+                             std::atomic<bool>* engine_gave_up = nullptr) {
+  return [output = std::move(output), exit_code, answer_start, engine_gave_up](
+             const ServerRequest& r, ServerConnection& c) {
     const auto target = target_of(r);
     if (target == "/v1.41/containers/c1/exec") {
       c.write(http_response(201, R"({"Id":"e1"})"));
     } else if (target == "/v1.41/exec/e1/start") {
       if (!answer_start) {
-        c.wait_for_close();
+        if (!c.wait_for_close(kHeldOpen) && engine_gave_up) *engine_gave_up = true;
         return;
       }
       c.write(status_line(200) + "Content-Type: application/vnd.docker.raw-stream\r\n\r\n" +
@@ -443,11 +454,17 @@ TEST(DockerClient, ExecKeepsAtMostMaxOutputBytes) {
 }
 
 TEST(DockerClient, ExecThatOutlivesItsTimeoutThrows) {
-  FakeEngine engine(exec_route("", 0, false));
+  std::atomic<bool> engine_gave_up = false;
+  FakeEngine engine(exec_route("", 0, false, &engine_gave_up));
   DockerClient client(engine.path());
-  const auto start = std::chrono::steady_clock::now();
-  EXPECT_THROW(client.exec("c1", {"sleep", "60"}, 150ms), std::runtime_error);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  try {
+    client.exec("c1", {"sleep", "60"}, 150ms);
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("timeout"), std::string::npos) << e.what();
+  }
+  // Ended by the client's timeout, not by the engine closing the connection.
+  EXPECT_FALSE(engine_gave_up);
 }
 
 TEST(DockerClient, FollowEventsParsesJsonLinesSplitAcrossChunks) {
@@ -481,20 +498,24 @@ TEST(DockerClient, FollowEventsParsesJsonLinesSplitAcrossChunks) {
 
 TEST(DockerClient, FollowEventsStopsWhenInterrupted) {
   Gate seen;
-  FakeEngine engine([](const ServerRequest&, ServerConnection& c) {
+  std::atomic<bool> engine_gave_up = false;
+  FakeEngine engine([&](const ServerRequest&, ServerConnection& c) {
     c.write(chunked_head(200) + chunk(R"({"Action":"start","Actor":{"ID":"a"}})" "\n"));
-    c.wait_for_close();
+    if (!c.wait_for_close(kHeldOpen)) engine_gave_up = true;
   });
   DockerClient client(engine.path());
   auto connection = client.streaming_connection();
+  std::promise<pid_t> following_thread;
   auto followed = std::async(std::launch::async, [&] {
+    following_thread.set_value(static_cast<pid_t>(::syscall(SYS_gettid)));
     client.follow_events(*connection, 0, {}, [&](const json::object&) { seen.open(); });
   });
   ASSERT_TRUE(seen.wait());
-  std::this_thread::sleep_for(20ms);
+  // Back in its read, waiting for the next event.
+  ASSERT_TRUE(net::testing::wait_until_blocked(following_thread.get_future().get()));
   connection->interrupt();
-  ASSERT_EQ(followed.wait_for(1s), std::future_status::ready);
   EXPECT_THROW(followed.get(), std::runtime_error);
+  EXPECT_FALSE(engine_gave_up) << "the stream ended only when the engine closed it";
 }
 
 TEST(DockerClient, FollowEventsRefusedIsADockerError) {

@@ -4,6 +4,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -119,18 +123,31 @@ TEST(MetadataServerTest, ServesTaskStatsByDockerId) {
 }
 
 TEST(MetadataServerTest, TaskStatsSamplesContainersAtOnce) {
-  std::atomic<int> calls{0};
-  auto slow = [&calls](const ContainerHandle& handle) -> std::optional<json::object> {
-    ++calls;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Each sample waits until both are in flight: sampled one after the other,
+  // the first would give up waiting (after a bound) having seen only itself.
+  std::mutex mutex;
+  std::condition_variable changed;
+  int in_flight = 0;
+  int calls = 0;
+  int saw_both = 0;
+  auto rendezvous = [&](const ContainerHandle& handle) -> std::optional<json::object> {
+    {
+      std::unique_lock lock(mutex);
+      ++calls;
+      ++in_flight;
+      changed.notify_all();
+      if (changed.wait_for(lock, std::chrono::seconds(1), [&] { return in_flight == 2; })) {
+        ++saw_both;
+      }
+    }
     if (handle.runtime_id == "id-sidecar") throw std::runtime_error("docker went away");
     return json::object{{"id", handle.runtime_id}};
   };
-  MetadataServer server({"127.0.0.1"}, 0, find_sample(), slow);
-  const auto start = std::chrono::steady_clock::now();
+  MetadataServer server({"127.0.0.1"}, 0, find_sample(), rendezvous);
   const auto stats = fetch_json(server.port(), endpoint_path(kTaskId, "my-app") + "/task/stats");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(550));
-  EXPECT_EQ(calls.load(), 2);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(saw_both, 2) << "the containers were sampled one after the other";
   EXPECT_EQ(stats, (json::object{{"id-app", json::object{{"id", "id-app"}}},
                                  {"id-sidecar", nullptr}}));  // a throwing sample is null
 }
@@ -182,26 +199,38 @@ TEST(MetadataServerTest, FirstAddressMustBind) {
 }
 
 TEST(MetadataServerTest, StopsWhileASampleIsInFlight) {
-  std::atomic<bool> started{false};
-  auto slow = [&started](const ContainerHandle&) -> std::optional<json::object> {
-    started = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    return json::object();
+  // The sample is held until the server is being destroyed, so it is in
+  // flight while the server stops.
+  std::promise<void> sampling;
+  std::promise<void> stopping;
+  auto stopping_begun = stopping.get_future().share();
+  std::atomic<bool> sample_done{false};
+  auto held = [&](const ContainerHandle&) -> std::optional<json::object> {
+    sampling.set_value();
+    stopping_begun.wait_for(std::chrono::seconds(5));  // a bound, should the test fail first
+    sample_done = true;
+    return json::object{{"late", true}};
   };
-  std::thread client;
-  {
-    MetadataServer server({"127.0.0.1"}, 0, find_sample(), slow);
-    const auto port = server.port();
-    client = std::thread([port] {
-      try {
-        fetch(port, endpoint_path(kTaskId, "my-app") + "/stats");
-      } catch (const std::exception&) {
-        // The connection is dropped: what a client of a stopping agent sees.
-      }
-    });
-    while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }  // must return once the sample is done, without answering it
+  auto server = std::make_unique<MetadataServer>(std::vector<std::string>{"127.0.0.1"}, 0,
+                                                 find_sample(), held);
+  std::optional<net::HttpResponse> answer;
+  std::string dropped;
+  std::thread client([&, port = server->port()] {
+    try {
+      answer = fetch(port, endpoint_path(kTaskId, "my-app") + "/stats");
+    } catch (const std::exception& e) {
+      dropped = e.what();  // what a client of a stopping agent sees
+    }
+  });
+  sampling.get_future().wait();
+  stopping.set_value();
+  server.reset();
+  // The server waited for the sample rather than leave it running on its
+  // remains, and did not answer it.
+  EXPECT_TRUE(sample_done) << "the server was gone before its sample finished";
   client.join();
+  EXPECT_FALSE(answer) << "the stopped server answered: " << answer->body();
+  EXPECT_FALSE(dropped.empty());
 }
 
 }  // namespace

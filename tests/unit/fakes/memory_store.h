@@ -1,6 +1,8 @@
 #pragma once
 // An in-memory store::Store for unit tests, with a switch that makes the
-// next commits fail as a full disk would.
+// next commits fail as a full disk would, and a gate that holds commits
+// until the test releases them (so that the writer must queue behind one).
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -37,7 +39,12 @@ class MemoryStore final : public store::Store {
   }
 
   store::TxnResult commit(const store::Txn& txn) override {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (holding_) {
+      ++held_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return !holding_; });
+    }
     if (fail_commits_) throw std::runtime_error("disk full");
     for (const auto& compare : txn.compares) {
       auto it = data_.find(compare.key);
@@ -67,6 +74,23 @@ class MemoryStore final : public store::Store {
     std::lock_guard lock(mutex_);
     fail_commits_ = fail;
   }
+  // Commits from now on wait inside commit() until release_commits().
+  void hold_commits() {
+    std::lock_guard lock(mutex_);
+    holding_ = true;
+  }
+  // Returns once a commit is waiting at the gate.
+  void wait_for_held_commit() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return held_ > 0; });
+  }
+  void release_commits() {
+    {
+      std::lock_guard lock(mutex_);
+      holding_ = false;
+    }
+    changed_.notify_all();
+  }
   int64_t commits() {
     std::lock_guard lock(mutex_);
     return commits_;
@@ -74,10 +98,13 @@ class MemoryStore final : public store::Store {
 
  private:
   std::mutex mutex_;
+  std::condition_variable changed_;
   std::map<std::string, store::KeyValue> data_;
   int64_t revision_ = 0;
   int64_t commits_ = 0;
   bool fail_commits_ = false;
+  bool holding_ = false;
+  int64_t held_ = 0;  // commits that have waited at the gate
 };
 
 }  // namespace gantry::testing

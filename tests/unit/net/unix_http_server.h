@@ -5,6 +5,7 @@
 // handler on a thread of its own; the handler reads requests and writes raw
 // bytes, so a test controls exactly how a response is framed and when each
 // piece of it is sent.
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -80,6 +81,8 @@ class ServerConnection {
   }
 
   // Blocks until the client closes its end (or `limit` passes); true if it did.
+  // A client that closes with data of ours unread resets the connection: that
+  // is a close too.
   bool wait_for_close(std::chrono::milliseconds limit = std::chrono::seconds(2)) {
     timeval tv{static_cast<time_t>(limit.count() / 1000),
                static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
@@ -88,7 +91,8 @@ class ServerConnection {
     for (;;) {
       const auto n = ::recv(fd_, &byte, 1, 0);
       if (n == 0) return true;
-      if (n < 0) return false;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return errno == ECONNRESET;
     }
   }
 

@@ -74,14 +74,25 @@ TEST(ControlStateTest, GroupsConcurrentMutationsIntoFewerCommits) {
   ControlState state(store);
   constexpr int kCallers = 500;
   std::latch done(kCallers);
-  for (int i = 0; i < kCallers; ++i) {
-    state.submit(create("c" + std::to_string(i)), [&](Answer) { done.count_down(); });
-  }
+  auto count_down = [&](Answer) { done.count_down(); };
+  // Hold the first commit, so that everything submitted meanwhile must queue
+  // behind it: the writer may run only kMaxInFlight batches ahead of it.
+  store.hold_commits();
+  state.submit(create("c0"), count_down);
+  store.wait_for_held_commit();
+  for (int i = 1; i < kCallers; ++i) state.submit(create("c" + std::to_string(i)), count_down);
+  store.release_commits();
   done.wait();
-  EXPECT_EQ(state.read([](const ClusterState& s) { return s.clusters().size(); }), 500u);
+  EXPECT_EQ(state.read([](const ClusterState& s) { return s.clusters().size(); }),
+            static_cast<size_t>(kCallers));
   WriterStats stats = state.stats();
-  EXPECT_EQ(stats.mutations, 500u);
+  EXPECT_EQ(stats.mutations, static_cast<uint64_t>(kCallers));
   EXPECT_EQ(static_cast<uint64_t>(store.commits()), stats.batches);
+  // The held batch, those the writer ran while it was held (kMaxInFlight
+  // queued for the committer, one more waiting for room), then one batch
+  // for everything still queued when it was released.
+  EXPECT_LE(stats.batches, ControlState::kMaxInFlight + 3);
+  EXPECT_LT(stats.batches, stats.mutations);
 }
 
 TEST(ControlStateTest, FailedCommitAnswersServerErrorAndRollsBack) {

@@ -149,6 +149,10 @@ std::string ContainerInstanceRecord::arn() const {
 }
 std::string ContainerInstanceRecord::id() const { return last_segment(arn()); }
 std::string ContainerInstanceRecord::status() const { return string_member(doc, "status"); }
+bool ContainerInstanceRecord::agent_connected() const {
+  auto* v = doc.if_contains("agentConnected");
+  return v && v->is_bool() && v->get_bool();
+}
 
 TaskRecord::TaskRecord(std::string cluster, const json::object& doc, Reservation reservation,
                        std::string client_token, std::string instance_id)
@@ -187,6 +191,7 @@ void TaskRecord::read_members(const json::object& doc) {
   last_status_ = status_name(doc, "lastStatus");
   desired_status_ = status_name(doc, "desiredStatus");
   group_ = string_member(doc, "group");
+  started_by_ = string_member(doc, "startedBy");
   version_ = int_member(doc, "version");
 }
 

@@ -80,7 +80,8 @@ void AgentChannel::upgrade(net::HttpRequest&& request, beast::tcp_stream&& strea
         [this](const std::string& key) { return credentials_.secret_for(key); }, clock_.now());
     connection.cluster = core::cluster_name_from(query_parameter(*url, "cluster"));
     std::string instance = query_parameter(*url, "containerInstance");
-    connection.instance_id = core::scoped_id_from(instance, "container-instance", connection.cluster);
+    connection.instance_id =
+        core::scoped_id_from(instance, "container-instance", connection.cluster);
     connection.instance_arn = state_.read([&](const state::ClusterState& s) {
       const auto* record = s.instance(connection.cluster, connection.instance_id);
       if (!record || record->status() == "INACTIVE") {

@@ -72,7 +72,9 @@ state::Outcome edit_attributes(const RequestContext& context, const ClusterState
 }
 
 state::Outcome put_attributes(const RequestContext& context, const ClusterState& state) {
-  for (const auto& a : *array_member(context.body, "attributes")) ecs::validate_attribute(a.as_object());
+  for (const auto& a : *array_member(context.body, "attributes")) {
+    ecs::validate_attribute(a.as_object());
+  }
   return edit_attributes(context, state, [](const json::array& current, const json::array& added) {
     json::array merged = ecs::merge_attributes(current, added);
     size_t count = 0;

@@ -194,8 +194,9 @@ json::object describe_clusters(const RequestContext& context, const ClusterState
     if (const ClusterRecord* record = state.cluster(name)) {
       clusters.push_back(render_cluster(*record, state.counts(name), include, false));
     } else {
-      failures.push_back(json::object{
-          {"arn", core::cluster_arn(context.region, context.account_id, name)}, {"reason", "MISSING"}});
+      failures.push_back(
+          json::object{{"arn", core::cluster_arn(context.region, context.account_id, name)},
+                       {"reason", "MISSING"}});
     }
   }
   return {{"clusters", std::move(clusters)}, {"failures", std::move(failures)}};

@@ -64,7 +64,8 @@ state::Outcome register_task_definition(const RequestContext& context, const Clu
 }
 
 json::object describe_task_definition(const RequestContext& context, const ClusterState& state) {
-  core::TaskDefinitionRef ref = core::parse_task_definition_ref(string_member(context.body, "taskDefinition"));
+  core::TaskDefinitionRef ref =
+      core::parse_task_definition_ref(string_member(context.body, "taskDefinition"));
   const TaskDefinitionRecord* record = find(state, ref);
   if (!record) throw core::client_error("Unable to describe task definition.");
   json::object response{{"taskDefinition", record->doc}};

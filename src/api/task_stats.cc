@@ -63,7 +63,8 @@ bool current(const state::TaskStatsEntry& entry, const state::TaskRecord& task,
              const std::string& cluster) {
   if (task.last_status() == "STOPPED") return false;
   try {
-    return core::scoped_id_from(entry.instance_arn, "container-instance", cluster) == task.instance_id;
+    return core::scoped_id_from(entry.instance_arn, "container-instance", cluster) ==
+           task.instance_id;
   } catch (const core::ApiError&) {
     return false;
   }

@@ -51,11 +51,7 @@ json::object describe_tasks(const RequestContext& context, const ClusterState& s
 }
 
 std::string family_of(const json::object& task) {
-  std::string arn = string_member(task, "taskDefinitionArn");
-  auto slash = arn.rfind('/');
-  auto colon = arn.rfind(':');
-  if (slash == std::string::npos || colon == std::string::npos || colon < slash) return {};
-  return arn.substr(slash + 1, colon - slash - 1);
+  return core::task_definition_family(string_member(task, "taskDefinitionArn"));
 }
 
 // Walks from the page token's task on, in id order, so a page costs what it

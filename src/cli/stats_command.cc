@@ -13,8 +13,10 @@
 
 #include "agent/ecs_client.h"
 #include "auth/credentials.h"
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/json_members.h"
 
 namespace gantry::cli {
 
@@ -26,11 +28,6 @@ struct Row {
   std::string task, container, cpu, memory, memory_percent;
 };
 
-std::string string_at(const json::object& o, std::string_view name) {
-  auto* v = o.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 double number_at(const json::object& o, std::string_view name) {
   auto* v = o.if_contains(name);
   return v && v->is_number() ? v->to_number<double>() : 0;
@@ -41,8 +38,6 @@ std::string percent(double value) {
   std::snprintf(text, sizeof text, "%.2f%%", value);
   return text;
 }
-
-std::string last_segment(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
 
 auth::SigningKey signing_key(const std::string& credentials_file) {
   if (!credentials_file.empty()) {
@@ -89,7 +84,8 @@ std::string stats_table(const json::object& answer) {
         const json::object& container = c.get_object();
         double used = number_at(container, "memoryBytes");
         double limit = number_at(container, "memoryLimitBytes");
-        rows.push_back({last_segment(string_at(task, "taskArn")), string_at(container, "name"),
+        rows.push_back({std::string(core::arn_last_segment(core::string_member(task, "taskArn"))),
+                        core::string_member(container, "name"),
                         percent(number_at(container, "cpuPercent")),
                         human_bytes(static_cast<int64_t>(used)) + " / " +
                             (limit > 0 ? human_bytes(static_cast<int64_t>(limit)) : "--"),

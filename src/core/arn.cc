@@ -4,6 +4,20 @@
 
 namespace gantry::core {
 
+std::string_view arn_last_segment(std::string_view arn) {
+  auto slash = arn.rfind('/');
+  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
+}
+
+std::string task_definition_family(std::string_view arn) {
+  auto slash = arn.rfind('/');
+  auto colon = arn.rfind(':');
+  if (slash == std::string_view::npos || colon == std::string_view::npos || colon < slash) {
+    return {};
+  }
+  return std::string(arn.substr(slash + 1, colon - slash - 1));
+}
+
 std::optional<Arn> parse_arn(std::string_view text) {
   // arn:partition:service:region:account:resource
   constexpr std::string_view kPrefix = "arn:aws:ecs:";

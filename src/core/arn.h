@@ -16,6 +16,14 @@ struct Arn {
 
 std::optional<Arn> parse_arn(std::string_view text);
 
+// The last '/'-separated segment of an ARN (a task's, container instance's
+// or attachment's id); the whole text when it has no '/'.
+std::string_view arn_last_segment(std::string_view arn);
+
+// The family a task definition ARN names ("web" of ".../web:3"); empty
+// when it is not a task definition ARN with a revision.
+std::string task_definition_family(std::string_view arn);
+
 std::string cluster_arn(std::string_view region, std::string_view account, std::string_view name);
 std::string task_definition_arn(std::string_view region, std::string_view account,
                                 std::string_view family, int64_t revision);

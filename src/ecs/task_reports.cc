@@ -71,7 +71,7 @@ std::vector<state::Change> report_attachment_states(const Context& context,
   std::string cluster = active_cluster(state, cluster_name).name();
   std::vector<state::Change> changes;
   for (const auto& [arn, status] : reports) {
-    std::string id = arn.substr(arn.rfind('/') + 1);
+    std::string id(core::arn_last_segment(arn));
     bool found = false;
     for (const auto& [task_id, task] : state.tasks(cluster)) {
       if (id.empty() || task->doc_text().find(id) == std::string::npos) continue;  // parse less

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/arn.h"
+#include "core/json_members.h"
 #include "model/task_lifecycle.h"
 
 namespace gantry::state {
@@ -16,13 +18,10 @@ constexpr std::string_view kAccountSettingPrefix = "settings/";
 constexpr std::string_view kContainerInstancePrefix = "instances/";
 constexpr std::string_view kTaskPrefix = "tasks/";
 
-std::string string_member(const json::object& doc, std::string_view name) {
-  if (auto* v = doc.if_contains(name); v && v->is_string()) return std::string(v->get_string());
-  return {};
-}
-std::string last_segment(std::string_view arn) {
-  auto slash = arn.rfind('/');
-  return std::string(slash == std::string_view::npos ? arn : arn.substr(slash + 1));
+using core::string_member;
+
+int64_t int_member(const json::object& doc, std::string_view name) {
+  return core::int_member(doc, name, 0);
 }
 
 // The cluster is the first segment of "<prefix><cluster>/<id>".
@@ -45,11 +44,6 @@ std::vector<int32_t> int_vector(const json::object& doc, std::string_view name) 
     }
   }
   return out;
-}
-
-int64_t int_member(const json::object& doc, std::string_view name) {
-  auto* v = doc.if_contains(name);
-  return v && v->is_int64() ? v->get_int64() : 0;
 }
 
 json::object encode_reservation(const Reservation& r) {
@@ -147,7 +141,9 @@ std::string TaskDefinitionRecord::status() const { return string_member(doc, "st
 std::string ContainerInstanceRecord::arn() const {
   return string_member(doc, "containerInstanceArn");
 }
-std::string ContainerInstanceRecord::id() const { return last_segment(arn()); }
+std::string ContainerInstanceRecord::id() const {
+  return std::string(core::arn_last_segment(arn()));
+}
 std::string ContainerInstanceRecord::status() const { return string_member(doc, "status"); }
 bool ContainerInstanceRecord::agent_connected() const {
   auto* v = doc.if_contains("agentConnected");
@@ -195,11 +191,7 @@ void TaskRecord::read_members(const json::object& doc) {
   version_ = int_member(doc, "version");
 }
 
-std::string_view TaskRecord::id() const {
-  std::string_view arn = arn_;
-  auto slash = arn.rfind('/');
-  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
-}
+std::string_view TaskRecord::id() const { return core::arn_last_segment(arn_); }
 
 std::string cluster_key(std::string_view name) {
   return std::string(kClusterPrefix) + std::string(name);

@@ -49,5 +49,12 @@ TEST(ArnsTest, TaskDefinitionReferences) {
   }
 }
 
+TEST(ArnsTest, LastSegmentAndFamily) {
+  EXPECT_EQ(arn_last_segment("arn:aws:ecs:us-east-1:1:task/prod/abc"), "abc");
+  EXPECT_EQ(arn_last_segment("abc"), "abc");
+  EXPECT_EQ(task_definition_family("arn:aws:ecs:us-east-1:1:task-definition/web:3"), "web");
+  EXPECT_EQ(task_definition_family("web"), "");
+}
+
 }  // namespace
 }  // namespace gantry::core

@@ -12,6 +12,7 @@
 #include "ecs/container_instance_commands.h"
 #include "ecs/task_reports.h"
 #include "model/agent_protocol.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::api {
 
@@ -84,7 +85,7 @@ void AgentChannel::upgrade(net::HttpRequest&& request, beast::tcp_stream&& strea
         core::scoped_id_from(instance, "container-instance", connection.cluster);
     connection.instance_arn = state_.read([&](const state::ClusterState& s) {
       const auto* record = s.instance(connection.cluster, connection.instance_id);
-      if (!record || record->status() == "INACTIVE") {
+      if (!record || !model::is_registered(record->status())) {
         throw core::invalid_parameter("The container instance '" + instance +
                                       "' is not registered in cluster '" + connection.cluster +
                                       "'.");

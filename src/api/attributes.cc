@@ -5,6 +5,7 @@
 #include "api/handler_support.h"
 #include "ecs/instance_attributes.h"
 #include "api/pagination.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::api {
 
@@ -45,7 +46,7 @@ std::map<std::string, json::array> by_target(const ClusterState& state, const st
     }
     std::string id = core::scoped_id_from(target, "container-instance", cluster);
     const ContainerInstanceRecord* instance = state.instance(cluster, id);
-    if (!instance || instance->status() == "INACTIVE") {
+    if (!instance || !model::is_registered(instance->status())) {
       throw core::ApiError("TargetNotFoundException",
                            "Could not find container instance '" + target + "' in cluster '" +
                                cluster + "'.");
@@ -104,7 +105,7 @@ json::object list_attributes(const RequestContext& context, const ClusterState& 
   // Keyed "<instance id>/<attribute name>" so that pages resume in order.
   std::map<std::string, json::object> matching;
   for (const auto& [id, instance] : state.instances(cluster)) {
-    if (instance->status() == "INACTIVE") continue;
+    if (!model::is_registered(instance->status())) continue;
     for (const auto& item : instance->doc.at("attributes").as_array()) {
       const json::object& a = item.as_object();
       std::string n = string_member(a, "name");

@@ -8,12 +8,14 @@
 #include "ecs/lookups.h"
 #include "ecs/tags.h"
 #include "ecs/task_transitions.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::ecs {
 
 using core::array_member;
 using core::int_member;
 using core::string_member;
+using model::InstanceStatus;
 
 namespace json = boost::json;
 using state::ClusterState;
@@ -105,7 +107,7 @@ InstanceChanged register_instance(const Context& context, const RegisterInstance
   const ContainerInstanceRecord* existing = nullptr;
   if (const std::string& arn = command.container_instance_arn; !arn.empty()) {
     existing = find_instance(state, cluster_name, arn);
-    if (!existing || existing->status() == "INACTIVE") {
+    if (!existing || !model::is_registered(existing->status())) {
       throw core::invalid_parameter("The container instance '" + arn +
                                     "' is not registered in cluster '" + cluster_name +
                                     "'; register without containerInstanceArn.");
@@ -113,7 +115,7 @@ InstanceChanged register_instance(const Context& context, const RegisterInstance
   } else if (!ec2_id.empty()) {
     for (const auto& [id, instance] : state.instances(cluster_name)) {
       auto* known = instance->doc.if_contains("ec2InstanceId");
-      if (known && *known == ec2_id.c_str() && instance->status() != "INACTIVE") {
+      if (known && *known == ec2_id.c_str() && model::is_registered(instance->status())) {
         existing = instance.get();
       }
     }
@@ -132,7 +134,7 @@ InstanceChanged register_instance(const Context& context, const RegisterInstance
         core::container_instance_arn(context.region, context.account_id, cluster_name, id);
     record.doc["ec2InstanceId"] = ec2_id.empty() ? "i-" + ids.hex(17) : ec2_id;
     record.doc["version"] = 1;
-    record.doc["status"] = "ACTIVE";
+    record.doc["status"] = model::instance_status_name(InstanceStatus::kActive);
     record.doc["agentUpdateStatus"] = "UPDATED";
     record.doc["registeredAt"] = core::to_epoch_seconds(context.now);
     record.doc["attachments"] = json::array{};
@@ -186,7 +188,7 @@ InstanceChanged deregister_instance(const Context& context, const DeregisterInst
     }
   }
   ContainerInstanceRecord record = instance;
-  record.doc["status"] = "INACTIVE";
+  record.doc["status"] = model::instance_status_name(InstanceStatus::kInactive);
   record.doc["version"] = int_member(instance.doc, "version", 1) + 1;
   json::object rendered = render_container_instance(record, usage_of(state, record), false, true);
   std::string key = state::container_instance_key(cluster, record.id());
@@ -199,14 +201,16 @@ InstancesUpdated update_instances_state(const Context& context,
   const ClusterState& state = context.state;
   std::string cluster = active_cluster(state, command.cluster).name();
   const std::string& status = command.status;
-  if (status != "ACTIVE" && status != "DRAINING") {
+  auto asked = model::parse_instance_status(status);
+  if (asked != InstanceStatus::kActive && asked != InstanceStatus::kDraining) {
     throw core::invalid_parameter("Container instances can only be set to ACTIVE or DRAINING, "
                                   "not " + status + ".");
   }
   InstancesUpdated updated;
   for (const std::string& identifier : command.container_instances) {
     const ContainerInstanceRecord* instance = find_instance(state, cluster, identifier);
-    if (!instance || instance->status() == "INACTIVE") {
+    auto from = instance ? model::parse_instance_status(instance->status()) : std::nullopt;
+    if (!instance || !from || !model::transition(*from, *asked)) {
       updated.failures.push_back({identifier, "MISSING"});
       continue;
     }

@@ -1,6 +1,7 @@
 #include "ecs/placement_indexes.h"
 
 #include "ecs/instance_placement_view.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::ecs {
 
@@ -14,7 +15,7 @@ scheduler::PlacementIndex& PlacementIndexes::of(const state::ClusterState& draft
   for (const auto& id : entry.stale) {
     entry.tasks_stale.erase(id);
     const state::ContainerInstanceRecord* instance = draft.instance(cluster, id);
-    if (!instance || instance->status() == "INACTIVE") {
+    if (!instance || !model::is_registered(instance->status())) {
       entry.index.remove(id);
       entry.registered.erase(id);
     } else {

@@ -12,6 +12,7 @@
 #include "ecs/task_factory.h"
 #include "ecs/task_view.h"
 #include "scheduler/resource_fit.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::ecs {
 
@@ -231,7 +232,7 @@ Launched run_tasks(const Context& context, const RunTasks& command) {
 
   const auto& instances = state.instances(launch.cluster);
   if (std::ranges::none_of(instances,
-                           [](const auto& i) { return i.second->status() != "INACTIVE"; })) {
+                           [](const auto& i) { return model::is_registered(i.second->status()); })) {
     throw core::invalid_parameter("No Container Instances were found in your cluster.");
   }
   // The index kept across calls; scheduler::place() is its oracle in the tests.
@@ -260,7 +261,7 @@ Launched start_tasks(const Context& context, const StartTasks& command) {
   for (const std::string& identifier : named) {
     const state::ContainerInstanceRecord* instance =
         find_instance(state, launch.cluster, identifier);
-    if (!instance || instance->status() == "INACTIVE") {
+    if (!instance || !model::is_registered(instance->status())) {
       launched.failures.push_back({identifier, "MISSING"});
       continue;
     }

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/json_members.h"
+#include "model/container_lifecycle.h"
 #include "model/task_lifecycle.h"
 
 namespace gantry::ecs {
@@ -10,14 +11,14 @@ using core::int_member;
 using core::string_member;
 
 namespace json = boost::json;
+using model::ContainerStatus;
 using model::TaskStatus;
 
 namespace {
 
-int container_rank(std::string_view status) {
-  if (status == "RUNNING") return 1;
-  if (status == "STOPPED") return 2;
-  return 0;  // PENDING
+// An unknown status counts as PENDING: it moves nothing.
+ContainerStatus container_status(std::string_view name) {
+  return model::parse_container_status(name).value_or(ContainerStatus::kPending);
 }
 
 void set_attachments_status(json::object& doc, std::string_view status) {
@@ -29,10 +30,9 @@ void set_attachments_status(json::object& doc, std::string_view status) {
 bool update_container(json::object& container, const ContainerReport& report) {
   json::object before = container;
   if (!report.runtime_id.empty()) container["runtimeId"] = report.runtime_id;
-  std::string current = string_member(container, "lastStatus", "PENDING");
-  if (!report.status.empty() && container_rank(report.status) > container_rank(current)) {
-    container["lastStatus"] = report.status;
-  }
+  ContainerStatus current = container_status(string_member(container, "lastStatus"));
+  ContainerStatus next = model::transition(current, container_status(report.status));
+  if (next != current) container["lastStatus"] = model::container_status_name(next);
   if (report.exit_code) container["exitCode"] = *report.exit_code;
   if (!report.reason.empty()) container["reason"] = report.reason;
   if (report.network_bindings) container["networkBindings"] = *report.network_bindings;
@@ -98,7 +98,8 @@ std::optional<state::TaskRecord> apply_report(const state::TaskRecord& task,
       doc["stoppedAt"] = now;
       set_attachments_status(doc, "DELETED");
       for (auto& container : doc["containers"].as_array()) {
-        container.as_object()["lastStatus"] = "STOPPED";
+        container.as_object()["lastStatus"] =
+            model::container_status_name(ContainerStatus::kStopped);
       }
     }
   }

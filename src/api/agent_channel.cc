@@ -6,11 +6,13 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api_server.h"
-#include "api/arns.h"
+#include "core/arn.h"
 #include "api/handler_support.h"
 #include "api/task_state_changes.h"
-#include "api/task_transitions.h"
+#include "ecs/container_instance_commands.h"
+#include "ecs/task_reports.h"
 #include "model/agent_protocol.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::api {
 
@@ -48,13 +50,13 @@ std::string query_parameter(const boost::urls::url_view& url, std::string_view n
 
 }  // namespace
 
-AgentChannel::AgentChannel(asio::io_context& io, state::ControlState& state,
-                           state::AgentPresence& presence, state::TaskStats& task_stats,
+AgentChannel::AgentChannel(asio::io_context& io, ecs::CommandRunner& commands,
+                           state::TaskStats& task_stats,
                            const auth::Credentials& credentials, const core::Clock& clock,
                            std::chrono::seconds idle_timeout)
     : io_(io),
-      state_(state),
-      presence_(presence),
+      commands_(commands),
+      state_(commands.state()),
       task_stats_(task_stats),
       credentials_(credentials),
       clock_(clock),
@@ -77,12 +79,13 @@ void AgentChannel::upgrade(net::HttpRequest&& request, beast::tcp_stream&& strea
     auth::verify_sigv4(
         sigv4_view(request),
         [this](const std::string& key) { return credentials_.secret_for(key); }, clock_.now());
-    connection.cluster = cluster_name_from(query_parameter(*url, "cluster"));
+    connection.cluster = core::cluster_name_from(query_parameter(*url, "cluster"));
     std::string instance = query_parameter(*url, "containerInstance");
-    connection.instance_id = scoped_id_from(instance, "container-instance", connection.cluster);
+    connection.instance_id =
+        core::scoped_id_from(instance, "container-instance", connection.cluster);
     connection.instance_arn = state_.read([&](const state::ClusterState& s) {
       const auto* record = s.instance(connection.cluster, connection.instance_id);
-      if (!record || record->status() == "INACTIVE") {
+      if (!record || !model::is_registered(record->status())) {
         throw core::invalid_parameter("The container instance '" + instance +
                                       "' is not registered in cluster '" + connection.cluster +
                                       "'.");
@@ -113,9 +116,11 @@ void AgentChannel::opened(Connection connection) {
     auto& slot = connections_[{connection.cluster, connection.instance_id}];
     replaced = std::move(slot.socket);
     slot = connection;
+    // Under the lock: the writer runs connections and disconnections of an
+    // instance in the order its channels opened and closed.
+    set_connected(connection.cluster, connection.instance_id, true);
   }
   if (replaced) replaced->close();  // the agent reconnected; its old channel is dead
-  presence_.set_connected(connection.instance_arn, true);
   spdlog::info("agent connected: {}", connection.instance_arn);
   connection.socket->start(
       [this, alive = alive_, cluster = connection.cluster,
@@ -135,9 +140,17 @@ void AgentChannel::closed(const InstanceKey& instance, uint64_t serial) {
   std::lock_guard lock(mutex_);
   auto it = connections_.find(instance);
   if (it == connections_.end() || it->second.serial != serial) return;  // replaced meanwhile
-  presence_.set_connected(it->second.instance_arn, false);
+  set_connected(it->second.cluster, it->second.instance_id, false);
   task_stats_.drop_instance(it->second.cluster, it->second.instance_arn);
   connections_.erase(it);
+}
+
+void AgentChannel::set_connected(const std::string& cluster, const std::string& instance_id,
+                                 bool connected) {
+  commands_.submit([command = ecs::SetAgentConnection{cluster, instance_id, connected}](
+                       const ecs::Context& context) {
+    return state::Outcome{ecs::set_agent_connection(context, command), {}};
+  });
 }
 
 void AgentChannel::received(const std::string& cluster, const std::string& instance_arn,
@@ -165,52 +178,44 @@ void AgentChannel::received(const std::string& cluster, const std::string& insta
 // Throws for a malformed message.
 void AgentChannel::received_health(const std::string& cluster, const json::object& message) {
   model::HealthReport health = model::parse_health(message);
-  TaskReport report;
+  ecs::TaskReport report;
   report.health_status = health.health_status;
   for (auto& [name, status] : health.containers) {
-    ContainerReport container;
+    ecs::ContainerReport container;
     container.name = name;
     container.health_status = status;
     report.containers.push_back(std::move(container));
   }
-  std::string task_id = scoped_id_from(health.task_arn, "task", cluster);
-  double now = core::to_epoch_seconds(clock_.now());
-  state_.submit(
-      [cluster, task_id, report, now](const state::ClusterState& s) -> state::Outcome {
-        const state::TaskRecord* task = s.task(cluster, task_id);
-        if (!task) return {};
-        return apply_task_report(cluster, *task, report, now, {});
-      },
-      [](state::Answer) {});
+  ecs::TaskReports reports;
+  reports.emplace_back(core::scoped_id_from(health.task_arn, "task", cluster), std::move(report));
+  submit_reports(cluster, std::move(reports));
+}
+
+void AgentChannel::submit_reports(const std::string& cluster, ecs::TaskReports reports) {
+  commands_.submit([cluster, reports = std::move(reports)](const ecs::Context& context) {
+    return state::Outcome{ecs::report_task_states(context, cluster, reports), {}};
+  });
 }
 
 // Throws for a malformed message, before anything is applied.
 void AgentChannel::received_task_states(const std::string& cluster, const json::object& message) {
-  std::vector<std::pair<std::string, TaskReport>> reports;
+  ecs::TaskReports reports;
   for (const auto& body : model::parse_task_states(message)) {
-    reports.emplace_back(scoped_id_from(string_member(body, "task"), "task", cluster),
-                         task_report_from(body));
+    ecs::TaskReport report = task_report_from(body);
+    ecs::check_report(report);
+    reports.emplace_back(core::scoped_id_from(string_member(body, "task"), "task", cluster),
+                         std::move(report));
   }
-  double now = core::to_epoch_seconds(clock_.now());
-  state_.submit(
-      [cluster, reports = std::move(reports), now](const state::ClusterState& s) {
-        return apply_task_reports(s, cluster, reports, now);
-      },
-      [](state::Answer) {});
+  submit_reports(cluster, std::move(reports));
 }
 
 void AgentChannel::received_address(const std::string& cluster,
                                     const model::TaskAddress& address) {
-  std::string task_id = scoped_id_from(address.task_arn, "task", cluster);
-  state_.submit(
-      [cluster, task_id, address](const state::ClusterState& s) -> state::Outcome {
-        const state::TaskRecord* task = s.task(cluster, task_id);
-        if (!task) return {};
-        auto next = apply_address(*task, address.private_ipv4_address);
-        if (!next) return {};
-        return {{state::put_change(state::task_key(cluster, task_id), std::move(*next))}, {}};
-      },
-      [](state::Answer) {});
+  std::string task_id = core::scoped_id_from(address.task_arn, "task", cluster);
+  commands_.submit([cluster, task_id, address](const ecs::Context& context) {
+    return state::Outcome{
+        ecs::report_task_address(context, cluster, task_id, address.private_ipv4_address), {}};
+  });
 }
 
 void AgentChannel::published(const std::vector<state::PublishedChange>& changes) {
@@ -223,7 +228,7 @@ void AgentChannel::published(const std::vector<state::PublishedChange>& changes)
         pending_[instance].removed.push_back(touched->previous_task->arn());
     } else if (auto* task = std::get_if<state::TaskRecord>(change.record.get())) {
       if (changes_desired_set(*task)) pending_[instance].changed.emplace(task->id());
-    } else {
+    } else if (!touched->connection_only) {
       pending_[instance].complete = true;  // the instance's own record
     }
   }
@@ -290,7 +295,7 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
       std::string definition_arn = string_member(doc, "taskDefinitionArn");
       auto shared = definitions.find(definition_arn);
       if (shared == definitions.end()) {
-        auto ref = parse_task_definition_ref(definition_arn);
+        auto ref = core::parse_task_definition_ref(definition_arn);
         auto definition = s.shared_task_definition(ref.family, ref.revision.value_or(0));
         if (!definition) return true;
         const json::object* doc = &definition->doc;

@@ -1,7 +1,8 @@
 #pragma once
 // The control plane's end of the agent channel (model/agent_protocol.h):
 // authenticates an agent's WebSocket upgrade, keeps one channel per
-// container instance (agentConnected), pushes each instance its desired
+// container instance (its record's agentConnected, set by the
+// ecs::set_agent_connection command as channels open and close), pushes each instance its desired
 // task set when it connects and what changed in it after every durable
 // batch, and applies the task states and health and keeps the stats the
 // agents report.
@@ -17,10 +18,11 @@
 
 #include "auth/credentials.h"
 #include "core/clock.h"
+#include "ecs/command_runner.h"
+#include "ecs/task_reports.h"
 #include "model/agent_protocol.h"
 #include "net/http_server.h"
 #include "net/websocket.h"
-#include "state/agent_presence.h"
 #include "state/control_state.h"
 #include "state/task_stats.h"
 
@@ -28,8 +30,8 @@ namespace gantry::api {
 
 class AgentChannel {
  public:
-  AgentChannel(boost::asio::io_context& io, state::ControlState& state,
-               state::AgentPresence& presence, state::TaskStats& task_stats,
+  AgentChannel(boost::asio::io_context& io, ecs::CommandRunner& commands,
+               state::TaskStats& task_stats,
                const auth::Credentials& credentials, const core::Clock& clock,
                std::chrono::seconds idle_timeout);
   ~AgentChannel();
@@ -73,6 +75,9 @@ class AgentChannel {
 
   void opened(Connection connection);
   void closed(const InstanceKey& instance, uint64_t serial);
+  // Submits the instance's agentConnected (the caller holds mutex_).
+  void set_connected(const std::string& cluster, const std::string& instance_id, bool connected);
+  void submit_reports(const std::string& cluster, ecs::TaskReports reports);
   void received(const std::string& cluster, const std::string& instance_arn,
                 const std::string& message);
   void received_address(const std::string& cluster, const model::TaskAddress& address);
@@ -82,8 +87,8 @@ class AgentChannel {
   void flush();
 
   boost::asio::io_context& io_;
+  ecs::CommandRunner& commands_;
   state::ControlState& state_;
-  state::AgentPresence& presence_;
   state::TaskStats& task_stats_;
   const auth::Credentials& credentials_;
   const core::Clock& clock_;

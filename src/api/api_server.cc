@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 #include "auth/sigv4.h"
 #include "model/schema.h"
 
@@ -12,18 +14,26 @@ namespace http = boost::beast::http;
 namespace {
 constexpr std::string_view kContentType = "application/x-amz-json-1.1";
 
-std::string operation_of(const net::HttpRequest& request) {
-  std::string_view target = request["X-Amz-Target"];
-  if (!target.starts_with(kTargetPrefix)) {
-    throw core::ApiError("UnknownOperationException",
-                         target.empty() ? "Missing X-Amz-Target header naming the operation."
-                                        : "Unknown target '" + std::string(target) +
-                                              "': expected " + std::string(kTargetPrefix) +
-                                              "<Operation>.");
+// "A<Operation>", "A<Operation> or B<Operation>", ...
+std::string expected_targets(const std::vector<Service>& services) {
+  std::string out;
+  for (size_t i = 0; i < services.size(); ++i) {
+    if (i > 0) out += i + 1 == services.size() ? " or " : ", ";
+    out += services[i].target_prefix + "<Operation>";
   }
-  return std::string(target.substr(kTargetPrefix.size()));
+  return out;
 }
 }  // namespace
+
+const Service& ApiServer::service_of(std::string_view target) const {
+  for (const Service& service : services_) {
+    if (target.starts_with(service.target_prefix)) return service;
+  }
+  throw core::ApiError("UnknownOperationException",
+                       target.empty() ? "Missing X-Amz-Target header naming the operation."
+                                      : "Unknown target '" + std::string(target) +
+                                            "': expected " + expected_targets(services_) + ".");
+}
 
 auth::HttpRequestView sigv4_view(const net::HttpRequest& request) {
   auth::HttpRequestView view;
@@ -55,11 +65,25 @@ net::HttpResponse error_response(const std::string& request_id, const core::ApiE
 
 ApiServer::ApiServer(const Router& router, const auth::Credentials& credentials,
                      const core::Clock& clock, core::Random& random, std::string account_id)
-    : router_(router),
+    : ApiServer(std::vector<Service>{ecs_service(router)}, credentials, clock, random,
+                std::move(account_id)) {}
+
+ApiServer::ApiServer(std::vector<Service> services, const auth::Credentials& credentials,
+                     const core::Clock& clock, core::Random& random, std::string account_id)
+    : services_(std::move(services)),
       credentials_(credentials),
       clock_(clock),
       random_(random),
       account_id_(std::move(account_id)) {}
+
+void ApiServer::add_service(Service service) {
+  for (const Service& known : services_) {
+    if (known.target_prefix == service.target_prefix) {
+      throw std::logic_error("service registered twice: " + service.target_prefix);
+    }
+  }
+  services_.push_back(std::move(service));
+}
 
 net::HttpResponse ApiServer::reject(http::status status, std::string reason) const {
   std::string type = status == http::status::payload_too_large ? "RequestEntityTooLargeException"
@@ -83,9 +107,17 @@ void ApiServer::handle(net::HttpRequest&& request, net::Responder respond) const
         clock_.now());
     request.body() = std::move(view.body);
 
-    std::string operation = operation_of(request);
-    const auto& schema = model::Schema::ecs();
-    const Route* route = router_.find(operation);
+    std::string_view target = request["X-Amz-Target"];
+    const Service& service = service_of(target);
+    if (caller.service != service.signing_name) {
+      throw core::ApiError("InvalidSignatureException",
+                           "Credential should be scoped to correct service: '" +
+                               service.signing_name + "'.",
+                           403);
+    }
+    std::string operation(target.substr(service.target_prefix.size()));
+    const model::Schema& schema = *service.schema;
+    const Route* route = service.router->find(operation);
     if (!route) {
       throw core::ApiError("UnknownOperationException",
                            schema.has_operation(operation)

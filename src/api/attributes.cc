@@ -3,8 +3,9 @@
 #include <map>
 
 #include "api/handler_support.h"
-#include "api/instance_attributes.h"
+#include "ecs/instance_attributes.h"
 #include "api/pagination.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::api {
 
@@ -43,9 +44,9 @@ std::map<std::string, json::array> by_target(const ClusterState& state, const st
       throw core::invalid_parameter("Attribute '" + string_member(attribute, "name") +
                                     "' needs a targetId: the container instance's id or ARN.");
     }
-    std::string id = scoped_id_from(target, "container-instance", cluster);
+    std::string id = core::scoped_id_from(target, "container-instance", cluster);
     const ContainerInstanceRecord* instance = state.instance(cluster, id);
-    if (!instance || instance->status() == "INACTIVE") {
+    if (!instance || !model::is_registered(instance->status())) {
       throw core::ApiError("TargetNotFoundException",
                            "Could not find container instance '" + target + "' in cluster '" +
                                cluster + "'.");
@@ -72,9 +73,11 @@ state::Outcome edit_attributes(const RequestContext& context, const ClusterState
 }
 
 state::Outcome put_attributes(const RequestContext& context, const ClusterState& state) {
-  for (const auto& a : *array_member(context.body, "attributes")) validate_attribute(a.as_object());
+  for (const auto& a : *array_member(context.body, "attributes")) {
+    ecs::validate_attribute(a.as_object());
+  }
   return edit_attributes(context, state, [](const json::array& current, const json::array& added) {
-    json::array merged = merge_attributes(current, added);
+    json::array merged = ecs::merge_attributes(current, added);
     size_t count = 0;
     for (const auto& a : merged) count += custom(a.as_object().at("name").as_string());
     if (count > kMaxCustomAttributes) {
@@ -86,7 +89,7 @@ state::Outcome put_attributes(const RequestContext& context, const ClusterState&
 }
 
 state::Outcome delete_attributes(const RequestContext& context, const ClusterState& state) {
-  return edit_attributes(context, state, remove_attributes);
+  return edit_attributes(context, state, ecs::remove_attributes);
 }
 
 json::object list_attributes(const RequestContext& context, const ClusterState& state) {
@@ -102,7 +105,7 @@ json::object list_attributes(const RequestContext& context, const ClusterState& 
   // Keyed "<instance id>/<attribute name>" so that pages resume in order.
   std::map<std::string, json::object> matching;
   for (const auto& [id, instance] : state.instances(cluster)) {
-    if (instance->status() == "INACTIVE") continue;
+    if (!model::is_registered(instance->status())) continue;
     for (const auto& item : instance->doc.at("attributes").as_array()) {
       const json::object& a = item.as_object();
       std::string n = string_member(a, "name");

@@ -3,10 +3,10 @@
 #include <regex>
 #include <set>
 
-#include "api/arns.h"
+#include "core/arn.h"
 #include "api/handler_support.h"
 #include "api/pagination.h"
-#include "api/tags.h"
+#include "ecs/tags.h"
 #include "core/error.h"
 
 namespace gantry::api {
@@ -127,7 +127,7 @@ json::object single_cluster_response(const ClusterRecord& record, const ClusterS
 }
 
 const ClusterRecord& active_cluster(const ClusterState& state, const json::object& body) {
-  std::string name = cluster_name_from(string_member(body, "cluster", kDefaultCluster));
+  std::string name = core::cluster_name_from(string_member(body, "cluster", kDefaultCluster));
   const ClusterRecord* record = state.cluster(name);
   if (!record) throw core::cluster_not_found();
   if (!record->active()) {
@@ -155,13 +155,13 @@ state::Outcome create_cluster(const RequestContext& context, const ClusterState&
   const json::array* settings = array_member(body, "settings");
   const json::array* providers = array_member(body, "capacityProviders");
   const json::array* strategy = array_member(body, "defaultCapacityProviderStrategy");
-  if (tags) validate_tags(*tags);
+  if (tags) ecs::validate_tags(*tags);
   if (settings) validate_settings(*settings);
   validate_capacity_providers(providers, strategy);
 
   json::array effective_settings{json::object{{"name", "containerInsights"}, {"value", "disabled"}}};
   json::object doc{
-      {"clusterArn", cluster_arn(context.region, context.account_id, name)},
+      {"clusterArn", core::cluster_arn(context.region, context.account_id, name)},
       {"clusterName", name},
       {"status", "ACTIVE"},
       {"tags", tags ? *tags : empty},
@@ -190,12 +190,13 @@ json::object describe_clusters(const RequestContext& context, const ClusterState
   }
   json::array clusters, failures;
   for (const auto& identifier : requested) {
-    std::string name = cluster_name_from(identifier.as_string());
+    std::string name = core::cluster_name_from(identifier.as_string());
     if (const ClusterRecord* record = state.cluster(name)) {
       clusters.push_back(render_cluster(*record, state.counts(name), include, false));
     } else {
-      failures.push_back(json::object{
-          {"arn", cluster_arn(context.region, context.account_id, name)}, {"reason", "MISSING"}});
+      failures.push_back(
+          json::object{{"arn", core::cluster_arn(context.region, context.account_id, name)},
+                       {"reason", "MISSING"}});
     }
   }
   return {{"clusters", std::move(clusters)}, {"failures", std::move(failures)}};

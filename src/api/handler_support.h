@@ -4,10 +4,13 @@
 // durable. Handlers are written as plain functions of (request, state).
 #include <memory>
 
-#include "api/arns.h"
 #include "api/handlers.h"
-#include "core/error.h"
 #include "api/request_context.h"
+#include "core/arn.h"
+#include "core/error.h"
+#include "core/json_members.h"
+#include "ecs/context.h"
+#include "ecs/lookups.h"
 
 namespace gantry::api {
 
@@ -39,37 +42,26 @@ inline OperationHandler write_handler(Services services, WriteFunction write) {
 }
 
 // Members of a request body that the schema has already type-checked.
-inline std::string string_member(const boost::json::object& body, std::string_view name,
-                                 std::string_view fallback = {}) {
-  auto* v = body.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string(fallback);
-}
-
-inline const boost::json::array* array_member(const boost::json::object& body,
-                                              std::string_view name) {
-  auto* v = body.if_contains(name);
-  return v && v->is_array() ? &v->get_array() : nullptr;
-}
-
-inline int64_t int_member(const boost::json::object& body, std::string_view name,
-                          int64_t fallback) {
-  auto* v = body.if_contains(name);
-  return v && v->is_int64() ? v->get_int64() : fallback;
-}
+using core::array_member;
+using core::bool_member;
+using core::int_member;
+using core::object_member;
+using core::string_member;
 
 // The request's `cluster` (a name or ARN; "default" when absent), which must
 // exist and be ACTIVE.
 inline const state::ClusterRecord& active_cluster(const state::ClusterState& state,
                                                   const boost::json::object& body) {
-  std::string name = cluster_name_from(string_member(body, "cluster", "default"));
-  const state::ClusterRecord* cluster = state.cluster(name);
-  if (!cluster || !cluster->active()) throw core::cluster_not_found();
-  return *cluster;
+  return ecs::active_cluster(state, string_member(body, "cluster", "default"));
 }
 
-inline bool bool_member(const boost::json::object& body, std::string_view name, bool fallback) {
-  auto* v = body.if_contains(name);
-  return v && v->is_bool() ? v->get_bool() : fallback;
+// What a write's command runs against: the draft it is given, for the
+// request's account and region, at the request's time.
+inline ecs::Context ecs_context(const RequestContext& context, const state::ClusterState& draft,
+                                const Services& services) {
+  return {draft, services.placement, services.ids, context.now, context.account_id,
+          context.region};
 }
+
 
 }  // namespace gantry::api

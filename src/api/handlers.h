@@ -1,9 +1,8 @@
 #pragma once
 // One registration function per API resource, each in its own file.
-#include "api/placement_indexes.h"
+#include "ecs/placement_indexes.h"
 #include "api/router.h"
 #include "core/random.h"
-#include "state/agent_presence.h"
 #include "state/control_state.h"
 #include "state/task_stats.h"
 
@@ -11,12 +10,11 @@ namespace gantry::api {
 
 struct Services {
   state::ControlState& state;
-  state::AgentPresence& presence;
   // Ids for new tasks and instances; used inside mutations only, so only
   // ever from the writer thread.
   core::Random& ids;
   // The writer's placement indexes (RunTask's mutations only).
-  PlacementIndexes& placement;
+  ecs::PlacementIndexes& placement;
   // The agent channel's URL, as DiscoverPollEndpoint announces it.
   std::string agent_endpoint;
 };

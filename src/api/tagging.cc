@@ -1,8 +1,8 @@
 // TagResource, UntagResource, ListTagsForResource for clusters, task
 // definitions, tasks and container instances.
-#include "api/arns.h"
+#include "core/arn.h"
 #include "api/handler_support.h"
-#include "api/tags.h"
+#include "ecs/tags.h"
 #include "core/error.h"
 
 namespace gantry::api {
@@ -36,7 +36,7 @@ struct TaggedRecord {
 };
 
 TaggedRecord find_tagged(const ClusterState& state, std::string_view resource_arn) {
-  auto arn = parse_arn(resource_arn);
+  auto arn = core::parse_arn(resource_arn);
   if (!arn) {
     throw core::invalid_parameter("Invalid resourceArn '" + std::string(resource_arn) +
                                   "': expected an ECS ARN such as arn:aws:ecs:<region>:"
@@ -48,7 +48,7 @@ TaggedRecord find_tagged(const ClusterState& state, std::string_view resource_ar
     return {state::cluster_key(arn->resource_id), *cluster};
   }
   if (arn->resource_type == "task-definition") {
-    TaskDefinitionRef ref = parse_task_definition_ref(arn->resource_id);
+    core::TaskDefinitionRef ref = core::parse_task_definition_ref(arn->resource_id);
     const state::TaskDefinitionRecord* definition =
         ref.revision ? state.task_definition(ref.family, *ref.revision) : nullptr;
     if (!definition || definition->status() == "DELETE_IN_PROGRESS") {
@@ -83,14 +83,14 @@ state::Outcome store_tags(TaggedRecord tagged, json::array tags) {
 state::Outcome tag_resource(const RequestContext& context, const ClusterState& state) {
   TaggedRecord tagged = find_tagged(state, string_member(context.body, "resourceArn"));
   const json::array& added = *array_member(context.body, "tags");
-  validate_tags(added);
-  json::array merged = merge_tags(tagged.tags(), added);
+  ecs::validate_tags(added);
+  json::array merged = ecs::merge_tags(tagged.tags(), added);
   return store_tags(std::move(tagged), std::move(merged));
 }
 
 state::Outcome untag_resource(const RequestContext& context, const ClusterState& state) {
   TaggedRecord tagged = find_tagged(state, string_member(context.body, "resourceArn"));
-  json::array kept = remove_tags(tagged.tags(), *array_member(context.body, "tagKeys"));
+  json::array kept = ecs::remove_tags(tagged.tags(), *array_member(context.body, "tagKeys"));
   return store_tags(std::move(tagged), std::move(kept));
 }
 

@@ -2,10 +2,10 @@
 // ListTaskDefinitionFamilies, DeregisterTaskDefinition, DeleteTaskDefinitions.
 #include <set>
 
-#include "api/arns.h"
+#include "core/arn.h"
 #include "api/handler_support.h"
 #include "api/pagination.h"
-#include "api/tags.h"
+#include "ecs/tags.h"
 #include "core/error.h"
 #include "model/task_definition_defaults.h"
 #include "model/task_definition_rules.h"
@@ -25,7 +25,7 @@ std::string revision_key(std::string_view family, int64_t revision) {
   return std::string(family) + '\x01' + padded;
 }
 
-const TaskDefinitionRecord* find(const ClusterState& state, const TaskDefinitionRef& ref) {
+const TaskDefinitionRecord* find(const ClusterState& state, const core::TaskDefinitionRef& ref) {
   return ref.revision ? state.task_definition(ref.family, *ref.revision)
                       : state.latest_active(ref.family);
 }
@@ -44,14 +44,14 @@ state::Outcome register_task_definition(const RequestContext& context, const Clu
   if (auto* t = definition.if_contains("tags")) {
     tags = t->as_array();
     definition.erase("tags");
-    validate_tags(tags);
+    ecs::validate_tags(tags);
   }
   std::string family(definition.at("family").as_string());
   int64_t revision = state.last_revision(family) + 1;
 
   model::apply_task_definition_defaults(definition);
   definition["taskDefinitionArn"] =
-      task_definition_arn(context.region, context.account_id, family, revision);
+      core::task_definition_arn(context.region, context.account_id, family, revision);
   definition["revision"] = revision;
   definition["status"] = "ACTIVE";
   definition["compatibilities"] = model::compute_compatibilities(definition);
@@ -64,7 +64,8 @@ state::Outcome register_task_definition(const RequestContext& context, const Clu
 }
 
 json::object describe_task_definition(const RequestContext& context, const ClusterState& state) {
-  TaskDefinitionRef ref = parse_task_definition_ref(string_member(context.body, "taskDefinition"));
+  core::TaskDefinitionRef ref =
+      core::parse_task_definition_ref(string_member(context.body, "taskDefinition"));
   const TaskDefinitionRecord* record = find(state, ref);
   if (!record) throw core::client_error("Unable to describe task definition.");
   json::object response{{"taskDefinition", record->doc}};
@@ -129,7 +130,7 @@ json::object list_task_definition_families(const RequestContext& context,
 state::Outcome deregister_task_definition(const RequestContext& context,
                                           const ClusterState& state) {
   std::string identifier = string_member(context.body, "taskDefinition");
-  TaskDefinitionRef ref = parse_task_definition_ref(identifier);
+  core::TaskDefinitionRef ref = core::parse_task_definition_ref(identifier);
   if (!ref.revision) {
     throw core::client_error("Name the revision to deregister as family:revision or by its ARN; '" +
                              identifier + "' has no revision.");
@@ -161,9 +162,9 @@ state::Outcome delete_task_definitions(const RequestContext& context, const Clus
     auto fail = [&](std::string reason) {
       failures.push_back(json::object{{"arn", identifier}, {"reason", std::move(reason)}});
     };
-    TaskDefinitionRef ref;
+    core::TaskDefinitionRef ref;
     try {
-      ref = parse_task_definition_ref(identifier);
+      ref = core::parse_task_definition_ref(identifier);
     } catch (const core::ApiError& error) {
       fail(error.message());
       continue;

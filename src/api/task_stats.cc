@@ -63,7 +63,8 @@ bool current(const state::TaskStatsEntry& entry, const state::TaskRecord& task,
              const std::string& cluster) {
   if (task.last_status() == "STOPPED") return false;
   try {
-    return scoped_id_from(entry.instance_arn, "container-instance", cluster) == task.instance_id;
+    return core::scoped_id_from(entry.instance_arn, "container-instance", cluster) ==
+           task.instance_id;
   } catch (const core::ApiError&) {
     return false;
   }
@@ -79,7 +80,7 @@ json::object describe_task_stats(const RequestContext& context, const state::Clu
     wanted.emplace();
     for (const auto& task : *tasks) {
       std::string identifier(task.get_string());
-      std::string id = scoped_id_from(identifier, "task", cluster);
+      std::string id = core::scoped_id_from(identifier, "task", cluster);
       wanted->insert(id);
     }
   }
@@ -88,7 +89,7 @@ json::object describe_task_stats(const RequestContext& context, const state::Clu
   for (const auto& entry : stats.cluster(cluster, context.now)) {
     std::string id;
     try {
-      id = scoped_id_from(entry.task_arn, "task", cluster);
+      id = core::scoped_id_from(entry.task_arn, "task", cluster);
     } catch (const core::ApiError&) {
       continue;  // an ARN this cluster cannot hold
     }
@@ -101,7 +102,7 @@ json::object describe_task_stats(const RequestContext& context, const state::Clu
   if (wanted) {
     for (const auto& task : *array_member(context.body, "tasks")) {
       std::string identifier(task.get_string());
-      if (!found.contains(scoped_id_from(identifier, "task", cluster))) {
+      if (!found.contains(core::scoped_id_from(identifier, "task", cluster))) {
         failures.push_back(json::object{{"arn", identifier}, {"reason", "MISSING"}});
       }
     }

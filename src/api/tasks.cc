@@ -1,8 +1,8 @@
 // StopTask, DescribeTasks, ListTasks.
 #include "api/handler_support.h"
 #include "api/pagination.h"
-#include "api/task_transitions.h"
-#include "api/task_view.h"
+#include "ecs/task_stop.h"
+#include "ecs/task_view.h"
 
 namespace gantry::api {
 
@@ -14,25 +14,15 @@ namespace {
 
 constexpr size_t kMaxDescribe = 100;
 
-const TaskRecord* find_task(const ClusterState& state, const std::string& cluster,
-                            std::string_view identifier) {
-  return state.task(cluster, scoped_id_from(identifier, "task", cluster));
-}
-
-state::Outcome stop_task(const RequestContext& context, const ClusterState& state) {
+state::Outcome stop_task(const RequestContext& context, const ClusterState& state,
+                         const Services& services) {
   const json::object& body = context.body;
-  std::string cluster = active_cluster(state, body).name();
-  std::string identifier = string_member(body, "task");
-  const TaskRecord* task = find_task(state, cluster, identifier);
-  if (!task) throw core::invalid_parameter("The referenced task was not found.");
-  std::string reason = string_member(body, "reason", "Task stopped by user");
-  if (reason.size() > 255) throw core::invalid_parameter("reason can be at most 255 characters.");
-  auto stopping =
-      request_stop(*task, "UserInitiated", reason, core::to_epoch_seconds(context.now));
-  if (!stopping) return {{}, json::object{{"task", render_task(*task, false)}}};
-  json::object rendered = render_task(*stopping, false);
-  return {{state::put_change(state::task_key(cluster, task->id()), std::move(*stopping))},
-          json::object{{"task", std::move(rendered)}}};
+  ecs::StopTask command;
+  command.cluster = string_member(body, "cluster", "default");
+  command.task = string_member(body, "task");
+  command.reason = string_member(body, "reason", command.reason);
+  ecs::Stopped stopped = ecs::stop_task(ecs_context(context, state, services), command);
+  return {std::move(stopped.changes), json::object{{"task", std::move(stopped.task)}}};
 }
 
 json::object describe_tasks(const RequestContext& context, const ClusterState& state) {
@@ -50,22 +40,18 @@ json::object describe_tasks(const RequestContext& context, const ClusterState& s
   json::array failures;
   for (const auto& item : requested) {
     std::string identifier(item.as_string());
-    const TaskRecord* task = find_task(state, cluster, identifier);
+    const TaskRecord* task = ecs::find_task(state, cluster, identifier);
     if (!task) {
       failures.push_back(json::object{{"arn", identifier}, {"reason", "MISSING"}});
       continue;
     }
-    tasks.push_back(render_task(*task, include_tags));
+    tasks.push_back(ecs::render_task(*task, include_tags));
   }
   return {{"tasks", std::move(tasks)}, {"failures", std::move(failures)}};
 }
 
 std::string family_of(const json::object& task) {
-  std::string arn = string_member(task, "taskDefinitionArn");
-  auto slash = arn.rfind('/');
-  auto colon = arn.rfind(':');
-  if (slash == std::string::npos || colon == std::string::npos || colon < slash) return {};
-  return arn.substr(slash + 1, colon - slash - 1);
+  return core::task_definition_family(string_member(task, "taskDefinitionArn"));
 }
 
 // Walks from the page token's task on, in id order, so a page costs what it
@@ -76,23 +62,23 @@ json::object list_tasks(const RequestContext& context, const ClusterState& state
   PageRequest page = read_page_request(body);
   std::string instance;
   if (std::string given = string_member(body, "containerInstance"); !given.empty()) {
-    instance = scoped_id_from(given, "container-instance", cluster);
+    instance = core::scoped_id_from(given, "container-instance", cluster);
   }
   std::string family = string_member(body, "family");
   std::string started_by = string_member(body, "startedBy");
   std::string service = string_member(body, "serviceName");
   std::string desired = string_member(body, "desiredStatus", "RUNNING");
   std::string launch_type = string_member(body, "launchType");
-  const bool reads_document = !family.empty() || !started_by.empty() || !launch_type.empty();
+  const bool reads_document = !family.empty() || !launch_type.empty();
 
   auto matches = [&](const TaskRecord& task) {
     if (task.desired_status() != desired) return false;
     if (!instance.empty() && task.instance_id != instance) return false;
     if (!service.empty() && task.group() != "service:" + service) return false;
+    if (!started_by.empty() && task.started_by() != started_by) return false;
     if (!reads_document) return true;
     json::object doc = task.doc();
     return (family.empty() || family_of(doc) == family) &&
-           (started_by.empty() || string_member(doc, "startedBy") == started_by) &&
            (launch_type.empty() || string_member(doc, "launchType") == launch_type);
   };
   json::array arns;
@@ -109,11 +95,19 @@ json::object list_tasks(const RequestContext& context, const ClusterState& state
     last = task.id();
     return true;
   };
-  if (!instance.empty()) {
-    for (const TaskRecord* task : state.tasks_on(cluster, instance)) {
+  // The narrowest index the filters name; each lists tasks in id order.
+  auto visit_all = [&](const std::vector<const TaskRecord*>& tasks) {
+    for (const TaskRecord* task : tasks) {
       if (page.after && task->id() <= *page.after) continue;
       if (!visit(*task)) break;
     }
+  };
+  if (!instance.empty()) {
+    visit_all(state.tasks_on(cluster, instance));
+  } else if (!started_by.empty()) {
+    visit_all(state.tasks_started_by(cluster, started_by));
+  } else if (!service.empty()) {
+    visit_all(state.tasks_in_group(cluster, "service:" + service));
   } else {
     const auto& tasks = state.tasks(cluster);
     auto it = page.after ? tasks.upper_bound(std::string_view(*page.after)) : tasks.begin();
@@ -127,7 +121,10 @@ json::object list_tasks(const RequestContext& context, const ClusterState& state
 }  // namespace
 
 void register_task_handlers(Router& router, Services services) {
-  router.add("StopTask", write_handler(services, stop_task));
+  router.add("StopTask", write_handler(services, [services](const RequestContext& c,
+                                                            const ClusterState& s) {
+               return stop_task(c, s, services);
+             }));
   router.add("DescribeTasks", read_handler(services, describe_tasks));
   router.add("ListTasks", read_handler(services, list_tasks));
 }

@@ -14,7 +14,9 @@
 #include "api/api_server.h"
 #include "api/event_stream.h"
 #include "api/handlers.h"
-#include "api/placement_indexes.h"
+#include "ecs/command_runner.h"
+#include "ecs/container_instance_commands.h"
+#include "ecs/placement_indexes.h"
 #include "auth/credentials.h"
 #include "cli/agent_command.h"
 #include "controllers/controller_runtime.h"
@@ -23,7 +25,6 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "net/http_server.h"
-#include "state/agent_presence.h"
 #include "state/control_state.h"
 #include "state/task_stats.h"
 #include "store/store.h"
@@ -67,8 +68,15 @@ struct ControlPlane::Impl {
     store = store::open_sqlite_store(options.data_dir + "/gantry.db");
     state = std::make_unique<state::ControlState>(*store, 1024, &clock);
     state->set_draft_listener(&placement);
-    channel = std::make_unique<api::AgentChannel>(io, *state, presence, task_stats, credentials,
-                                                  clock, options.agent_idle_timeout);
+    commands = std::make_unique<ecs::CommandRunner>(*state, placement, *resource_ids, clock,
+                                                    options.account_id);
+    // No agent is connected yet, whatever the records said when the last
+    // control plane stopped: the first mutation, before any channel opens.
+    commands->submit([](const ecs::Context& context) {
+      return state::Outcome{ecs::disconnect_all_agents(context), {}};
+    });
+    channel = std::make_unique<api::AgentChannel>(io, *commands, task_stats, credentials, clock,
+                                                  options.agent_idle_timeout);
     state->set_publish_observer(
         [channel = channel.get()](const std::vector<state::PublishedChange>& changes) {
           channel->published(changes);
@@ -84,7 +92,7 @@ struct ControlPlane::Impl {
           channel->upgrade(std::move(request), std::move(stream));
         });
     url = endpoint_url(server->local_endpoint());
-    api::Services services{*state, presence, *resource_ids, placement, url};
+    api::Services services{*state, *resource_ids, placement, url};
     api::register_all_handlers(router, services);
     api::register_task_stats_handlers(router, services, task_stats);
     api::register_event_stream_handlers(router, state->events(), io);
@@ -118,11 +126,11 @@ struct ControlPlane::Impl {
   std::unique_ptr<core::Random> resource_ids = core::make_seeded_random(random->next());
   auth::Credentials credentials;
   std::unique_ptr<store::Store> store;
-  state::AgentPresence presence;
   state::TaskStats task_stats;
   // Before the state: its writer calls it until it stops.
-  api::PlacementIndexes placement{presence};
+  ecs::PlacementIndexes placement;
   std::unique_ptr<state::ControlState> state;
+  std::unique_ptr<ecs::CommandRunner> commands;
   std::unique_ptr<api::AgentChannel> channel;
   std::unique_ptr<net::HttpServer> server;
   std::string url;

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "agent/ecs_client.h"
+#include "core/arn.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/json_members.h"
 
 namespace gantry::cli {
 
@@ -23,11 +25,6 @@ namespace {
 struct Row {
   std::string task, container, cpu, memory, memory_percent;
 };
-
-std::string string_at(const json::object& o, std::string_view name) {
-  auto* v = o.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 double number_at(const json::object& o, std::string_view name) {
   auto* v = o.if_contains(name);
@@ -40,7 +37,6 @@ std::string percent(double value) {
   return text;
 }
 
-std::string last_segment(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
 
 }  // namespace
 
@@ -72,7 +68,8 @@ std::string stats_table(const json::object& answer) {
         const json::object& container = c.get_object();
         double used = number_at(container, "memoryBytes");
         double limit = number_at(container, "memoryLimitBytes");
-        rows.push_back({last_segment(string_at(task, "taskArn")), string_at(container, "name"),
+        rows.push_back({std::string(core::arn_last_segment(core::string_member(task, "taskArn"))),
+                        core::string_member(container, "name"),
                         percent(number_at(container, "cpuPercent")),
                         human_bytes(static_cast<int64_t>(used)) + " / " +
                             (limit > 0 ? human_bytes(static_cast<int64_t>(limit)) : "--"),

@@ -18,6 +18,9 @@ class CompiledSchema final : public Schema {
  public:
   explicit CompiledSchema(detail::CompiledModel model) : model_(std::move(model)) {}
 
+  const std::string& target_prefix() const override { return model_.target_prefix; }
+  const std::string& signing_name() const override { return model_.signing_name; }
+
   bool has_operation(std::string_view operation) const override {
     return model_.operations.find(operation) != model_.operations.end();
   }

@@ -17,15 +17,22 @@ namespace gantry::model {
 // core::ApiError("SerializationException") when the body is not a JSON object.
 boost::json::object parse_request_body(std::string_view body);
 
+// One AWS service's botocore model: ECS's is compiled into the binary;
+// another service's is parsed from its own service-2.json.
 class Schema {
  public:
-  // The model compiled into the binary; parsed once, thread-safe.
+  // ECS's model compiled into the binary; parsed once, thread-safe.
   static const Schema& ecs();
 
-  // Parses a model in botocore's service-2.json layout.
+  // Parses a model in botocore's service-2.json layout (any JSON-protocol
+  // service). Throws std::invalid_argument for a model that does not compile.
   static std::unique_ptr<Schema> parse(std::string_view model_json);
 
   virtual ~Schema() = default;
+  // From the model's metadata: the X-Amz-Target prefix (without its '.')
+  // and the SigV4 signing name; empty when the model does not say.
+  virtual const std::string& target_prefix() const = 0;
+  virtual const std::string& signing_name() const = 0;
   virtual bool has_operation(std::string_view operation) const = 0;
   virtual std::vector<std::string> operation_names() const = 0;
 

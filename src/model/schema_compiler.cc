@@ -183,6 +183,16 @@ CompiledModel compile_model(std::string_view model_json) {
   const json::object& shapes = object_at(root.get_object(), "shapes", "the model");
   Compiler compiler(shapes);
   CompiledModel model;
+  if (const json::value* metadata = root.get_object().if_contains("metadata");
+      metadata && metadata->is_object()) {
+    auto text = [&](std::string_view name) -> std::string {
+      const json::value* v = metadata->get_object().if_contains(name);
+      return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    model.target_prefix = text("targetPrefix");
+    model.signing_name = text("signingName");
+    if (model.signing_name.empty()) model.signing_name = text("endpointPrefix");
+  }
   model.shapes = compiler.compile();
   for (const auto& kv : object_at(root.get_object(), "operations", "the model")) {
     Operation op;

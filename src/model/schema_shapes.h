@@ -98,6 +98,8 @@ struct Operation {
 };
 
 struct CompiledModel {
+  std::string target_prefix;  // metadata.targetPrefix, e.g. "AmazonEC2ContainerServiceV20141113"
+  std::string signing_name;   // metadata.signingName, else metadata.endpointPrefix
   std::vector<Shape> shapes;
   boost::unordered_flat_map<std::string, Operation, StringHash, StringEqual> operations;
 };

@@ -54,6 +54,22 @@ std::shared_ptr<const Record> replace(Map& map, const Key& key, const Change& ch
   return before;
 }
 
+// Whether an instance's record changed its agentConnected and nothing else.
+bool only_connection_changed(const Record* before, const Record* after) {
+  auto* was = before ? std::get_if<ContainerInstanceRecord>(before) : nullptr;
+  auto* now = after ? std::get_if<ContainerInstanceRecord>(after) : nullptr;
+  if (!was || !now || was->agent_connected() == now->agent_connected()) return false;
+  constexpr std::string_view kConnected = "agentConnected";
+  auto others = [&](const boost::json::object& doc) { return doc.size() - doc.contains(kConnected); };
+  if (others(was->doc) != others(now->doc)) return false;
+  for (const auto& member : now->doc) {
+    if (member.key() == kConnected) continue;
+    auto* value = was->doc.if_contains(member.key());
+    if (!value || *value != member.value()) return false;
+  }
+  return true;
+}
+
 std::pair<std::string, int64_t> split_task_definition_key(std::string_view key) {
   std::string_view rest = key.substr(kTaskDefinitions.size());
   auto slash = rest.rfind('/');
@@ -107,7 +123,9 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     } else {
       slice.instances_by_id[id] = std::get_if<ContainerInstanceRecord>(change.record.get());
     }
-    return {TouchedInstance{std::move(cluster), std::move(id), nullptr, true}, std::move(before)};
+    bool connection_only = only_connection_changed(before.get(), change.record.get());
+    return {TouchedInstance{std::move(cluster), std::move(id), nullptr, true, connection_only},
+            std::move(before)};
   }
   if (key.starts_with(kTasks)) {
     auto [cluster, id] = split_scoped_key(key, kTasks);
@@ -174,6 +192,10 @@ void ClusterState::index_task(ClusterSlice& slice, const TaskRecord* before,
          after ? &after->instance_id : nullptr);
   update(slice.tasks_by_token, before ? &before->client_token : nullptr,
          after ? &after->client_token : nullptr);
+  update(slice.tasks_by_group, before ? &before->group() : nullptr,
+         after ? &after->group() : nullptr);
+  update(slice.tasks_by_started_by, before ? &before->started_by() : nullptr,
+         after ? &after->started_by() : nullptr);
   auto count = [&](const TaskRecord* task, int64_t sign) {
     if (!task) return;
     if (auto status = model::parse_task_status(task->last_status())) {
@@ -286,6 +308,18 @@ std::vector<const TaskRecord*> ClusterState::tasks_with_token(
     std::string_view cluster, std::string_view client_token) const {
   const ClusterSlice* s = slice(cluster);
   return lookup(s ? &s->tasks_by_token : nullptr, client_token, tasks(cluster));
+}
+
+std::vector<const TaskRecord*> ClusterState::tasks_in_group(std::string_view cluster,
+                                                            std::string_view group) const {
+  const ClusterSlice* s = slice(cluster);
+  return lookup(s ? &s->tasks_by_group : nullptr, group, tasks(cluster));
+}
+
+std::vector<const TaskRecord*> ClusterState::tasks_started_by(
+    std::string_view cluster, std::string_view started_by) const {
+  const ClusterSlice* s = slice(cluster);
+  return lookup(s ? &s->tasks_by_started_by : nullptr, started_by, tasks(cluster));
 }
 
 

@@ -39,6 +39,7 @@ struct TouchedInstance {
   std::string instance_id;
   std::shared_ptr<const TaskRecord> previous_task;
   bool own_record = false;  // the change was to the instance's record
+  bool connection_only = false;  // ... and changed its agentConnected alone
 };
 
 // A task id as the ordered task maps key it: its first sixteen bytes are
@@ -102,6 +103,13 @@ class ClusterState {
   // The tasks a RunTask with this clientToken created.
   std::vector<const TaskRecord*> tasks_with_token(std::string_view cluster,
                                                   std::string_view client_token) const;
+  // The tasks of a group ("service:<name>", "family:<family>", ...) and
+  // those with a startedBy, stopped ones included until they expire; in id
+  // order, as tasks() is.
+  std::vector<const TaskRecord*> tasks_in_group(std::string_view cluster,
+                                                std::string_view group) const;
+  std::vector<const TaskRecord*> tasks_started_by(std::string_view cluster,
+                                                  std::string_view started_by) const;
 
   const TaskDefinitionRecord* task_definition(std::string_view family, int64_t revision) const;
   // The same record, shared: for a caller that holds it past this view.
@@ -134,6 +142,8 @@ class ClusterState {
     using TaskIds = boost::container::flat_set<TaskIdKey, TaskIdOrder>;
     core::StringMap<TaskIds> tasks_by_instance;
     core::StringMap<TaskIds> tasks_by_token;
+    core::StringMap<TaskIds> tasks_by_group;
+    core::StringMap<TaskIds> tasks_by_started_by;
     core::StringMap<InstanceHoldings> holdings;  // by instance id
     StoppedTasks stopped;
     int64_t running_tasks = 0;

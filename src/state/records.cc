@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/arn.h"
+#include "core/json_members.h"
 #include "model/task_lifecycle.h"
 
 namespace gantry::state {
@@ -17,13 +19,10 @@ constexpr std::string_view kAccountSettingPrefix = "settings/";
 constexpr std::string_view kContainerInstancePrefix = "instances/";
 constexpr std::string_view kTaskPrefix = "tasks/";
 
-std::string string_member(const json::object& doc, std::string_view name) {
-  if (auto* v = doc.if_contains(name); v && v->is_string()) return std::string(v->get_string());
-  return {};
-}
-std::string last_segment(std::string_view arn) {
-  auto slash = arn.rfind('/');
-  return std::string(slash == std::string_view::npos ? arn : arn.substr(slash + 1));
+using core::string_member;
+
+int64_t int_member(const json::object& doc, std::string_view name) {
+  return core::int_member(doc, name, 0);
 }
 
 // The cluster is the first segment of "<prefix><cluster>/<id>".
@@ -46,11 +45,6 @@ std::vector<int32_t> int_vector(const json::object& doc, std::string_view name) 
     }
   }
   return out;
-}
-
-int64_t int_member(const json::object& doc, std::string_view name) {
-  auto* v = doc.if_contains(name);
-  return v && v->is_int64() ? v->get_int64() : 0;
 }
 
 json::object encode_reservation(const Reservation& r) {
@@ -148,8 +142,14 @@ std::string TaskDefinitionRecord::status() const { return string_member(doc, "st
 std::string ContainerInstanceRecord::arn() const {
   return string_member(doc, "containerInstanceArn");
 }
-std::string ContainerInstanceRecord::id() const { return last_segment(arn()); }
+std::string ContainerInstanceRecord::id() const {
+  return std::string(core::arn_last_segment(arn()));
+}
 std::string ContainerInstanceRecord::status() const { return string_member(doc, "status"); }
+bool ContainerInstanceRecord::agent_connected() const {
+  auto* v = doc.if_contains("agentConnected");
+  return v && v->is_bool() && v->get_bool();
+}
 
 TaskRecord::TaskRecord(std::string cluster, const json::object& doc, Reservation reservation,
                        std::string client_token, std::string instance_id)
@@ -188,6 +188,7 @@ void TaskRecord::read_members(const json::object& doc) {
   last_status_ = status_name(doc, "lastStatus");
   desired_status_ = status_name(doc, "desiredStatus");
   group_ = string_member(doc, "group");
+  started_by_ = string_member(doc, "startedBy");
   version_ = int_member(doc, "version");
   stopped_at_ = {};
   if (auto* v = doc.if_contains("stoppedAt"); v && v->is_number()) {
@@ -202,11 +203,7 @@ std::optional<core::SystemTime> TaskRecord::stopped_at() const {
   return stopped_at_;
 }
 
-std::string_view TaskRecord::id() const {
-  std::string_view arn = arn_;
-  auto slash = arn.rfind('/');
-  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
-}
+std::string_view TaskRecord::id() const { return core::arn_last_segment(arn_); }
 
 std::string cluster_key(std::string_view name) {
   return std::string(kClusterPrefix) + std::string(name);

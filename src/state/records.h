@@ -38,13 +38,15 @@ struct AccountSettingRecord {
 };
 
 // A registered node: the ECS ContainerInstance shape minus what is derived
-// at read time (remainingResources, task counts, agentConnected).
+// at read time (remainingResources, task counts). agentConnected is kept:
+// the agent channel sets it when an agent connects and when it goes.
 struct ContainerInstanceRecord {
   std::string cluster;
   boost::json::object doc;
   std::string arn() const;
   std::string id() const;  // the last segment of the ARN
   std::string status() const;
+  bool agent_connected() const;  // false when the record never said
 };
 
 // What a task holds on its container instance until it is STOPPED.
@@ -83,6 +85,7 @@ class TaskRecord {
   std::string_view last_status() const { return last_status_; }
   std::string_view desired_status() const { return desired_status_; }
   const std::string& group() const { return group_; }
+  const std::string& started_by() const { return started_by_; }  // empty when none
   int64_t version() const { return version_; }
   // The document's stoppedAt, when it has one (the reaper's clock).
   std::optional<core::SystemTime> stopped_at() const;
@@ -102,6 +105,7 @@ class TaskRecord {
   std::string_view last_status_;  // views model::kTaskStatusNames
   std::string_view desired_status_;
   std::string group_;
+  std::string started_by_;
   int64_t version_ = 0;
   core::SystemTime stopped_at_{};  // the epoch: none
 };

@@ -1,8 +1,7 @@
 #pragma once
 // The latest CPU and memory figures of each running task, as its agent
-// last reported them over the agent channel (`gantry stats`). Not durable,
-// like AgentPresence: it is what the connected agents say, and it starts
-// empty. Thread-safe.
+// last reported them over the agent channel (`gantry stats`). Not durable:
+// it is what the connected agents say, and it starts empty. Thread-safe.
 #include <chrono>
 #include <map>
 #include <mutex>

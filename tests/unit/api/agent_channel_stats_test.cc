@@ -29,7 +29,8 @@ class AgentChannelStatsTest : public ::testing::Test {
       : random_(core::make_seeded_random(3)),
         credentials_(
             auth::Credentials::load_or_create(test_support::temp_credentials_path(), *random_)),
-        channel_(io_, handlers_.state, handlers_.presence, stats_, credentials_, clock_, 10s),
+        commands_(handlers_.state, handlers_.placement, *random_, clock_, "123456789012"),
+        channel_(io_, commands_, stats_, credentials_, clock_, 10s),
         api_(router_, credentials_, clock_, *random_, "123456789012") {
     Services services = handlers_.services(*random_, "");
     register_all_handlers(router_, services);
@@ -98,6 +99,17 @@ class AgentChannelStatsTest : public ::testing::Test {
     socket_->start([](std::string) {}, [](std::string) {});
   }
 
+  // What DescribeContainerInstances says of the agent's connection.
+  bool agent_connected() {
+    return client_
+        ->call("DescribeContainerInstances",
+               json::object{{"cluster", "prod"}, {"containerInstances", json::array{instance_arn_}}})
+        .at("containerInstances")
+        .at(0)
+        .at("agentConnected")
+        .as_bool();
+  }
+
   json::array described() {
     return client_->call("DescribeTaskStats", json::object{{"cluster", "prod"}})
         .at("taskStats")
@@ -119,6 +131,7 @@ class AgentChannelStatsTest : public ::testing::Test {
   state::TaskStats stats_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  ecs::CommandRunner commands_;
   AgentChannel channel_;
   Router router_;
   ApiServer api_;
@@ -132,7 +145,9 @@ class AgentChannelStatsTest : public ::testing::Test {
 };
 
 TEST_F(AgentChannelStatsTest, StatsGoToTheStoreAndLeaveWithTheChannel) {
+  EXPECT_FALSE(agent_connected());
   connect();
+  EXPECT_TRUE(eventually([&] { return agent_connected(); }));
   EXPECT_TRUE(described().empty());
   model::StatsReport report;
   report.sampled_at = core::to_epoch_seconds(clock_.now());
@@ -147,7 +162,7 @@ TEST_F(AgentChannelStatsTest, StatsGoToTheStoreAndLeaveWithTheChannel) {
 
   socket_->close();
   EXPECT_TRUE(eventually([&] { return described().empty(); }));
-  EXPECT_TRUE(eventually([&] { return !handlers_.presence.connected(instance_arn_); }));
+  EXPECT_TRUE(eventually([&] { return !agent_connected(); }));
 }
 
 TEST_F(AgentChannelStatsTest, HealthAndUnknownMessagesAreStillDispatched) {

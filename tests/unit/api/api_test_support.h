@@ -18,16 +18,15 @@
 
 #include "api/api_server.h"
 #include "api/handlers.h"
-#include "api/placement_indexes.h"
 #include "api/request_context.h"
 #include "api/router.h"
+#include "ecs/placement_indexes.h"
 #include "auth/credentials.h"
 #include "auth/sigv4.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "fakes/memory_store.h"
-#include "state/agent_presence.h"
 #include "state/control_state.h"
 
 namespace gantry::api::test_support {
@@ -59,16 +58,15 @@ inline std::string temp_credentials_path() {
 }
 
 // The state the handlers share, wired as the control plane wires it: a
-// memory store, the writer with its placement indexes listening, presence.
+// memory store, the writer with its placement indexes listening.
 struct HandlerState {
   HandlerState() { state.set_draft_listener(&placement); }
   Services services(core::Random &ids, std::string agent_endpoint) {
-    return Services{state, presence, ids, placement, std::move(agent_endpoint)};
+    return Services{state, ids, placement, std::move(agent_endpoint)};
   }
 
   testing::MemoryStore store;
-  state::AgentPresence presence;
-  PlacementIndexes placement{presence};  // before the state: its writer calls it
+  ecs::PlacementIndexes placement;  // before the state: its writer calls it
   state::ControlState state{store};
 };
 

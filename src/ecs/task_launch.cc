@@ -1,0 +1,283 @@
+#include "ecs/task_launch.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.h"
+#include "core/json_members.h"
+#include "ecs/instance_placement_view.h"
+#include "ecs/lookups.h"
+#include "ecs/placement_indexes.h"
+#include "ecs/tags.h"
+#include "ecs/task_factory.h"
+#include "ecs/task_view.h"
+#include "scheduler/resource_fit.h"
+#include "model/instance_lifecycle.h"
+
+namespace gantry::ecs {
+
+using core::array_member;
+using core::int_member;
+using core::string_member;
+
+namespace json = boost::json;
+using state::ClusterState;
+
+namespace {
+
+constexpr int kMaxCount = 10;
+
+bool contains_string(const json::value* list, std::string_view value) {
+  if (!list || !list->is_array()) return false;
+  for (const auto& item : list->get_array()) {
+    if (item.is_string() && item.get_string() == value) return true;
+  }
+  return false;
+}
+
+// The launch type and capacity provider from launchType, a capacity
+// provider strategy, or the cluster's default strategy.
+std::vector<CapacityProviderItem> strategy_of(const json::array& items) {
+  std::vector<CapacityProviderItem> out;
+  for (const auto& item : items) {
+    const json::object& entry = item.as_object();
+    out.push_back({string_member(entry, "capacityProvider"), int_member(entry, "base", 0),
+                   int_member(entry, "weight", 0)});
+  }
+  return out;
+}
+
+void choose_capacity(const RunTasks& command, const state::ClusterRecord& cluster,
+                     TaskLaunch& launch) {
+  const std::string& launch_type = command.launch_type;
+  std::vector<CapacityProviderItem> strategy = command.capacity_provider_strategy;
+  if (!launch_type.empty() && !strategy.empty()) {
+    throw core::invalid_parameter(
+        "Specifying both a launch type and capacity provider strategy is not supported. "
+        "Remove one and try again.");
+  }
+  if (!launch_type.empty()) {
+    if (launch_type != "EC2" && launch_type != "FARGATE") {
+      throw core::invalid_parameter("launchType " + launch_type +
+                                    " is not supported; use EC2 or FARGATE.");
+    }
+    launch.launch_type = launch_type;
+    return;
+  }
+  if (strategy.empty()) {
+    if (auto* fallback = array_member(cluster.doc, "defaultCapacityProviderStrategy")) {
+      strategy = strategy_of(*fallback);
+    }
+  }
+  if (strategy.empty()) {
+    launch.launch_type = "EC2";
+    return;
+  }
+  // The provider with a base is filled first; otherwise the heaviest weight.
+  const CapacityProviderItem* chosen = nullptr;
+  for (const auto& entry : strategy) {
+    const std::string& name = entry.capacity_provider;
+    if (!contains_string(cluster.doc.if_contains("capacityProviders"), name)) {
+      throw core::invalid_parameter(
+          "The specified capacity provider strategy cannot contain a capacity provider that is "
+          "not associated with the cluster. Associate " + name +
+          " with the cluster (PutClusterCapacityProviders) or specify a valid capacity "
+          "provider and try again.");
+    }
+    auto rank = [](const CapacityProviderItem& e) { return std::pair{e.base, e.weight}; };
+    if (!chosen || rank(entry) > rank(*chosen)) chosen = &entry;
+  }
+  launch.capacity_provider_name = chosen->capacity_provider;
+  launch.launch_type = "FARGATE";
+}
+
+void check_network(const TaskSpec& spec, const json::object& definition, TaskLaunch& launch) {
+  bool awsvpc = string_member(definition, "networkMode") == "awsvpc";
+  const auto& config = spec.network_configuration;
+  if (awsvpc && !config) {
+    throw core::invalid_parameter(
+        "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  }
+  if (!awsvpc && config) {
+    throw core::invalid_parameter(
+        "Network Configuration is not valid for the given networkMode of this task "
+        "definition.");
+  }
+  if (config) launch.network_configuration = *config;
+}
+
+json::array propagated_tags(const TaskSpec& spec, const state::TaskDefinitionRecord& definition) {
+  validate_tags(spec.tags);
+  json::array tags = spec.tags;
+  const std::string& propagate = spec.propagate_tags;
+  if (propagate == "SERVICE") {
+    throw core::invalid_parameter("propagateTags SERVICE applies to tasks a service starts, "
+                                  "not to RunTask; use TASK_DEFINITION or NONE.");
+  }
+  if (propagate == "TASK_DEFINITION") tags = merge_tags(definition.tags, tags);
+  return tags;
+}
+
+// What every launch shares, from the request: definition, overrides, sizes,
+// group, tags.
+TaskLaunch common_launch(const ClusterState& state, const state::ClusterRecord& cluster,
+                         const TaskSpec& spec) {
+  TaskLaunch launch;
+  launch.cluster = cluster.name();
+  launch.cluster_arn = std::string(cluster.doc.at("clusterArn").as_string());
+  launch.definition = &runnable_task_definition(state, spec.task_definition);
+  const json::object& definition = launch.definition->doc;
+  launch.overrides = spec.overrides;
+  launch.requirements = task_requirements(definition, launch.overrides);
+  launch.group = spec.group.value_or("family:" + launch.definition->family());
+  launch.started_by = spec.started_by;
+  if (launch.started_by.size() > 128) {
+    throw core::invalid_parameter("startedBy can be at most 128 characters.");
+  }
+  launch.tags = propagated_tags(spec, *launch.definition);
+  launch.enable_execute_command = spec.enable_execute_command;
+  check_network(spec, definition, launch);
+  return launch;
+}
+
+// `command` is null for StartTask, which places where it is told.
+scheduler::PlacementRequest placement_request(const RunTasks* command, const TaskLaunch& launch,
+                                              int count) {
+  const json::object& definition = launch.definition->doc;
+  scheduler::PlacementRequest request;
+  request.count = count;
+  request.group = launch.group;
+  request.launch_type = launch.launch_type;
+  request.cpu = launch.requirements.cpu;
+  request.memory = launch.requirements.memory;
+  request.tcp_host_ports = launch.requirements.tcp_ports;
+  request.udp_host_ports = launch.requirements.udp_ports;
+  request.gpu_count = launch.requirements.gpu_count;
+  if (auto* required = array_member(definition, "requiresAttributes")) {
+    for (const auto& a : *required) {
+      request.required_attributes.push_back(string_member(a.as_object(), "name"));
+    }
+  }
+  auto add_constraints = [&](const json::array* constraints) {
+    if (!constraints) return;
+    for (const auto& c : *constraints) {
+      request.constraints.push_back({string_member(c.as_object(), "type"),
+                                     string_member(c.as_object(), "expression")});
+    }
+  };
+  add_constraints(array_member(definition, "placementConstraints"));
+  if (!command) return request;
+  const auto& given = command->placement_constraints;
+  if (given) request.constraints.insert(request.constraints.end(), given->begin(), given->end());
+  request.strategies = command->placement_strategy;
+  if (launch.launch_type == "FARGATE" && (given || !request.strategies.empty())) {
+    throw core::invalid_parameter(
+        "Task placement constraints and strategies are not supported for the FARGATE launch "
+        "type.");
+  }
+  return request;
+}
+
+// A new task into the result: its record among the changes, its document
+// among the tasks.
+void add_task(Launched& launched, NewTask task) {
+  launched.tasks.push_back(std::move(task.doc));
+  std::string key = state::task_key(task.record.cluster, task.record.id());
+  launched.changes.push_back(state::put_change(std::move(key), std::move(task.record)));
+}
+
+Launched launch_tasks(const Context& context, const TaskLaunch& launch,
+                      const std::vector<scheduler::InstanceView>& snapshot,
+                      const scheduler::PlacementResult& result) {
+  Launched launched;
+  for (const auto& placement : result.placements) {
+    const state::ContainerInstanceRecord* instance =
+        context.state.instance(launch.cluster, snapshot[placement.instance].id);
+    add_task(launched, make_task(context, launch, {instance, placement.gpu_ids}));
+  }
+  for (const auto& f : result.failures) launched.failures.push_back({f.arn, f.reason});
+  return launched;
+}
+
+}  // namespace
+
+Launched run_tasks(const Context& context, const RunTasks& command) {
+  const ClusterState& state = context.state;
+  const state::ClusterRecord& cluster = active_cluster(state, command.task.cluster);
+  const std::string& client_token = command.client_token;
+  if (client_token.size() > 64) {
+    throw core::invalid_parameter("clientToken can be at most 64 characters.");
+  }
+  if (!client_token.empty()) {
+    // A retried request: answer with what the first one launched.
+    auto earlier = state.tasks_with_token(cluster.name(), client_token);
+    if (!earlier.empty()) {
+      Launched launched;
+      for (const auto* task : earlier) launched.tasks.push_back(render_task(*task, true));
+      return launched;
+    }
+  }
+  int64_t count = command.count;
+  if (count < 1 || count > kMaxCount) {
+    throw core::invalid_parameter("count must be between 1 and 10, got " + std::to_string(count) +
+                                  ".");
+  }
+  TaskLaunch launch = common_launch(state, cluster, command.task);
+  launch.client_token = client_token;
+  choose_capacity(command, cluster, launch);
+  if (launch.launch_type == "FARGATE" &&
+      !contains_string(launch.definition->doc.if_contains("compatibilities"), "FARGATE")) {
+    throw core::invalid_parameter("Task definition does not support launch_type FARGATE.");
+  }
+
+  const auto& instances = state.instances(launch.cluster);
+  if (std::ranges::none_of(instances,
+                           [](const auto& i) { return model::is_registered(i.second->status()); })) {
+    throw core::invalid_parameter("No Container Instances were found in your cluster.");
+  }
+  // The index kept across calls; scheduler::place() is its oracle in the tests.
+  const scheduler::PlacementIndex& index = context.placement.of(state, launch.cluster);
+  auto result =
+      index.place(placement_request(&command, launch, static_cast<int>(count)), context.ids);
+  return launch_tasks(context, launch, index.instances(), result);
+}
+
+Launched start_tasks(const Context& context, const StartTasks& command) {
+  const ClusterState& state = context.state;
+  const state::ClusterRecord& cluster = active_cluster(state, command.task.cluster);
+  TaskLaunch launch = common_launch(state, cluster, command.task);
+  launch.launch_type = "EC2";
+  const std::vector<std::string>& named = command.container_instances;
+  if (named.empty() || named.size() > kMaxCount) {
+    throw core::invalid_parameter("containerInstances must name between 1 and 10 instances.");
+  }
+  scheduler::PlacementRequest request = placement_request(nullptr, launch, 1);
+  request.constraints.clear();  // StartTask places where it is told
+
+  Launched launched;
+  // One view per named instance, kept across the request, so that each task
+  // sees what those started before it took.
+  std::map<std::string, scheduler::InstanceView> views;
+  for (const std::string& identifier : named) {
+    const state::ContainerInstanceRecord* instance =
+        find_instance(state, launch.cluster, identifier);
+    if (!instance || !model::is_registered(instance->status())) {
+      launched.failures.push_back({identifier, "MISSING"});
+      continue;
+    }
+    auto [view, fresh] = views.try_emplace(instance->id());
+    if (fresh) view->second = instance_view(state, *instance);
+    auto result = scheduler::place({view->second}, request, context.ids);
+    if (result.placements.empty()) {
+      for (const auto& f : result.failures) {
+        launched.failures.push_back({f.arn.empty() ? instance->arn() : f.arn, f.reason});
+      }
+      continue;
+    }
+    scheduler::take_resources(view->second, request);  // the same GPU ids place() chose
+    add_task(launched, make_task(context, launch, {instance, result.placements[0].gpu_ids}));
+  }
+  return launched;
+}
+
+}  // namespace gantry::ecs

@@ -1,0 +1,69 @@
+#pragma once
+// Launching tasks: RunTask's (placed by the scheduler against the writer's
+// placement index) and StartTask's (on named instances). Both run inside
+// the single writer, so placement sees every earlier placement and an
+// instance is never over-committed. A controller that starts tasks calls
+// run_tasks as RunTask does.
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecs/context.h"
+#include "scheduler/placement.h"
+#include "state/cluster_state.h"
+
+namespace gantry::ecs {
+
+// What every launch shares.
+struct TaskSpec {
+  std::string cluster = "default";           // a name or ARN
+  std::string task_definition;               // family, family:revision or ARN
+  boost::json::object overrides;             // ECS's TaskOverride, kept on the task
+  std::optional<std::string> group;          // absent: "family:<family>"
+  std::string started_by;                    // at most 128 characters
+  boost::json::array tags;                   // ECS's Tag shapes
+  std::string propagate_tags = "NONE";       // NONE | TASK_DEFINITION (SERVICE is refused)
+  bool enable_execute_command = false;
+  std::optional<boost::json::object> network_configuration;  // awsvpc tasks
+};
+
+struct CapacityProviderItem {
+  std::string capacity_provider;
+  int64_t base = 0;
+  int64_t weight = 0;
+};
+
+struct RunTasks {
+  TaskSpec task;
+  int64_t count = 1;         // 1 to 10
+  std::string client_token;  // at most 64 characters; a repeat answers the first launch
+  std::string launch_type;   // EC2 | FARGATE; empty: from the capacity provider strategy
+  std::vector<CapacityProviderItem> capacity_provider_strategy;  // empty: the cluster's
+  // Present (even empty) refuses a FARGATE launch, as ECS does.
+  std::optional<std::vector<scheduler::PlacementConstraint>> placement_constraints;
+  std::vector<scheduler::PlacementStrategy> placement_strategy;
+};
+
+struct StartTasks {
+  TaskSpec task;
+  std::vector<std::string> container_instances;  // ids or ARNs, 1 to 10
+};
+
+struct LaunchFailure {
+  std::string arn;  // may be empty
+  std::string reason;
+};
+
+struct Launched {
+  std::vector<state::Change> changes;  // the new tasks' records
+  boost::json::array tasks;            // their ECS Task documents, tags included
+  std::vector<LaunchFailure> failures;
+};
+
+// Throw core::ApiError as RunTask and StartTask refuse.
+Launched run_tasks(const Context& context, const RunTasks& command);
+Launched start_tasks(const Context& context, const StartTasks& command);
+
+}  // namespace gantry::ecs

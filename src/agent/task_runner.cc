@@ -62,6 +62,16 @@ void TaskRunner::start() {
   if (started_ || status_.last_status == kStatusStopped) return;
   started_ = true;
   attach_recovered();
+  // ECS shows a task PENDING while its containers start; a driver that
+  // starts them at once would otherwise report RUNNING first.
+  if (status_.last_status == kStatusPending && on_change_) {
+    boost::asio::post(executor_, [weak = std::weak_ptr<bool>(alive_), this,
+                                  pending = status_] {
+      if (weak.expired()) return;
+      auto on_change = on_change_;  // a copy: the callback may destroy this runner
+      on_change(pending);
+    });
+  }
   if (stopping_) {
     stop_running_containers();
   } else {

@@ -140,17 +140,11 @@ json::object list_instances(const RequestContext& context, const ClusterState& s
 }  // namespace
 
 void register_container_instance_handlers(Router& router, Services services) {
-  auto write = [services](auto operation) {
-    return write_handler(services, [services, operation](const RequestContext& c,
-                                                         const ClusterState& s) {
-      return operation(c, s, services);
-    });
-  };
-  router.add("RegisterContainerInstance", write(register_instance));
-  router.add("DeregisterContainerInstance", write(deregister_instance));
+  router.add("RegisterContainerInstance", write_handler(services, register_instance));
+  router.add("DeregisterContainerInstance", write_handler(services, deregister_instance));
   router.add("DescribeContainerInstances", read_handler(services, describe_instances));
   router.add("ListContainerInstances", read_handler(services, list_instances));
-  router.add("UpdateContainerInstancesState", write(update_instances_state));
+  router.add("UpdateContainerInstancesState", write_handler(services, update_instances_state));
   router.add("DiscoverPollEndpoint",
              read_handler(services, [endpoint = services.agent_endpoint](
                                         const RequestContext& c, const ClusterState& s) {

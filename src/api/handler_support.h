@@ -41,6 +41,18 @@ inline OperationHandler write_handler(Services services, WriteFunction write) {
   };
 }
 
+// A write that needs the services too (ids, placement indexes: the
+// commands' Context).
+using ServicesWriteFunction = std::function<state::Outcome(
+    const RequestContext&, const state::ClusterState&, const Services&)>;
+
+inline OperationHandler write_handler(Services services, ServicesWriteFunction write) {
+  return write_handler(services, [services, write = std::move(write)](
+                                     const RequestContext& c, const state::ClusterState& s) {
+    return write(c, s, services);
+  });
+}
+
 // Members of a request body that the schema has already type-checked.
 using core::array_member;
 using core::bool_member;

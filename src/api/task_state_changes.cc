@@ -85,15 +85,11 @@ ecs::TaskReport task_report_from(const json::object& body) {
 }
 
 void register_task_state_change_handlers(Router& router, Services services) {
-  auto write = [services](auto operation) {
-    return write_handler(services, [services, operation](const RequestContext& c,
-                                                         const ClusterState& s) {
-      return operation(c, s, services);
-    });
-  };
-  router.add("SubmitTaskStateChange", write(submit_task_state_change));
-  router.add("SubmitContainerStateChange", write(submit_container_state_change));
-  router.add("SubmitAttachmentStateChanges", write(submit_attachment_state_changes));
+  router.add("SubmitTaskStateChange", write_handler(services, submit_task_state_change));
+  router.add("SubmitContainerStateChange",
+             write_handler(services, submit_container_state_change));
+  router.add("SubmitAttachmentStateChanges",
+             write_handler(services, submit_attachment_state_changes));
 }
 
 }  // namespace gantry::api

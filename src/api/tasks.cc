@@ -121,10 +121,7 @@ json::object list_tasks(const RequestContext& context, const ClusterState& state
 }  // namespace
 
 void register_task_handlers(Router& router, Services services) {
-  router.add("StopTask", write_handler(services, [services](const RequestContext& c,
-                                                            const ClusterState& s) {
-               return stop_task(c, s, services);
-             }));
+  router.add("StopTask", write_handler(services, stop_task));
   router.add("DescribeTasks", read_handler(services, describe_tasks));
   router.add("ListTasks", read_handler(services, list_tasks));
 }

@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -469,3 +470,21 @@ class DevTestCase(GantryTestCase):
             self.ecs.stop_task(**kwargs)
         except Exception:  # the test already failed; do not hide that
             pass
+
+
+class PrintsLogsOnFailure:
+    """A unittest.TestCase mixin: when a test fails, prints the logs of the
+    processes `logged_processes()` names ((name, process) pairs)."""
+
+    def logged_processes(self):
+        return []
+
+    def run(self, result=None):
+        before = (len(result.failures), len(result.errors)) if result else None
+        outcome = super().run(result)
+        if result is not None and (len(result.failures), len(result.errors)) != before:
+            for name, process in self.logged_processes():
+                text = process.log_text() if process else ""
+                sys.stderr.write("\n--- %s log (%s), last 4000 chars ---\n%s--- end ---\n"
+                                 % (name, self.id(), text[-4000:]))
+        return outcome

@@ -5,7 +5,6 @@ of a burst of RunTask calls, and `gantry dev` stopped with SIGTERM while its
 agent is busy."""
 import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -14,9 +13,10 @@ import unittest
 import boto3
 from botocore.config import Config
 
-from cluster_processes import (DevTestCase, GantryAgent, GantryServer, assert_holds, container_of,
-                               describe_task, instance_of, process_alive, shell, wait_for,
-                               wait_for_connected_instance, wait_for_task)
+from cluster_processes import (DevTestCase, GantryAgent, GantryServer, PrintsLogsOnFailure,
+                               assert_holds, container_of, describe_task, instance_of,
+                               process_alive, shell, wait_for, wait_for_connected_instance,
+                               wait_for_task)
 from gantry_process import REGION, GantryProcess
 
 BURST_THREADS = 4
@@ -40,7 +40,7 @@ def no_retry_client(gantry):
 GPUS = ["gpu-a0", "gpu-a1", "gpu-a2"]
 
 
-class AgentsTestCase(unittest.TestCase):
+class AgentsTestCase(PrintsLogsOnFailure, unittest.TestCase):
     """A `gantry server` (agents count as gone after 2 silent seconds) and
     two agents, zone=a (with three GPUs) and zone=b, in a cluster of the
     class's own."""
@@ -80,16 +80,8 @@ class AgentsTestCase(unittest.TestCase):
             cls.server.cleanup()
         super().tearDownClass()
 
-    def run(self, result=None):
-        before = (len(result.failures), len(result.errors)) if result else None
-        outcome = super().run(result)
-        if result is not None and (len(result.failures), len(result.errors)) != before:
-            logs = [("server", self.server.log_text() if self.server else "")]
-            logs += [("agent %d" % i, a.log_text()) for i, a in enumerate(self.agents)]
-            for name, text in logs:
-                sys.stderr.write("\n--- %s log (%s), last 4000 chars ---\n%s--- end ---\n"
-                                 % (name, self.id(), text[-4000:]))
-        return outcome
+    def logged_processes(self):
+        return [("server", self.server)] + [("agent %d" % i, a) for i, a in enumerate(self.agents)]
 
     _counter = 0
 

@@ -10,7 +10,6 @@ import http.client
 import json
 import os
 import subprocess
-import sys
 import threading
 import unittest
 import urllib.parse
@@ -19,13 +18,14 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from cluster_processes import (GantryAgent, GantryServer, shell, wait_for, wait_for_task)
+from cluster_processes import (GantryAgent, GantryServer, PrintsLogsOnFailure, shell, wait_for,
+                               wait_for_task)
 from gantry_process import REGION, TARGET_PREFIX
 
 STREAM_TIMEOUT_S = 30
 
 
-class EventsTest(unittest.TestCase):
+class EventsTest(PrintsLogsOnFailure, unittest.TestCase):
 
     server = None
     agent = None
@@ -53,14 +53,8 @@ class EventsTest(unittest.TestCase):
             cls.server.cleanup()
         super().tearDownClass()
 
-    def run(self, result=None):
-        before = (len(result.failures), len(result.errors)) if result else None
-        outcome = super().run(result)
-        if result is not None and (len(result.failures), len(result.errors)) != before:
-            for name, process in (("server", self.server), ("agent", self.agent)):
-                sys.stderr.write("\n--- %s log (%s) ---\n%s--- end ---\n"
-                                 % (name, self.id(), process.log_text()[-4000:]))
-        return outcome
+    def logged_processes(self):
+        return [("server", self.server), ("agent", self.agent)]
 
     # The stream over HTTP, signed by botocore as any AWS client signs.
     def open_stream(self, body):
@@ -86,7 +80,8 @@ class EventsTest(unittest.TestCase):
         return [json.loads(line) for line in text.splitlines() if line.strip() != "{}"]
 
     def run_task_to_stopped(self):
-        arn = self.ecs.run_task(cluster=self.cluster, taskDefinition="events")["tasks"][0]["taskArn"]
+        answer = self.ecs.run_task(cluster=self.cluster, taskDefinition="events")
+        arn = answer["tasks"][0]["taskArn"]
         wait_for_task(self.ecs, arn, "STOPPED", cluster=self.cluster)
         return arn
 
@@ -148,7 +143,8 @@ class EventsTest(unittest.TestCase):
 
     def test_a_pattern_delivers_only_what_it_matches(self):
         arn = self.run_task_to_stopped()
-        stopped = self.read_events({"eventPattern": json.dumps({"detail": {"lastStatus": ["STOPPED"]}})})
+        pattern = {"detail": {"lastStatus": ["STOPPED"]}}
+        stopped = self.read_events({"eventPattern": json.dumps(pattern)})
         self.assertTrue(stopped)
         self.assertTrue(all(e["detail"]["lastStatus"] == "STOPPED" for e in stopped), stopped)
         self.assertTrue(self.of_task(stopped, arn))

@@ -7,22 +7,6 @@
 namespace gantry::state {
 
 namespace {
-// Record keys name their kind; removals carry no record, so the kind and the
-// identity come from the key itself.
-constexpr std::string_view kClusters = "clusters/";
-constexpr std::string_view kTaskDefinitions = "taskdefs/";
-constexpr std::string_view kSettings = "settings/";
-constexpr std::string_view kInstances = "instances/";
-constexpr std::string_view kTasks = "tasks/";
-
-// "<prefix><cluster>/<id>" -> (cluster, id)
-std::pair<std::string, std::string> split_scoped_key(std::string_view key,
-                                                     std::string_view prefix) {
-  std::string_view rest = key.substr(prefix.size());
-  auto slash = rest.find('/');
-  if (slash == std::string_view::npos) throw std::runtime_error("bad key " + std::string(key));
-  return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
-}
 
 // Gives the task map's element at `at` the key `now`, which compares equal
 // to its old one (a view of another copy of the same id). Reinserting it
@@ -70,19 +54,6 @@ bool only_connection_changed(const Record* before, const Record* after) {
   return true;
 }
 
-std::pair<std::string, int64_t> split_task_definition_key(std::string_view key) {
-  std::string_view rest = key.substr(kTaskDefinitions.size());
-  auto slash = rest.rfind('/');
-  if (slash == std::string_view::npos) throw std::runtime_error("bad key " + std::string(key));
-  return {std::string(rest.substr(0, slash)), std::stoll(std::string(rest.substr(slash + 1)))};
-}
-
-std::pair<std::string, std::string> split_setting_key(std::string_view key) {
-  std::string_view rest = key.substr(kSettings.size());
-  auto slash = rest.find('/');
-  if (slash == std::string_view::npos) throw std::runtime_error("bad key " + std::string(key));
-  return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
-}
 }  // namespace
 
 TaskIdKey::TaskIdKey(std::string_view id) : high(0), low(0), id(id) {
@@ -97,11 +68,11 @@ TaskIdKey::TaskIdKey(std::string_view id) : high(0), low(0), id(id) {
 
 ClusterState::Applied ClusterState::apply_change(const Change& change) {
   std::string_view key = change.key;
-  if (key.starts_with(kClusters)) {
-    return {std::nullopt, replace(clusters_, key.substr(kClusters.size()), change)};
+  if (key.starts_with(kClusterPrefix)) {
+    return {std::nullopt, replace(clusters_, key.substr(kClusterPrefix.size()), change)};
   }
-  if (key.starts_with(kTaskDefinitions)) {
-    auto [family, revision] = split_task_definition_key(key);
+  if (key.starts_with(kTaskDefinitionPrefix)) {
+    auto [family, revision] = parse_task_definition_key(key);
     auto it = families_.find(family);
     if (it == families_.end()) {
       if (!change.record) return {};
@@ -111,11 +82,11 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     if (it->second.empty()) families_.erase(it);
     return {std::nullopt, std::move(before)};
   }
-  if (key.starts_with(kSettings)) {
-    return {std::nullopt, replace(account_settings_, split_setting_key(key), change)};
+  if (key.starts_with(kAccountSettingPrefix)) {
+    return {std::nullopt, replace(account_settings_, parse_account_setting_key(key), change)};
   }
-  if (key.starts_with(kInstances)) {
-    auto [cluster, id] = split_scoped_key(key, kInstances);
+  if (key.starts_with(kContainerInstancePrefix)) {
+    auto [cluster, id] = parse_scoped_key(key, kContainerInstancePrefix);
     auto& slice = slices_[cluster];
     auto before = replace(slice.instances, id, change);
     if (!change.record) {
@@ -127,8 +98,8 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     return {TouchedInstance{std::move(cluster), std::move(id), nullptr, true, connection_only},
             std::move(before)};
   }
-  if (key.starts_with(kTasks)) {
-    auto [cluster, id] = split_scoped_key(key, kTasks);
+  if (key.starts_with(kTaskPrefix)) {
+    auto [cluster, id] = parse_scoped_key(key, kTaskPrefix);
     auto& slice = slices_[cluster];
     std::string instance_id;
     RecordRef<TaskRecord> previous;

@@ -13,11 +13,6 @@ namespace gantry::state {
 namespace json = boost::json;
 
 namespace {
-constexpr std::string_view kClusterPrefix = "clusters/";
-constexpr std::string_view kTaskDefinitionPrefix = "taskdefs/";
-constexpr std::string_view kAccountSettingPrefix = "settings/";
-constexpr std::string_view kContainerInstancePrefix = "instances/";
-constexpr std::string_view kTaskPrefix = "tasks/";
 
 using core::string_member;
 
@@ -26,11 +21,6 @@ int64_t int_member(const json::object& doc, std::string_view name) {
 }
 
 // The cluster is the first segment of "<prefix><cluster>/<id>".
-std::string cluster_of(std::string_view key, std::string_view prefix) {
-  std::string_view rest = key.substr(prefix.size());
-  return std::string(rest.substr(0, rest.find('/')));
-}
-
 json::array int_array(const std::vector<int32_t>& values) {
   json::array out;
   for (int32_t v : values) out.push_back(v);
@@ -121,7 +111,7 @@ TaskRecord decode_compact_task(std::string_view key, std::string_view value) {
   json::value header = json::parse(value.substr(kCompactHeader, size), ec);
   if (ec || !header.is_object()) throw corrupt;
   const json::object& h = header.get_object();
-  return TaskRecord{cluster_of(key, kTaskPrefix),
+  return TaskRecord{parse_scoped_key(key, kTaskPrefix).first,
                     CompactText::from_bytes(value.substr(kCompactHeader + size)),
                     decode_reservation(object_member(h, "reservation", key)),
                     string_member(h, "clientToken"), string_member(h, "instanceId")};
@@ -205,28 +195,6 @@ std::optional<core::SystemTime> TaskRecord::stopped_at() const {
 
 std::string_view TaskRecord::id() const { return core::arn_last_segment(arn_); }
 
-std::string cluster_key(std::string_view name) {
-  return std::string(kClusterPrefix) + std::string(name);
-}
-
-std::string task_definition_key(std::string_view family, int64_t revision) {
-  char padded[24];
-  std::snprintf(padded, sizeof padded, "%010lld", static_cast<long long>(revision));
-  return std::string(kTaskDefinitionPrefix) + std::string(family) + "/" + padded;
-}
-
-std::string account_setting_key(std::string_view principal_arn, std::string_view name) {
-  return std::string(kAccountSettingPrefix) + std::string(name) + "/" + std::string(principal_arn);
-}
-
-std::string container_instance_key(std::string_view cluster, std::string_view id) {
-  return std::string(kContainerInstancePrefix) + std::string(cluster) + "/" + std::string(id);
-}
-
-std::string task_key(std::string_view cluster, std::string_view id) {
-  return std::string(kTaskPrefix) + std::string(cluster) + "/" + std::string(id);
-}
-
 std::string encode_record(const Record& record) {
   return std::visit(
       [](const auto& r) -> std::string {
@@ -269,11 +237,12 @@ Record decode_record(std::string_view key, std::string_view value) {
                                 string_member(doc, "value")};
   }
   if (key.starts_with(kContainerInstancePrefix)) {
-    return ContainerInstanceRecord{cluster_of(key, kContainerInstancePrefix), std::move(doc)};
+    return ContainerInstanceRecord{parse_scoped_key(key, kContainerInstancePrefix).first,
+                                   std::move(doc)};
   }
   if (key.starts_with(kTaskPrefix)) {
     // Before the compact format, tasks were all JSON.
-    return TaskRecord{cluster_of(key, kTaskPrefix), object_member(doc, "task", key),
+    return TaskRecord{parse_scoped_key(key, kTaskPrefix).first, object_member(doc, "task", key),
                       decode_reservation(object_member(doc, "reservation", key)),
                       string_member(doc, "clientToken"), string_member(doc, "instanceId")};
   }

@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "state/compact_text.h"
+#include "state/record_keys.h"
 
 namespace gantry::state {
 
@@ -146,13 +147,6 @@ class RecordRef {
  private:
   std::shared_ptr<const Record> record_;
 };
-
-// Store keys. Revisions are zero-padded so that key order is revision order.
-std::string cluster_key(std::string_view name);
-std::string task_definition_key(std::string_view family, int64_t revision);
-std::string account_setting_key(std::string_view principal_arn, std::string_view name);
-std::string container_instance_key(std::string_view cluster, std::string_view id);
-std::string task_key(std::string_view cluster, std::string_view id);
 
 std::string encode_record(const Record& record);
 // Throws std::runtime_error when the stored bytes cannot be a record of the

@@ -1,9 +1,9 @@
 #include "api/event_stream.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/error.h"
 #include "ecs/ecs_events.h"

@@ -15,9 +15,8 @@ namespace {
 // The timestamps ECS's event details write as ISO 8601 (the API writes
 // them as epoch seconds).
 constexpr std::string_view kTimestamps[] = {
-    "createdAt",     "startedAt",     "stoppingAt",         "stoppedAt",
-    "pullStartedAt", "pullStoppedAt", "executionStoppedAt", "connectivityAt",
-    "registeredAt",  "updatedAt"};
+    "createdAt",     "startedAt",          "stoppingAt",     "stoppedAt",    "pullStartedAt",
+    "pullStoppedAt", "executionStoppedAt", "connectivityAt", "registeredAt", "updatedAt"};
 
 void timestamps_as_iso8601(json::object& detail) {
   for (std::string_view name : kTimestamps) {
@@ -51,8 +50,8 @@ std::string event_id(int64_t revision, std::string_view key) {
   uint64_t high = fnv(0xcbf29ce484222325ULL);
   uint64_t low = fnv(0x84222325cbf29ce4ULL);
   char text[40];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(high >> 32), static_cast<unsigned>(high >> 16 & 0xffff),
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>(high >> 16 & 0xffff),
                 static_cast<unsigned>((high & 0x0fff) | 0x4000),
                 static_cast<unsigned>((low >> 48 & 0x3fff) | 0x8000),
                 static_cast<unsigned long long>(low & 0xffffffffffffULL));
@@ -79,7 +78,8 @@ json::object envelope(const state::LoggedChange& change, std::string_view detail
 
 std::optional<json::object> task_event(const state::LoggedChange& change) {
   const auto& after = std::get<state::TaskRecord>(*change.after);
-  const auto* before = change.before ? std::get_if<state::TaskRecord>(change.before.get()) : nullptr;
+  const auto* before =
+      change.before ? std::get_if<state::TaskRecord>(change.before.get()) : nullptr;
   if (before && before->version() == after.version()) return std::nullopt;
   json::object detail = after.doc();
   detail.erase("tags");  // not part of the event's detail
@@ -90,8 +90,9 @@ json::object instance_event(const state::LoggedChange& change) {
   const auto& after = std::get<state::ContainerInstanceRecord>(*change.after);
   json::object detail = after.doc;
   detail.erase("tags");
-  detail["clusterArn"] = json::string(after.arn().substr(0, after.arn().find(":container-instance/")) +
-                                      ":cluster/" + after.cluster);
+  detail["clusterArn"] =
+      json::string(after.arn().substr(0, after.arn().find(":container-instance/")) + ":cluster/" +
+                   after.cluster);
   return envelope(change, kContainerInstanceStateChange, after.arn(), std::move(detail));
 }
 
@@ -99,7 +100,8 @@ json::object instance_event(const state::LoggedChange& change) {
 
 std::string iso8601(core::SystemTime time) {
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
-  std::time_t seconds = static_cast<std::time_t>(std::chrono::floor<std::chrono::seconds>(millis).count());
+  std::time_t seconds =
+      static_cast<std::time_t>(std::chrono::floor<std::chrono::seconds>(millis).count());
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char text[40];

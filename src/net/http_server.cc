@@ -1,11 +1,11 @@
 #include "net/http_server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <spdlog/spdlog.h>
 
 #include <deque>
 #include <mutex>
@@ -44,10 +44,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(shared_->options.max_body_bytes);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(shared_->options.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -56,14 +55,16 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     if (ec == http::error::body_limit) {
-      return write(shared_->rejecter(http::status::payload_too_large,
-                             "Request body exceeds the limit of " +
-                                 std::to_string(shared_->options.max_body_bytes) + " bytes."),
-                   false);
+      return write(
+          shared_->rejecter(http::status::payload_too_large,
+                            "Request body exceeds the limit of " +
+                                std::to_string(shared_->options.max_body_bytes) + " bytes."),
+          false);
     }
     if (ec) {
-      return write(shared_->rejecter(http::status::bad_request, "Malformed HTTP request: " + ec.message()),
-                   false);
+      return write(
+          shared_->rejecter(http::status::bad_request, "Malformed HTTP request: " + ec.message()),
+          false);
     }
     HttpRequest request = parser_->release();
     if (shared_->upgrade && beast::websocket::is_upgrade(request)) {
@@ -131,24 +132,25 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // On the strand: the status line and headers, then whatever is queued.
     void start(HttpResponse head) {
-      auto header = std::make_shared<http::response<http::empty_body>>(head.result(), head.version());
+      auto header =
+          std::make_shared<http::response<http::empty_body>>(head.result(), head.version());
       for (const auto& field : head) header->set(field.name_string(), field.value());
       header->keep_alive(keep_alive_);
       header->chunked(true);
       auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
       auto& stream = session_->stream_;
       stream.expires_after(session_->shared_->options.idle_timeout);
-      http::async_write_header(stream, *serializer,
-                               [self = shared_from_this(), header, serializer](beast::error_code ec,
-                                                                               size_t) {
-                                 self->session_->stream_.expires_never();
-                                 if (ec) return self->end(false);
-                                 {
-                                   std::lock_guard lock(self->mutex_);
-                                   self->started_ = true;
-                                 }
-                                 self->pump();
-                               });
+      http::async_write_header(
+          stream, *serializer,
+          [self = shared_from_this(), header, serializer](beast::error_code ec, size_t) {
+            self->session_->stream_.expires_never();
+            if (ec) return self->end(false);
+            {
+              std::lock_guard lock(self->mutex_);
+              self->started_ = true;
+            }
+            self->pump();
+          });
     }
 
    private:
@@ -223,11 +225,12 @@ class Session : public std::enable_shared_from_this<Session> {
     response.prepare_payload();
     auto shared = std::make_shared<HttpResponse>(std::move(response));
     stream_.expires_after(shared_->options.idle_timeout);
-    http::async_write(stream_, *shared,
-                      [self = shared_from_this(), shared, keep_alive](beast::error_code ec, size_t) {
-                        if (ec || !keep_alive) return self->close();
-                        self->read();
-                      });
+    http::async_write(
+        stream_, *shared,
+        [self = shared_from_this(), shared, keep_alive](beast::error_code ec, size_t) {
+          if (ec || !keep_alive) return self->close();
+          self->read();
+        });
   }
 
   void close() {
@@ -258,8 +261,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                              if (ec == asio::error::operation_aborted) return;
                              if (!ec) {
                                socket.set_option(tcp::no_delay(true), ec);
-                               std::make_shared<Session>(std::move(socket), self->shared_)
-                                   ->start();
+                               std::make_shared<Session>(std::move(socket), self->shared_)->start();
                              } else {
                                spdlog::warn("accept failed: {}", ec.message());
                              }

@@ -29,8 +29,9 @@ class Responder {
 
   Responder() = default;
   template <class F>
-    requires std::invocable<F&, HttpResponse> && (!std::same_as<std::decay_t<F>, Responder>)
-  Responder(F respond) : respond_(std::move(respond)) {}  // NOLINT: a plain callback answers
+  requires std::invocable<F&, HttpResponse> &&
+      (!std::same_as<std::decay_t<F>, Responder>)Responder(F respond)
+      : respond_(std::move(respond)) {}  // NOLINT: a plain callback answers
   Responder(Respond respond, StartStream stream)
       : respond_(std::move(respond)), stream_(std::move(stream)) {}
 

@@ -15,18 +15,16 @@ constexpr std::string_view kInstanceArn =
 const core::SystemTime kCommitted{std::chrono::milliseconds(1764759600250)};
 
 std::shared_ptr<const state::Record> task(std::string_view status, int64_t version) {
-  json::object doc{{"taskArn", kTaskArn},   {"lastStatus", status},
-                   {"desiredStatus", "RUNNING"}, {"version", version},
-                   {"createdAt", 1764759000.5}, {"tags", json::array{}}};
+  json::object doc{{"taskArn", kTaskArn}, {"lastStatus", status},      {"desiredStatus", "RUNNING"},
+                   {"version", version},  {"createdAt", 1764759000.5}, {"tags", json::array{}}};
   return std::make_shared<const state::Record>(state::TaskRecord("web", doc, {}, "", "9f8e"));
 }
 
 std::shared_ptr<const state::Record> instance(bool connected, int64_t version) {
-  state::ContainerInstanceRecord record{
-      "web", json::object{{"containerInstanceArn", kInstanceArn},
-                          {"status", "ACTIVE"},
-                          {"agentConnected", connected},
-                          {"version", version}}};
+  state::ContainerInstanceRecord record{"web", json::object{{"containerInstanceArn", kInstanceArn},
+                                                            {"status", "ACTIVE"},
+                                                            {"agentConnected", connected},
+                                                            {"version", version}}};
   return std::make_shared<const state::Record>(std::move(record));
 }
 

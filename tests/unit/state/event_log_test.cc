@@ -16,7 +16,8 @@ std::vector<LoggedChange> changes(std::initializer_list<std::string> keys) {
 
 std::vector<std::string> keys_of(const LogRead& read) {
   std::vector<std::string> out;
-  for (const auto& change : read.changes) out.push_back(change.key + "@" + std::to_string(change.revision));
+  for (const auto& change : read.changes)
+    out.push_back(change.key + "@" + std::to_string(change.revision));
   return out;
 }
 

@@ -30,6 +30,8 @@
 #include <thread>
 #include <vector>
 
+#include "poll_until.h"
+
 namespace gantry::agent {
 namespace {
 
@@ -79,14 +81,7 @@ bool is_dead(pid_t pid) {
   return name_end == std::string::npos || stat.compare(name_end, 3, ") Z") == 0;
 }
 
-bool wait_for(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
+using gantry::testing::poll_until;
 
 class ProcessDriverTest : public ::testing::Test {
  protected:
@@ -105,7 +100,7 @@ class ProcessDriverTest : public ::testing::Test {
     for (const auto& handle : handles_) {
       if (!fs::exists(state_dir_of(handle) / "exit")) ::kill(-state_pid(handle, "pgid"), SIGKILL);
       pid_t shim = state_pid(handle, "shim_pid");
-      wait_for([shim] { return ::waitpid(shim, nullptr, WNOHANG) != 0; }, 2000ms);
+      poll_until([shim] { return ::waitpid(shim, nullptr, WNOHANG) != 0; }, 2000ms);
       driver_->remove(handle);
     }
     driver_.reset();
@@ -166,7 +161,7 @@ class ProcessDriverTest : public ::testing::Test {
 
   // Until the container has printed `text`: a shell's traps are then set.
   bool wait_output(const ContainerHandle& handle, const std::string& text) {
-    return wait_for([&] { return log(handle, "stdout.log").find(text) != std::string::npos; },
+    return poll_until([&] { return log(handle, "stdout.log").find(text) != std::string::npos; },
                     1000ms);
   }
 
@@ -351,7 +346,7 @@ TEST_F(ProcessDriverTest, ExitOfTheMainProcessKillsItsGroup) {
   ASSERT_TRUE(status);
   EXPECT_EQ(status->exit_code, 0);
   pid_t orphan = std::stoi(log(handle, "stdout.log"));
-  EXPECT_TRUE(wait_for([orphan] { return is_dead(orphan); }, 1000ms));
+  EXPECT_TRUE(poll_until([orphan] { return is_dead(orphan); }, 1000ms));
 }
 
 TEST_F(ProcessDriverTest, FailuresToStartThrowCannotStartContainerError) {
@@ -448,7 +443,7 @@ TEST_F(ProcessDriverTest, ReattachesToAShimThatIsNotItsChild) {
 TEST_F(ProcessDriverTest, ReportsAnExitRecordedWhileNoAgentWatched) {
   auto handle = start(container({"/bin/sh", "-c", "exit 4"}));
   driver_.reset();
-  ASSERT_TRUE(wait_for([&] { return fs::exists(state_dir_of(handle) / "exit"); }, 1000ms));
+  ASSERT_TRUE(poll_until([&] { return fs::exists(state_dir_of(handle) / "exit"); }, 1000ms));
   driver_ = make_driver();
   // The exit is known from the record the shim left: the new driver reports
   // it with the code the workload exited with.
@@ -467,7 +462,7 @@ TEST_F(ProcessDriverTest, AShimKilledWithoutRecordIsReportedAndItsWorkloadKilled
   EXPECT_THAT(status->reason, StartsWith("CannotInspectContainerError: "));
   EXPECT_EQ(::waitpid(shim, nullptr, WNOHANG), -1);  // reaped by the watch
   pid_t workload = state_pid(handle, "pid");
-  EXPECT_TRUE(wait_for([workload] { return is_dead(workload); }, 1000ms));
+  EXPECT_TRUE(poll_until([workload] { return is_dead(workload); }, 1000ms));
 }
 
 TEST_F(ProcessDriverTest, AReusedShimPidIsNotMistakenForTheShim) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agent/container_usage.h"
+#include "poll_until.h"
 #include "process_test_support.h"
 
 namespace gantry::agent {
@@ -95,14 +96,13 @@ uint64_t number(const json::value& v) { return v.to_number<uint64_t>(); }
 
 std::optional<json::object> sample_after_start(pid_t pid, const std::filesystem::path& cgroup,
                                                int version) {
-  // Give the child time to touch its memory.
-  for (int i = 0; i < 50; ++i) {
-    auto stats = process_stats(pid, cgroup, version);
-    if (stats && number(stats->at("memory_stats").at("usage")) >= SpinningChild::kTouched)
-      return stats;
-    std::this_thread::sleep_for(10ms);
-  }
-  return process_stats(pid, cgroup, version);
+  // Until the child has touched its memory.
+  std::optional<json::object> stats;
+  gantry::testing::poll_until([&] {
+    stats = process_stats(pid, cgroup, version);
+    return stats && number(stats->at("memory_stats").at("usage")) >= SpinningChild::kTouched;
+  });
+  return stats;
 }
 
 TEST(ProcessStatsTest, SamplesALiveProcessWithoutACgroup) {
@@ -123,14 +123,13 @@ TEST(ProcessStatsTest, SamplesALiveProcessWithoutACgroup) {
   ASSERT_TRUE(before);
   std::optional<json::object> second;
   std::optional<CpuTimes> after;
-  for (int i = 0; i < 300; ++i) {
+  gantry::testing::poll_until([&] {
     second = process_stats(child.pid(), {}, 0);
-    ASSERT_TRUE(second);
-    after = cpu_times(second->at("cpu_stats").as_object());
-    ASSERT_TRUE(after);
-    if (after->container_ns > before->container_ns) break;
-    std::this_thread::sleep_for(10ms);
-  }
+    after = second ? cpu_times(second->at("cpu_stats").as_object()) : std::nullopt;
+    return after && after->container_ns > before->container_ns;
+  });
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(after);
   EXPECT_GT(after->container_ns, before->container_ns);
   EXPECT_GT(after->system_ns, before->system_ns);
   EXPECT_GT(container_usage(*second, before).cpu_percent, 0.0);
@@ -171,8 +170,7 @@ TEST(ProcessStatsTest, ReadsTheMemoryCgroupOfALiveProcess) {
       auto later = process_stats(child.pid(), group, cgroups.version());
       return later ? number(later->at("cpu_stats").at("cpu_usage").at("total_usage")) : 0;
     };
-    for (int i = 0; i < 100 && cpu_of() == 0; ++i) std::this_thread::sleep_for(10ms);
-    EXPECT_GT(cpu_of(), 0u);
+    EXPECT_TRUE(gantry::testing::poll_until([&] { return cpu_of() > 0; }));
   }
   cgroups.remove(group);
 }

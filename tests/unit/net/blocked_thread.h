@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "poll_until.h"
+
 namespace gantry::net::testing {
 
 // The number of the system call `tid` is blocked in; -1 while it runs.
@@ -48,12 +50,8 @@ inline bool is_waiting_for_events(long syscall_number) {
 // True once `tid` waits for socket events; false if it does not within `limit`.
 inline bool wait_until_blocked(pid_t tid,
                                std::chrono::milliseconds limit = std::chrono::seconds(2)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!is_waiting_for_events(blocked_syscall(tid))) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
+  return gantry::testing::poll_until([&] { return is_waiting_for_events(blocked_syscall(tid)); },
+                                     limit);
 }
 
 }  // namespace gantry::net::testing

@@ -15,6 +15,23 @@ constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV20141113."
 constexpr std::chrono::seconds kTimeout{10};
 }  // namespace
 
+net::HttpRequest signed_ecs_request(const std::string& host_header, std::string_view operation,
+                                    std::string body, const auth::SigningKey& key,
+                                    const std::string& region, core::SystemTime now) {
+  auth::HttpRequestView view;
+  view.method = "POST";
+  view.target = "/";
+  view.body = std::move(body);
+  view.headers = {{"Host", host_header},
+                  {"Content-Type", "application/x-amz-json-1.1"},
+                  {"X-Amz-Target", std::string(kTargetPrefix) + std::string(operation)}};
+  auth::sign_sigv4(view, key, region, "ecs", now);
+  net::HttpRequest request{http::verb::post, "/", 11};
+  for (const auto& [name, value] : view.headers) request.set(name, value);
+  request.body() = std::move(view.body);
+  return request;
+}
+
 EcsClient::EcsClient(EcsEndpoint endpoint, const core::Clock& clock)
     : endpoint_(std::move(endpoint)),
       clock_(clock),
@@ -22,19 +39,9 @@ EcsClient::EcsClient(EcsEndpoint endpoint, const core::Clock& clock)
             kTimeout) {}
 
 json::object EcsClient::call(std::string_view operation, const json::object& body) {
-  auth::HttpRequestView view;
-  view.method = "POST";
-  view.target = "/";
-  view.body = json::serialize(body);
-  view.headers = {{"Host", http_.host_header()},
-                  {"Content-Type", "application/x-amz-json-1.1"},
-                  {"X-Amz-Target", std::string(kTargetPrefix) + std::string(operation)}};
-  auth::sign_sigv4(view, endpoint_.key, endpoint_.region, "ecs", clock_.now());
-
-  net::HttpRequest request{http::verb::post, "/", 11};
-  for (const auto& [name, value] : view.headers) request.set(name, value);
-  request.body() = std::move(view.body);
-  net::HttpResponse response = http_.send(std::move(request));
+  net::HttpResponse response = http_.send(signed_ecs_request(
+      http_.host_header(), operation, json::serialize(body), endpoint_.key, endpoint_.region,
+      clock_.now()));
 
   json::error_code ec;
   json::value parsed = json::parse(response.body(), ec);

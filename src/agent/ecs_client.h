@@ -19,6 +19,11 @@ struct EcsEndpoint {
   std::string region;
 };
 
+// A POST / of `operation` with a JSON 1.1 `body`, signed for ECS at `now`.
+net::HttpRequest signed_ecs_request(const std::string& host_header, std::string_view operation,
+                                    std::string body, const auth::SigningKey& key,
+                                    const std::string& region, core::SystemTime now);
+
 class EcsClient {
  public:
   EcsClient(EcsEndpoint endpoint, const core::Clock& clock);

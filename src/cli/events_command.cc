@@ -14,7 +14,7 @@
 #include <thread>
 #include <utility>
 
-#include "auth/sigv4.h"
+#include "agent/ecs_client.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "model/event_pattern.h"
@@ -27,7 +27,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr std::string_view kTarget = "AmazonEC2ContainerServiceV20141113.StreamEvents";
 // Bounds connecting and the answer's head; the body itself has no timeout.
 constexpr std::chrono::seconds kTimeout{10};
 
@@ -42,19 +41,9 @@ bool all_blank(std::string_view text) {
 
 net::HttpRequest signed_request(const net::HttpClient& http_client, const ClientOptions& options,
                                 std::string body) {
-  auth::HttpRequestView view;
-  view.method = "POST";
-  view.target = "/";
-  view.body = std::move(body);
-  view.headers = {{"Host", http_client.host_header()},
-                  {"Content-Type", "application/x-amz-json-1.1"},
-                  {"X-Amz-Target", std::string(kTarget)}};
-  auth::sign_sigv4(view, client_signing_key(options.credentials_file), options.region, "ecs",
-                   core::SystemClock().now());
-  net::HttpRequest request{http::verb::post, "/", 11};
-  for (const auto& [name, value] : view.headers) request.set(name, value);
-  request.body() = std::move(view.body);
-  return request;
+  return agent::signed_ecs_request(http_client.host_header(), "StreamEvents", std::move(body),
+                                   client_signing_key(options.credentials_file), options.region,
+                                   core::SystemClock().now());
 }
 
 // Ends a stream blocked in `http_client` when SIGINT or SIGTERM comes: a

@@ -131,12 +131,14 @@ void ApiServer::handle(net::HttpRequest&& request, net::Responder respond) const
                            caller.region, account_id_,
                            "arn:aws:iam::" + account_id_ + ":root", clock_.now(),
                            std::move(body)};
-    context.start_stream = [respond, request_id](std::string content_type) {
-      net::HttpResponse head{http::status::ok, 11};
-      head.set(http::field::content_type, content_type);
-      head.set("x-amzn-RequestId", request_id);
-      return respond.stream(std::move(head));
-    };
+    if (route->extension) {  // only gantry's own operations stream
+      context.start_stream = [respond, request_id](std::string content_type) {
+        net::HttpResponse head{http::status::ok, 11};
+        head.set(http::field::content_type, content_type);
+        head.set("x-amzn-RequestId", request_id);
+        return respond.stream(std::move(head));
+      };
+    }
     route->handler(context, [request_id, operation, respond](state::Answer answer) {
       if (auto* error = std::get_if<core::ApiError>(&answer)) {
         spdlog::debug("{} {} -> {}", request_id, operation, error->type());

@@ -22,7 +22,8 @@ struct RequestContext {
   boost::json::object body;  // validated against the operation's input shape
   // For an operation that answers with a stream (gantry's StreamEvents):
   // starts a 200 response of `content_type` whose body follows in pieces,
-  // in place of the Reply. Null where the connection cannot stream.
+  // in place of the Reply. Set for gantry's own operations (extensions)
+  // only; null where the connection cannot stream.
   std::function<std::shared_ptr<net::ResponseStream>(std::string content_type)> start_stream;
 };
 

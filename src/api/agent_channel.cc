@@ -60,9 +60,19 @@ AgentChannel::AgentChannel(asio::io_context& io, ecs::CommandRunner& commands,
       task_stats_(task_stats),
       credentials_(credentials),
       clock_(clock),
-      idle_timeout_(idle_timeout) {}
+      idle_timeout_(idle_timeout),
+      cursor_(state_.events().last_revision()) {
+  // The wake runs on the committer: it only posts.
+  subscription_ = state_.events().subscribe([this, alive = alive_] {
+    if (flush_posted_.exchange(true)) return;
+    asio::post(io_, [this, alive] {
+      if (*alive) flush();
+    });
+  });
+}
 
 AgentChannel::~AgentChannel() {
+  subscription_.reset();
   std::lock_guard lock(mutex_);
   *alive_ = false;
   for (auto& [key, connection] : connections_) connection.socket->close();
@@ -218,33 +228,39 @@ void AgentChannel::received_address(const std::string& cluster,
   });
 }
 
-void AgentChannel::published(const std::vector<state::PublishedChange>& changes) {
-  std::lock_guard lock(mutex_);
-  for (const auto& [change, touched] : changes) {
-    if (!touched) continue;
-    InstanceKey instance{touched->cluster, touched->instance_id};
-    if (!change.record) {
-      if (touched->previous_task)
-        pending_[instance].removed.push_back(touched->previous_task->arn());
-    } else if (auto* task = std::get_if<state::TaskRecord>(change.record.get())) {
-      if (changes_desired_set(*task)) pending_[instance].changed.emplace(task->id());
-    } else if (!touched->connection_only) {
-      pending_[instance].complete = true;  // the instance's own record
+void AgentChannel::note(const state::LoggedChange& change, ByInstance<PendingPush>& pending) {
+  if (change.key.starts_with(state::kTaskPrefix)) {
+    const auto* before = change.before ? std::get_if<state::TaskRecord>(change.before.get()) : nullptr;
+    const auto* after = change.after ? std::get_if<state::TaskRecord>(change.after.get()) : nullptr;
+    const state::TaskRecord* task = after ? after : before;
+    if (!task || task->instance_id.empty()) return;
+    InstanceKey instance{task->cluster, task->instance_id};
+    if (!after) {
+      pending[instance].removed.push_back(before->arn());
+    } else if (changes_desired_set(*after)) {
+      pending[instance].changed.emplace(after->id());
     }
+  } else if (change.key.starts_with(state::kContainerInstancePrefix) && change.after &&
+             !state::only_agent_connection_changed(change.before.get(), change.after.get())) {
+    const auto& record = std::get<state::ContainerInstanceRecord>(*change.after);
+    pending[{record.cluster, record.id()}].complete = true;  // the instance's own record
   }
-  if (pending_.empty() || flush_posted_) return;
-  flush_posted_ = true;
-  asio::post(io_, [this, alive = alive_] {
-    if (*alive) flush();
-  });
 }
 
 void AgentChannel::flush() {
+  flush_posted_ = false;  // a commit from here on posts another flush
   ByInstance<PendingPush> pending;
   {
     std::lock_guard lock(mutex_);
-    pending.swap(pending_);
-    flush_posted_ = false;
+    for (;;) {
+      state::LogRead read = state_.events().read_after(cursor_);
+      if (read.lost) {  // what changed is unknown: every channel gets its whole set
+        for (const auto& [instance, connection] : connections_) pending[instance].complete = true;
+      }
+      for (const auto& change : read.changes) note(change, pending);
+      cursor_ = read.last_revision;
+      if (read.changes.empty()) break;
+    }
   }
   for (const auto& [instance, push_now] : pending) push(instance, push_now);
 }

@@ -3,13 +3,14 @@
 // authenticates an agent's WebSocket upgrade, keeps one channel per
 // container instance (its record's agentConnected, set by the
 // ecs::set_agent_connection command as channels open and close), pushes each instance its desired
-// task set when it connects and what changed in it after every durable
-// batch, and applies the task states and health and keeps the stats the
-// agents report.
+// task set when it connects and what changed in it as the event log shows
+// each durable change, and applies the task states and health and keeps the
+// stats the agents report.
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -38,9 +39,6 @@ class AgentChannel {
 
   // The HTTP server's upgrade handler.
   void upgrade(net::HttpRequest&& request, boost::beast::tcp_stream&& stream);
-
-  // Told of every durable batch (ControlState's publish observer).
-  void published(const std::vector<state::PublishedChange>& changes);
 
  private:
   // The task definitions a channel has carried. Its lock is held from
@@ -83,7 +81,10 @@ class AgentChannel {
   void received_address(const std::string& cluster, const model::TaskAddress& address);
   void received_health(const std::string& cluster, const boost::json::object& message);
   void received_task_states(const std::string& cluster, const boost::json::object& message);
+  // Adds what a logged change means to the instance it touched.
+  static void note(const state::LoggedChange& change, ByInstance<PendingPush>& pending);
   void push(const InstanceKey& instance, const PendingPush& pending);
+  // Reads the event log from the cursor and pushes what it changed.
   void flush();
 
   boost::asio::io_context& io_;
@@ -96,10 +97,13 @@ class AgentChannel {
 
   std::mutex mutex_;
   ByInstance<Connection> connections_;
-  ByInstance<PendingPush> pending_;
-  bool flush_posted_ = false;
+  int64_t cursor_;  // the last revision read from the event log
   uint64_t next_serial_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Set by the log's wake until the flush it posted starts: a burst of
+  // commits costs one flush.
+  std::atomic<bool> flush_posted_ = false;
+  state::EventLog::Subscription subscription_;
 };
 
 }  // namespace gantry::api

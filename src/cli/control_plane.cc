@@ -77,10 +77,6 @@ struct ControlPlane::Impl {
     });
     channel = std::make_unique<api::AgentChannel>(io, *commands, task_stats, credentials, clock,
                                                   options.agent_idle_timeout);
-    state->set_publish_observer(
-        [channel = channel.get()](const std::vector<state::PublishedChange>& changes) {
-          channel->published(changes);
-        });
     server = std::make_unique<net::HttpServer>(
         io, parse_listen(options.listen),
         [this](net::HttpRequest&& request, net::Responder respond) {
@@ -106,8 +102,8 @@ struct ControlPlane::Impl {
 
   ~Impl() {
     // The controllers submit to the writer and the writer answers them: they
-    // stop first (the io threads have stopped by now). The writer tells the
-    // channel of its last batches: the state goes before it.
+    // stop first (the io threads have stopped by now). The writer wakes the
+    // channel with its last batches: the state goes before it.
     controller_runtime.reset();
     state.reset();
   }

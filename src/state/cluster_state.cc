@@ -38,22 +38,6 @@ std::shared_ptr<const Record> replace(Map& map, const Key& key, const Change& ch
   return before;
 }
 
-// Whether an instance's record changed its agentConnected and nothing else.
-bool only_connection_changed(const Record* before, const Record* after) {
-  auto* was = before ? std::get_if<ContainerInstanceRecord>(before) : nullptr;
-  auto* now = after ? std::get_if<ContainerInstanceRecord>(after) : nullptr;
-  if (!was || !now || was->agent_connected() == now->agent_connected()) return false;
-  constexpr std::string_view kConnected = "agentConnected";
-  auto others = [&](const boost::json::object& doc) { return doc.size() - doc.contains(kConnected); };
-  if (others(was->doc) != others(now->doc)) return false;
-  for (const auto& member : now->doc) {
-    if (member.key() == kConnected) continue;
-    auto* value = was->doc.if_contains(member.key());
-    if (!value || *value != member.value()) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 TaskIdKey::TaskIdKey(std::string_view id) : high(0), low(0), id(id) {
@@ -94,7 +78,7 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     } else {
       slice.instances_by_id[id] = std::get_if<ContainerInstanceRecord>(change.record.get());
     }
-    bool connection_only = only_connection_changed(before.get(), change.record.get());
+    bool connection_only = only_agent_connection_changed(before.get(), change.record.get());
     return {TouchedInstance{std::move(cluster), std::move(id), nullptr, true, connection_only},
             std::move(before)};
   }

@@ -172,21 +172,17 @@ bool ControlState::commit(Prepared& prepared) {
       return false;  // the caller answers the batch
     }
     const core::SystemTime committed_at = clock_.now();
-    std::vector<PublishedChange> published;
     std::vector<LoggedChange> logged;
-    published.reserve(changes.size());
     logged.reserve(changes.size());
     {
       std::unique_lock lock(published_mutex_);
       for (auto& change : changes) {
-        auto applied = published_.apply_change(change);
-        logged.push_back(
-            {revision, change.key, std::move(applied.before), change.record, committed_at});
-        published.push_back({std::move(change), std::move(applied.touched)});
+        auto before = published_.apply_change(change).before;
+        logged.push_back({revision, std::move(change.key), std::move(before),
+                          std::move(change.record), committed_at});
       }
     }
     events_->append(revision, std::move(logged));
-    if (observer_) observer_(published);
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));
   return true;

@@ -37,15 +37,6 @@ struct Outcome {
 using Mutation = std::function<Outcome(const ClusterState& latest)>;
 using Answer = std::variant<boost::json::object, core::ApiError>;
 using Completion = std::function<void(Answer)>;
-// A durable change and the instance it touched.
-struct PublishedChange {
-  Change change;
-  std::optional<TouchedInstance> touched;
-};
-// Told of every durable batch of changes, on the committing thread, after
-// the readers can see them. It must not block: it hands the work elsewhere.
-using PublishObserver = std::function<void(const std::vector<PublishedChange>& changes)>;
-
 // An index the writer keeps beside its draft (the placement indexes): told,
 // on the writer thread, of every instance a change to the draft touched (its
 // record or one of its tasks), and when the draft is replaced wholesale.
@@ -88,12 +79,13 @@ class ControlState {
 
   WriterStats stats() const;
 
-  // Every durable change, with its revision and the record before and after.
+  // Every durable change, with its revision and the record before and
+  // after: what the agent channel, the controllers and the event stream
+  // follow.
   EventLog& events() { return *events_; }
   const EventLog& events() const { return *events_; }
 
   // Set before any mutation is submitted (not synchronized with the writer).
-  void set_publish_observer(PublishObserver observer) { observer_ = std::move(observer); }
   void set_draft_listener(DraftListener* listener) { listener_ = listener; }
 
  private:
@@ -131,7 +123,6 @@ class ControlState {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   WriterStats stats_;
-  PublishObserver observer_;
   DraftListener* listener_ = nullptr;
 
   // Between the writer and the committing thread.

@@ -249,4 +249,19 @@ Record decode_record(std::string_view key, std::string_view value) {
   throw std::runtime_error("unknown record key " + std::string(key));
 }
 
+bool only_agent_connection_changed(const Record* before, const Record* after) {
+  auto* was = before ? std::get_if<ContainerInstanceRecord>(before) : nullptr;
+  auto* now = after ? std::get_if<ContainerInstanceRecord>(after) : nullptr;
+  if (!was || !now || was->agent_connected() == now->agent_connected()) return false;
+  constexpr std::string_view kConnected = "agentConnected";
+  auto others = [&](const boost::json::object& doc) { return doc.size() - doc.contains(kConnected); };
+  if (others(was->doc) != others(now->doc)) return false;
+  for (const auto& member : now->doc) {
+    if (member.key() == kConnected) continue;
+    auto* value = was->doc.if_contains(member.key());
+    if (!value || *value != member.value()) return false;
+  }
+  return true;
+}
+
 }  // namespace gantry::state

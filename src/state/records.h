@@ -148,6 +148,10 @@ class RecordRef {
   std::shared_ptr<const Record> record_;
 };
 
+// Whether a change from `before` to `after` is a container instance's
+// agentConnected alone (what it registered is the same).
+bool only_agent_connection_changed(const Record* before, const Record* after);
+
 std::string encode_record(const Record& record);
 // Throws std::runtime_error when the stored bytes cannot be a record of the
 // kind its key names (a corrupt store is a fault, not a client error).

@@ -30,12 +30,16 @@ class CommandRunner {
   // of the ARNs it creates (empty for commands that create none).
   void submit(Command command, state::Completion done = [](state::Answer) {},
               std::string region = {}) {
-    state_.submit(
-        [this, command = std::move(command), now = clock_.now(),
-         region = std::move(region)](const state::ClusterState& draft) {
-          return command(Context{draft, placement_, ids_, now, account_id_, region});
-        },
-        std::move(done));
+    state_.submit(mutation(std::move(command), std::move(region)), std::move(done));
+  }
+
+  // `command` as a mutation that runs as of now, for a caller that submits
+  // it itself (a controller's reconcile returns mutations to its runtime).
+  state::Mutation mutation(Command command, std::string region = {}) {
+    return [this, command = std::move(command), now = clock_.now(),
+            region = std::move(region)](const state::ClusterState& draft) {
+      return command(Context{draft, placement_, ids_, now, account_id_, region});
+    };
   }
 
   state::ControlState& state() { return state_; }

@@ -31,7 +31,11 @@ class Controller {
   virtual ~Controller() = default;
   virtual std::string_view name() const = 0;
   // Whether a durable change should wake it; cheap, run for every change.
-  virtual bool interested(const state::LoggedChange& change) const = 0;
+  // It may note what the change touched, for the next reconcile.
+  virtual bool interested(const state::LoggedChange& change) = 0;
+  // The next reconcile must look at everything: it is the first, or the
+  // event log lost changes this controller was never shown.
+  virtual void resync() {}
   // Runs under the published state's shared lock: decide, nothing else (no
   // blocking, no submitting). An exception is a failure, retried later.
   virtual Reconcile reconcile(const state::ClusterState& state, core::SystemTime now) = 0;

@@ -85,7 +85,10 @@ void ControllerRuntime::start() {
   });
   shared_->post([](ControllerRuntime& runtime) {
     runtime.started_ = true;
-    for (auto& slot : runtime.slots_) runtime.request(*slot);
+    for (auto& slot : runtime.slots_) {
+      slot->controller->resync();
+      runtime.request(*slot);
+    }
   });
 }
 
@@ -144,6 +147,7 @@ void ControllerRuntime::drain_log() {
   if (lost) {
     spdlog::warn("controllers fell behind the event log: reconciling all of them");
     std::fill(dirty.begin(), dirty.end(), true);
+    for (auto& slot : slots_) slot->controller->resync();
   }
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (dirty[i]) request(*slots_[i]);

@@ -44,7 +44,7 @@ state::Outcome delete_expired(const state::ClusterState& latest, const std::vect
   return outcome;
 }
 
-bool TaskReaper::interested(const state::LoggedChange& change) const {
+bool TaskReaper::interested(const state::LoggedChange& change) {
   const auto* after = stopped_task(change.after);
   if (!after) return false;
   const auto* before = stopped_task(change.before);

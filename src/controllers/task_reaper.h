@@ -45,7 +45,7 @@ class TaskReaper final : public Controller {
 
   std::string_view name() const override { return "task-reaper"; }
   // A task that has just stopped: its expiry may come before the timer's.
-  bool interested(const state::LoggedChange& change) const override;
+  bool interested(const state::LoggedChange& change) override;
   Reconcile reconcile(const state::ClusterState& state, core::SystemTime now) override;
 
  private:

@@ -21,13 +21,14 @@ state::Change cluster(const std::string& name) {
 class ScriptedController final : public Controller {
  public:
   using Decide = std::function<Reconcile(const state::ClusterState&, core::SystemTime)>;
-  ScriptedController(std::string prefix, Decide decide, int* runs)
-      : prefix_(std::move(prefix)), decide_(std::move(decide)), runs_(runs) {}
+  ScriptedController(std::string prefix, Decide decide, int* runs, int* resyncs)
+      : prefix_(std::move(prefix)), decide_(std::move(decide)), runs_(runs), resyncs_(resyncs) {}
 
   std::string_view name() const override { return "scripted"; }
-  bool interested(const state::LoggedChange& change) const override {
+  bool interested(const state::LoggedChange& change) override {
     return !prefix_.empty() && change.key.starts_with(prefix_);
   }
+  void resync() override { ++*resyncs_; }
   Reconcile reconcile(const state::ClusterState& state, core::SystemTime now) override {
     ++*runs_;
     return decide_(state, now);
@@ -37,6 +38,7 @@ class ScriptedController final : public Controller {
   std::string prefix_;
   Decide decide_;
   int* runs_;
+  int* resyncs_;
 };
 
 // Creates cluster `name` unless it exists (re-checked in the writer).
@@ -52,7 +54,7 @@ class ControllerRuntimeTest : public RuntimeFixture {
  protected:
   void add(std::string prefix, ScriptedController::Decide decide) {
     runtime_.add(
-        std::make_unique<ScriptedController>(std::move(prefix), std::move(decide), &runs_));
+        std::make_unique<ScriptedController>(std::move(prefix), std::move(decide), &runs_, &resyncs_));
   }
   ControllerStatus status() const { return runtime_.status("scripted"); }
   bool has_cluster(const std::string& name) {
@@ -60,6 +62,7 @@ class ControllerRuntimeTest : public RuntimeFixture {
   }
 
   int runs_ = 0;
+  int resyncs_ = 0;
 };
 
 Reconcile nothing(const state::ClusterState&, core::SystemTime) { return {}; }
@@ -270,6 +273,7 @@ TEST_F(ControllerRuntimeTest, ChangesLostFromTheLogWakeEveryController) {
   put(std::move(many));
   settle();
   EXPECT_EQ(runs_, 2);
+  EXPECT_EQ(resyncs_, 2);  // the first run's, and the one after the loss
 }
 
 TEST_F(ControllerRuntimeTest, AnswersAfterStopAreDropped) {

@@ -64,14 +64,8 @@ TaskDecisions plan_daemon(const PlanInput& input) {
   }
 
   for (const auto* state : leave) out.stops.push_back(stop_for(*state));
-  auto take = [&](const TaskState* state) {
-    if (state->healthy) {
-      if (healthy - 1 < input.min_healthy) return false;
-      --healthy;
-    }
-    out.stops.push_back(stop_for(*state));
-    return true;
-  };
+  HealthyFloor floor(healthy, input.min_healthy);
+  auto take = [&](const TaskState* state) { return floor.stop(*state, out.stops); };
 
   bool work_left = !leave.empty();
   int room = std::max(0, input.max_tasks - occupying);

@@ -12,6 +12,15 @@ TaskStop stop_for(const TaskState& state) {
   return {state.task->id, scaling_activity_reason(state.task->deployment_id), false};
 }
 
+bool HealthyFloor::stop(const TaskState& state, std::vector<TaskStop>& stops) {
+  if (state.healthy) {
+    if (healthy_ - 1 < floor_) return false;
+    --healthy_;
+  }
+  stops.push_back(stop_for(state));
+  return true;
+}
+
 namespace {
 
 struct Tally {
@@ -59,16 +68,8 @@ TaskDecisions plan_replica(const PlanInput& input) {
   out.wanted_starts = std::min(need, room);
   const int starts = input.can_launch ? out.wanted_starts : 0;
 
-  int healthy = t.healthy;
-  // Stops a task unless it is healthy and the floor forbids it.
-  auto take = [&](const TaskState* state) {
-    if (state->healthy) {
-      if (healthy - 1 < input.min_healthy) return false;
-      --healthy;
-    }
-    out.stops.push_back(stop_for(*state));
-    return true;
-  };
+  HealthyFloor floor(t.healthy, input.min_healthy);
+  auto take = [&](const TaskState* state) { return floor.stop(*state, out.stops); };
 
   // Unhealthy tasks are not healthy, so stopping them leaves the floor as it
   // is; they go once their replacements exist (started now or before), or,

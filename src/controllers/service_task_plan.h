@@ -36,4 +36,17 @@ TaskDecisions plan_daemon(const PlanInput& input);
 // Shared by both: a stop decision for `state`, with ECS's stoppedReason.
 TaskStop stop_for(const TaskState& state);
 
+// The plan's own stops against minimumHealthyPercent: a healthy task is
+// stopped only while the healthy ones left stay at or above the floor.
+class HealthyFloor {
+ public:
+  HealthyFloor(int healthy, int floor) : healthy_(healthy), floor_(floor) {}
+  // Adds the stop to `stops` unless the floor forbids it; whether it did.
+  bool stop(const TaskState& state, std::vector<TaskStop>& stops);
+
+ private:
+  int healthy_;
+  const int floor_;
+};
+
 }  // namespace gantry::controllers

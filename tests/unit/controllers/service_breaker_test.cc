@@ -12,9 +12,6 @@ namespace {
 using namespace service_fixture;
 using model::TaskStatus;
 
-const std::string kOld = "ecs-svc/1111111111111111111";
-const std::string kNew = "ecs-svc/2222222222222222222";
-
 ServiceSnapshot with_breaker(int desired, bool rollback) {
   auto s = replica(desired);
   s.service.circuit_breaker = true;
@@ -27,6 +24,13 @@ ServiceSnapshot with_breaker(int desired, bool rollback) {
 
 void fail(ServiceSnapshot& s, const std::string& id, core::SystemTime at) {
   s.tasks.push_back(stopped(task(id, kNew, TaskStatus::kPending), at));
+}
+
+// The threshold of a service of 2: three tasks that failed to start.
+void fail_three(ServiceSnapshot& s) {
+  fail(s, "f1", kNow - 30s);
+  fail(s, "f2", kNow - 20s);
+  fail(s, "f3", kNow - 10s);
 }
 
 TEST(ServiceReconcileBreaker, ThresholdIsHalfTheDesiredCountBetween3And200) {
@@ -61,9 +65,7 @@ TEST(ServiceReconcileBreaker, CountsFailuresOnceAndResetsOnAHealthyTask) {
 
 TEST(ServiceReconcileBreaker, FailsThePrimaryAtTheThreshold) {
   auto s = with_breaker(2, false);
-  fail(s, "f1", kNow - 30s);
-  fail(s, "f2", kNow - 20s);
-  fail(s, "f3", kNow - 10s);
+  fail_three(s);
   auto plan = reconcile_service(s, kNow);
   const auto* failed = change_of(plan, kNew);
   ASSERT_TRUE(failed);
@@ -88,9 +90,7 @@ TEST(ServiceReconcileBreaker, FailsThePrimaryAtTheThreshold) {
 
 TEST(ServiceReconcileBreaker, RollsBackToTheLastCompletedDeployment) {
   auto s = with_breaker(2, true);
-  fail(s, "f1", kNow - 30s);
-  fail(s, "f2", kNow - 20s);
-  fail(s, "f3", kNow - 10s);
+  fail_three(s);
   auto plan = reconcile_service(s, kNow);
   ASSERT_TRUE(plan.rollback);
   EXPECT_EQ(plan.rollback->from_deployment, kNew);

@@ -9,9 +9,6 @@ namespace {
 using namespace service_fixture;
 using model::TaskStatus;
 
-const std::string kOld = "ecs-svc/1111111111111111111";
-const std::string kNew = "ecs-svc/2222222222222222222";
-
 TEST(ServiceReconcileDaemon, StartsOneTaskOnEveryActiveInstanceThatMeetsTheConstraints) {
   auto s = daemon();
   s.deployments = {deployment(kNew)};

@@ -15,6 +15,8 @@ namespace gantry::controllers::service_fixture {
 using namespace std::chrono_literals;
 
 inline const core::SystemTime kNow = core::FakeClock().now();
+inline const std::string kOld = "ecs-svc/1111111111111111111";
+inline const std::string kNew = "ecs-svc/2222222222222222222";
 
 inline ServiceDeployment deployment(std::string id,
                                     DeploymentStatus status = DeploymentStatus::kPrimary,

@@ -13,9 +13,6 @@ namespace {
 using namespace service_fixture;
 using model::TaskStatus;
 
-const std::string kOld = "ecs-svc/1111111111111111111";
-const std::string kNew = "ecs-svc/2222222222222222222";
-
 ServiceSnapshot rolling(int desired, int min_percent, int max_percent, int old_tasks) {
   auto s = replica(desired, min_percent, max_percent);
   s.deployments = {deployment(kNew),

@@ -1,0 +1,97 @@
+#pragma once
+// What the service scheduler's reconcile decided, as plain data for the
+// controller to submit: tasks to start (placed elsewhere), tasks to stop with
+// the stoppedReason ECS writes, deployment changes with absolute values (so
+// that applying a plan twice changes nothing more), and the facts the
+// controller turns into service events (service_events.h).
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "controllers/service_snapshot.h"
+#include "core/clock.h"
+
+namespace gantry::controllers {
+
+struct TaskStarts {
+  std::string deployment_id;  // the PRIMARY's; the tasks' startedBy
+  std::string task_definition;
+  int count = 0;
+  // DAEMON: the instance each task goes on (count of them); REPLICA: empty.
+  std::vector<std::string> instance_ids;
+  // How many of them replace tasks that failed their health checks, for the
+  // event's "Amazon ECS replaced N tasks due to an unhealthy status."
+  int replacing_unhealthy = 0;
+};
+
+struct TaskStop {
+  std::string task_id;
+  std::string reason;  // stoppedReason; the stopCode is ServiceSchedulerInitiated
+  bool failed_health_checks = false;
+};
+
+// Only the members that change are set.
+struct DeploymentChange {
+  std::string id;
+  std::optional<DeploymentStatus> status;
+  std::optional<RolloutState> rollout_state;
+  std::optional<std::string> rollout_state_reason;
+  std::optional<int> failed_tasks;
+  std::optional<core::SystemTime> last_failure_at;
+};
+
+// The circuit breaker's rollback: `to` becomes the PRIMARY again (ECS keeps
+// its id and moves it from COMPLETED to IN_PROGRESS) and the service's task
+// definition returns to `task_definition`. The deployment changes say the same.
+struct Rollback {
+  std::string from_deployment;
+  std::string to_deployment;
+  std::string task_definition;
+};
+
+// The facts behind service events (texts in service_events.h).
+struct TasksStartedFact {
+  std::string deployment_id;
+  int count = 0;
+  int replacing_unhealthy = 0;
+};
+struct TasksStoppedFact {
+  std::vector<std::string> task_ids;
+};
+struct TaskFailedHealthChecksFact {
+  std::string task_id;
+};
+struct SteadyStateFact {};
+struct DeploymentCompletedFact {
+  std::string deployment_id;
+};
+struct DeploymentFailedFact {
+  std::string deployment_id;
+};
+struct RollingBackFact {
+  std::string to_deployment;
+};
+// minimumHealthyPercent and maximumPercent leave no task to start or stop.
+struct DeploymentBlockedFact {};
+// The deployment's launches are throttled after repeated failures.
+struct StartImpairedFact {};
+
+using ServiceFact = std::variant<TasksStartedFact, TasksStoppedFact, TaskFailedHealthChecksFact,
+                                 SteadyStateFact, DeploymentCompletedFact, DeploymentFailedFact,
+                                 RollingBackFact, DeploymentBlockedFact, StartImpairedFact>;
+
+struct ServicePlan {
+  std::optional<TaskStarts> starts;
+  std::vector<TaskStop> stops;
+  std::vector<DeploymentChange> deployment_changes;
+  std::optional<Rollback> rollback;
+  std::vector<ServiceFact> facts;  // in the order ECS posts them
+  // A DRAINING service has no task left that is not STOPPED: it may become INACTIVE.
+  bool drained = false;
+  // When to reconcile again even if nothing changes (a grace period or a
+  // back-off ending; at or before now: as soon as this plan is applied).
+  std::optional<core::SystemTime> next_run;
+};
+
+}  // namespace gantry::controllers

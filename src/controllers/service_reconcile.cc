@@ -1,0 +1,183 @@
+#include "controllers/service_reconcile.h"
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+
+#include "controllers/service_breaker.h"
+#include "controllers/service_events.h"
+#include "controllers/service_task_plan.h"
+#include "controllers/service_task_state.h"
+
+namespace gantry::controllers {
+
+DeploymentPercents default_percents(SchedulingStrategy strategy) {
+  return strategy == SchedulingStrategy::kDaemon ? DeploymentPercents{0, 100}
+                                                 : DeploymentPercents{100, 200};
+}
+
+namespace {
+
+DeploymentChange& change_for(ServicePlan& plan, const std::string& id) {
+  for (auto& change : plan.deployment_changes) {
+    if (change.id == id) return change;
+  }
+  plan.deployment_changes.push_back(DeploymentChange{id});
+  return plan.deployment_changes.back();
+}
+
+void note_next_run(ServicePlan& plan, core::SystemTime at) {
+  if (!plan.next_run || at < *plan.next_run) plan.next_run = at;
+}
+
+int desired_of(const ServiceSnapshot& snapshot) {
+  const auto& service = snapshot.service;
+  if (service.draining) return 0;
+  if (service.strategy == SchedulingStrategy::kReplica) return std::max(0, service.desired_count);
+  return static_cast<int>(std::count_if(snapshot.instances.begin(), snapshot.instances.end(),
+                                        [](const ServiceInstance& instance) {
+                                          return instance.active && instance.meets_constraints;
+                                        }));
+}
+
+// The breaker has tripped: the PRIMARY is FAILED and, with rollback, "the
+// most recent deployment that is in a COMPLETED state" becomes the PRIMARY
+// again, "from a COMPLETED to IN_PROGRESS" (Developer Guide, "How the Amazon
+// ECS deployment circuit breaker detects failures"). Without one, the
+// deployment stalls: a FAILED deployment launches nothing.
+void trip_breaker(const ServiceSnapshot& snapshot, const ServiceDeployment& primary,
+                  core::SystemTime now, ServicePlan& plan) {
+  auto& failed = change_for(plan, primary.id);
+  failed.rollout_state = RolloutState::kFailed;
+  failed.rollout_state_reason = std::string(kBreakerFailedReason);
+  plan.facts.push_back(DeploymentFailedFact{primary.id});
+  if (!snapshot.service.rollback) return;
+  auto target = std::find_if(snapshot.deployments.begin(), snapshot.deployments.end(),
+                             [&](const ServiceDeployment& d) {
+                               return d.id != primary.id && d.status == DeploymentStatus::kActive &&
+                                      d.rollout_state == RolloutState::kCompleted;
+                             });
+  if (target == snapshot.deployments.end()) return;
+  failed.status = DeploymentStatus::kActive;
+  auto& back = change_for(plan, target->id);
+  back.status = DeploymentStatus::kPrimary;
+  back.rollout_state = RolloutState::kInProgress;
+  back.rollout_state_reason = rolling_back_reason(target->id);
+  // Its earlier life's failures are not this rollout's.
+  back.failed_tasks = 0;
+  back.last_failure_at = now;
+  plan.rollback = Rollback{primary.id, target->id, target->task_definition};
+  plan.facts.push_back(RollingBackFact{target->id});
+}
+
+void add_task_facts(const TaskDecisions& decisions, ServicePlan& plan) {
+  // ECS posts the replacement's start, then the unhealthy task's failed
+  // health checks, then its stop.
+  if (decisions.starts) {
+    plan.facts.push_back(TasksStartedFact{decisions.starts->deployment_id, decisions.starts->count,
+                                          decisions.starts->replacing_unhealthy});
+  }
+  TasksStoppedFact stopped;
+  for (const auto& stop : decisions.stops) {
+    if (stop.failed_health_checks) plan.facts.push_back(TaskFailedHealthChecksFact{stop.task_id});
+    stopped.task_ids.push_back(stop.task_id);
+  }
+  if (!stopped.task_ids.empty()) plan.facts.push_back(std::move(stopped));
+  if (decisions.blocked) plan.facts.push_back(DeploymentBlockedFact{});
+}
+
+// "When the service reaches a steady state, the deployment transitions to a
+// COMPLETED state" (botocore, Deployment.rolloutState); the deployments it
+// replaced are then INACTIVE ("A deployment that has been completely replaced").
+void complete(const ServiceSnapshot& snapshot, const ServiceDeployment& primary,
+              ServicePlan& plan) {
+  if (primary.rollout_state == RolloutState::kFailed) return;
+  if (primary.rollout_state == RolloutState::kInProgress) {
+    auto& done = change_for(plan, primary.id);
+    done.rollout_state = RolloutState::kCompleted;
+    done.rollout_state_reason = deployment_completed_reason(primary.id);
+    plan.facts.push_back(DeploymentCompletedFact{primary.id});
+  }
+  for (const auto& deployment : snapshot.deployments) {
+    if (deployment.id != primary.id && deployment.status != DeploymentStatus::kInactive) {
+      change_for(plan, deployment.id).status = DeploymentStatus::kInactive;
+    }
+  }
+  plan.facts.push_back(SteadyStateFact{});
+}
+
+}  // namespace
+
+ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime now,
+                              const ReconcileOptions& options) {
+  ServicePlan plan;
+  const auto& service = snapshot.service;
+  const bool daemon = service.strategy == SchedulingStrategy::kDaemon;
+  const auto defaults = default_percents(service.strategy);
+  auto primary_it = std::find_if(
+      snapshot.deployments.begin(), snapshot.deployments.end(),
+      [](const ServiceDeployment& d) { return d.status == DeploymentStatus::kPrimary; });
+  const ServiceDeployment* primary =
+      primary_it == snapshot.deployments.end() ? nullptr : &*primary_it;
+
+  ClassifyContext context{primary ? std::string_view(primary->id) : std::string_view(), daemon,
+                          service.health_check_grace_period, now, options};
+  std::unordered_map<std::string_view, const ServiceInstance*> instances;
+  for (const auto& instance : snapshot.instances) instances.emplace(instance.id, &instance);
+
+  PlanInput input;
+  input.snapshot = &snapshot;
+  input.primary = primary;
+  input.tasks.reserve(snapshot.tasks.size());
+  for (const auto& task : snapshot.tasks) {
+    auto found = instances.find(task.instance_id);
+    input.tasks.push_back(
+        classify(task, found == instances.end() ? nullptr : found->second, context));
+    if (auto at = next_change(task, context)) note_next_run(plan, *at);
+  }
+  input.desired = desired_of(snapshot);
+  input.max_tasks =
+      max_tasks(input.desired, service.maximum_percent.value_or(defaults.maximum_percent));
+  input.min_healthy = min_healthy_tasks(
+      input.desired, service.minimum_healthy_percent.value_or(defaults.minimum_healthy_percent));
+
+  std::optional<core::SystemTime> throttle;
+  if (primary) {
+    FailureCount count = count_failures(*primary, snapshot.tasks, now);
+    if (count != FailureCount{primary->failed_tasks, primary->last_failure_at}) {
+      auto& change = change_for(plan, primary->id);
+      change.failed_tasks = count.failed_tasks;
+      change.last_failure_at = count.last_failure_at;
+    }
+    if (service.circuit_breaker && !service.draining &&
+        primary->rollout_state == RolloutState::kInProgress &&
+        count.failed_tasks >= breaker_threshold(input.desired)) {
+      trip_breaker(snapshot, *primary, now, plan);
+      plan.next_run = now;  // decide the tasks once the deployments have changed
+      return plan;
+    }
+    throttle = throttled_until(count, options);
+    if (throttle && *throttle <= now) throttle.reset();
+    input.can_launch =
+        !service.draining && primary->rollout_state != RolloutState::kFailed && !throttle;
+  }
+
+  TaskDecisions decisions = daemon ? plan_daemon(input) : plan_replica(input);
+  if (throttle && decisions.wanted_starts > 0 && !service.draining &&
+      primary->rollout_state != RolloutState::kFailed) {
+    plan.facts.push_back(StartImpairedFact{});
+    note_next_run(plan, *throttle);
+  }
+  add_task_facts(decisions, plan);
+  if (primary && decisions.steady && !service.draining) complete(snapshot, *primary, plan);
+  if (service.draining) {
+    plan.drained = std::all_of(snapshot.tasks.begin(), snapshot.tasks.end(), [](const auto& task) {
+      return task.last_status == model::TaskStatus::kStopped;
+    });
+  }
+  plan.starts = std::move(decisions.starts);
+  plan.stops = std::move(decisions.stops);
+  return plan;
+}
+
+}  // namespace gantry::controllers

@@ -163,10 +163,10 @@ ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime 
   }
 
   TaskDecisions decisions = daemon ? plan_daemon(input) : plan_replica(input);
-  if (throttle && decisions.wanted_starts > 0 && !service.draining &&
-      primary->rollout_state != RolloutState::kFailed) {
-    plan.facts.push_back(StartImpairedFact{});
+  if (throttle && !service.draining && primary->rollout_state != RolloutState::kFailed) {
+    // Old tasks wait for the launches too, so it wakes when they may resume.
     note_next_run(plan, *throttle);
+    if (decisions.wanted_starts > 0) plan.facts.push_back(StartImpairedFact{});
   }
   add_task_facts(decisions, plan);
   if (primary && decisions.steady && !service.draining) complete(snapshot, *primary, plan);

@@ -65,8 +65,8 @@ TaskDecisions plan_replica(const PlanInput& input) {
   const int primary_good = static_cast<int>(t.primary.size());
   const int need = std::max(0, desired - primary_good);
   const int room = std::max(0, input.max_tasks - t.occupying);
-  out.wanted_starts = std::min(need, room);
-  const int starts = input.can_launch ? out.wanted_starts : 0;
+  out.wanted_starts = need;
+  const int starts = input.can_launch ? std::min(need, room) : 0;
 
   HealthyFloor floor(t.healthy, input.min_healthy);
   auto take = [&](const TaskState* state) { return floor.stop(*state, out.stops); };

@@ -15,7 +15,7 @@ namespace gantry::controllers {
 
 enum class SchedulingStrategy { kReplica, kDaemon };
 
-// INACTIVE deployments are not passed in.
+// INACTIVE deployments are not passed in; a plan may make one INACTIVE.
 enum class DeploymentStatus { kPrimary, kActive, kInactive };
 
 enum class RolloutState { kInProgress, kCompleted, kFailed };
@@ -81,6 +81,8 @@ struct ServiceTask {
   std::optional<core::SystemTime> healthy_since;  // when it turned HEALTHY, if known
   std::optional<core::SystemTime> stopped_at;
   StopCode stop_code = StopCode::kNone;
+  // Set when the stop is asked for, as ECS does: the scheduler tells an
+  // unhealthy task still on its way out by it.
   std::string stopped_reason;
   bool exited_nonzero = false;  // an essential container exited with a non-zero code
 };

@@ -25,7 +25,7 @@ struct PlanInput {
 struct TaskDecisions {
   std::optional<TaskStarts> starts;
   std::vector<TaskStop> stops;
-  int wanted_starts = 0;  // what it would start were it allowed to launch now
+  int wanted_starts = 0;  // the PRIMARY's tasks missing, whether it may launch or not
   bool blocked = false;   // work left that the bounds alone forbid
   bool steady = false;    // nothing to do and every task where it belongs, healthy
 };

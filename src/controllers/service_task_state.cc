@@ -76,6 +76,7 @@ int min_healthy_tasks(int desired, int minimum_healthy_percent) {
 
 std::vector<const TaskState*> scale_in_order(const std::vector<const TaskState*>& candidates,
                                              const std::vector<TaskState>& live) {
+  if (candidates.size() <= 1) return candidates;
   // Zones and instances by number, so that the picks below compare ints.
   std::unordered_map<std::string_view, int> zone_ids;
   std::unordered_map<std::string_view, int> instance_ids;

@@ -118,6 +118,7 @@ TEST(ServiceReconcileBreaker, RollsBackToTheLastCompletedDeployment) {
   s.deployments[1].rollout_state = RolloutState::kFailed;
   plan = reconcile_service(s, kNow + 1s);
   EXPECT_EQ(started(plan), 0);
+  ASSERT_TRUE(change_of(plan, kOld) && change_of(plan, kNew));
   EXPECT_EQ(change_of(plan, kOld)->rollout_state, RolloutState::kCompleted);
   EXPECT_EQ(change_of(plan, kNew)->status, DeploymentStatus::kInactive);
 }
@@ -135,6 +136,7 @@ TEST(ServiceReconcileBreaker, ThrottlesRepeatedFailuresWithoutABreaker) {
   ASSERT_TRUE(has_fact<StartImpairedFact>(plan));
   EXPECT_EQ(fact_message("web", StartImpairedFact{}),
             "(service web) is unable to consistently start tasks successfully.");
+  ASSERT_TRUE(change_of(plan, kNew));
   EXPECT_EQ(change_of(plan, kNew)->failed_tasks, 4);
 
   plan = reconcile_service(s, kNow + 10s);

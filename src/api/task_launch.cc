@@ -1,6 +1,7 @@
 // RunTask and StartTask: their bodies as ecs::run_tasks and
 // ecs::start_tasks commands.
 #include "api/handler_support.h"
+#include "ecs/launch_members.h"
 #include "ecs/task_launch.h"
 
 namespace gantry::api {
@@ -32,28 +33,7 @@ ecs::RunTasks run_tasks_command(const json::object& body) {
   ecs::RunTasks command{task_spec(body)};
   command.count = int_member(body, "count", 1);
   command.client_token = string_member(body, "clientToken");
-  command.launch_type = string_member(body, "launchType");
-  if (auto* strategy = array_member(body, "capacityProviderStrategy")) {
-    for (const auto& item : *strategy) {
-      const json::object& entry = item.as_object();
-      command.capacity_provider_strategy.push_back({string_member(entry, "capacityProvider"),
-                                                    int_member(entry, "base", 0),
-                                                    int_member(entry, "weight", 0)});
-    }
-  }
-  if (auto* constraints = array_member(body, "placementConstraints")) {
-    auto& given = command.placement_constraints.emplace();
-    for (const auto& c : *constraints) {
-      given.push_back({string_member(c.as_object(), "type"),
-                       string_member(c.as_object(), "expression")});
-    }
-  }
-  if (auto* strategies = array_member(body, "placementStrategy")) {
-    for (const auto& s : *strategies) {
-      command.placement_strategy.push_back(
-          {string_member(s.as_object(), "type"), string_member(s.as_object(), "field")});
-    }
-  }
+  ecs::read_launch_members(body, command);
   return command;
 }
 

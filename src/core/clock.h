@@ -4,6 +4,7 @@
 // the fake clock is one, so that advancing it fires them.
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,11 @@ class FakeClock final : public Clock, public TimerSource {
 inline double to_epoch_seconds(SystemTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() /
          1000.0;
+}
+
+// The time a wire timestamp (epoch seconds) names, to the millisecond.
+inline SystemTime from_epoch_seconds(double seconds) {
+  return SystemTime{std::chrono::milliseconds{std::llround(seconds * 1000.0)}};
 }
 
 }  // namespace gantry::core

@@ -182,9 +182,7 @@ void TaskRecord::read_members(const json::object& doc) {
   version_ = int_member(doc, "version");
   stopped_at_ = {};
   if (auto* v = doc.if_contains("stoppedAt"); v && v->is_number()) {
-    // Epoch seconds with millisecond precision, as ECS writes them.
-    auto ms = std::llround(v->to_number<double>() * 1000.0);
-    stopped_at_ = core::SystemTime{std::chrono::milliseconds{ms}};
+    stopped_at_ = core::from_epoch_seconds(v->to_number<double>());
   }
 }
 

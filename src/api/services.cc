@@ -3,6 +3,7 @@
 #include "api/handler_support.h"
 #include "api/pagination.h"
 #include "ecs/service_commands.h"
+#include "ecs/service_deployments.h"
 #include "ecs/service_view.h"
 
 namespace gantry::api {
@@ -98,18 +99,17 @@ json::object list_services(const RequestContext& context, const ClusterState& st
   return response;
 }
 
-// The Service Connect namespace a service's PRIMARY deployment joined.
-std::string service_namespace(const ServiceRecord& service) {
-  auto* deployments = array_member(service.doc, "deployments");
-  if (!deployments) return {};
-  for (const auto& d : *deployments) {
-    const json::object& deployment = d.as_object();
-    if (string_member(deployment, "status") != "PRIMARY") continue;
-    if (auto* connect = object_member(deployment, "serviceConnectConfiguration")) {
-      if (bool_member(*connect, "enabled", false)) return string_member(*connect, "namespace");
-    }
-  }
-  return {};
+// The Service Connect namespace a service's PRIMARY deployment joined:
+// the one it names, else its cluster's serviceConnectDefaults.
+std::string service_namespace(const ServiceRecord& service, const state::ClusterRecord& cluster) {
+  const json::object* primary = ecs::primary_deployment(service.doc);
+  const json::object* connect =
+      primary ? object_member(*primary, "serviceConnectConfiguration") : nullptr;
+  if (!connect || !bool_member(*connect, "enabled", false)) return {};
+  std::string named = string_member(*connect, "namespace");
+  if (!named.empty()) return named;
+  const json::object* defaults = object_member(cluster.doc, "serviceConnectDefaults");
+  return defaults ? string_member(*defaults, "namespace") : std::string();
 }
 
 // gantry has no Cloud Map: a namespace is known by the services that name
@@ -121,7 +121,7 @@ json::object list_services_by_namespace(const RequestContext& context, const Clu
   std::vector<const ServiceRecord*> listed;
   for (const auto& [cluster, record] : state.clusters()) {
     for (const auto& [name, service] : state.services(cluster)) {
-      if (service->status() == "ACTIVE" && service_namespace(*service) == wanted) {
+      if (service->status() == "ACTIVE" && service_namespace(*service, *record) == wanted) {
         listed.push_back(service.get());
       }
     }

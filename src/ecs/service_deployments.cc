@@ -78,6 +78,17 @@ void start_deployment(json::object& service, json::object deployment, double now
   deployments.insert(deployments.begin(), std::move(deployment));
 }
 
+bool remove_deployment(json::object& service, std::string_view id) {
+  json::array& deployments = array_at(service, "deployments");
+  for (auto it = deployments.begin(); it != deployments.end(); ++it) {
+    if (it->is_object() && string_member(it->get_object(), "id") == id) {
+      deployments.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
 json::object* primary_deployment(json::object& service) {
   auto* deployments = service.if_contains("deployments");
   if (!deployments || !deployments->is_array()) return nullptr;

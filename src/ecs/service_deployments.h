@@ -39,6 +39,10 @@ boost::json::object new_deployment(const Context& context, const boost::json::ob
 // has no tasks left: the controller does that.
 void start_deployment(boost::json::object& service, boost::json::object deployment, double now);
 
+// Drops the deployment `id` (once an ACTIVE one has no tasks left, ECS no
+// longer shows it); true when there was one.
+bool remove_deployment(boost::json::object& service, std::string_view id);
+
 // The PRIMARY deployment; null when the service has none.
 boost::json::object* primary_deployment(boost::json::object& service);
 const boost::json::object* primary_deployment(const boost::json::object& service);

@@ -354,6 +354,14 @@ TEST_F(ServiceApiTest, ListServicesFiltersAndPages) {
             "InvalidParameterException");
 }
 
+TEST_F(ServiceApiTest, AServiceJoinsItsClustersDefaultNamespace) {
+  api.ok("UpdateCluster", {{"cluster", "prod"}, {"serviceConnectDefaults", {{"namespace", "ns"}}}});
+  create("web", {{"serviceConnectConfiguration", {{"enabled", true}}}});
+  create("quiet", {{"serviceConnectConfiguration", {{"enabled", false}, {"namespace", "ns"}}}});
+  EXPECT_EQ(api.ok("ListServicesByNamespace", {{"namespace", "ns"}}).at("serviceArns"),
+            json::array{kWebArn});
+}
+
 TEST_F(ServiceApiTest, ServicesTakeTags) {
   create("web", {{"tags", {{{"key", "team"}, {"value", "a"}}}}});
   api.ok("TagResource",

@@ -99,6 +99,23 @@ TEST_F(ServiceCommandsTest, CountsComeFromTheServicesTasks) {
   EXPECT_EQ(shown.at("deployments").at(0).at("pendingCount"), 1);
 }
 
+TEST_F(ServiceCommandsTest, ANewDeploymentSupersedesThePrimaryUntilRemoved) {
+  json::object service = std::get<state::ServiceRecord>(*create(2).changes[0].record).doc;
+  json::value first = primary_deployment(service)->at("id");
+  start_deployment(service, new_deployment(context(), service, {}), 5);
+  const auto& deployments = service.at("deployments").as_array();
+  ASSERT_EQ(deployments.size(), 2u);
+  EXPECT_EQ(deployments[1].at("id"), first);
+  EXPECT_EQ(deployments[1].at("status"), "ACTIVE");
+  EXPECT_EQ(deployments[1].at("updatedAt"), 5.0);
+  EXPECT_TRUE(remove_deployment(service, first.as_string()));
+  EXPECT_FALSE(remove_deployment(service, first.as_string()));
+  EXPECT_EQ(service.at("deployments").as_array().size(), 1u);
+  EXPECT_NE(primary_deployment(service)->at("id"), first);
+  set_rollout_state(*primary_deployment(service), "COMPLETED", "ECS deployment x completed.", 9);
+  EXPECT_EQ(primary_deployment(service)->at("rolloutState"), "COMPLETED");
+}
+
 TEST_F(ServiceCommandsTest, EventsAreKeptNewestFirstAndAtMostAHundred) {
   json::object doc;
   for (int i = 0; i < 105; ++i) add_service_event(doc, *ids_, i, "event " + std::to_string(i));

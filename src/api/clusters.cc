@@ -258,7 +258,7 @@ state::Outcome delete_cluster(const RequestContext& context, const ClusterState&
                          "The Cluster cannot be deleted while Container Instances are active or "
                          "draining.");
   }
-  if (counts.active_services > 0) {
+  if (counts.active_services + counts.draining_services > 0) {
     throw core::ApiError("ClusterContainsServicesException",
                          "The Cluster cannot be deleted while Services are active.");
   }

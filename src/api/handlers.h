@@ -28,6 +28,8 @@ void register_attribute_handlers(Router& router, Services services);
 void register_task_launch_handlers(Router& router, Services services);
 void register_task_handlers(Router& router, Services services);
 void register_task_state_change_handlers(Router& router, Services services);
+void register_service_handlers(Router& router, Services services);
+void register_service_deployment_handlers(Router& router, Services services);
 // gantry's own DescribeTaskStats (`gantry stats`): not an ECS operation,
 // so not among register_all_handlers'.
 void register_task_stats_handlers(Router& router, Services services, state::TaskStats& stats);
@@ -42,6 +44,8 @@ inline void register_all_handlers(Router& router, Services services) {
   register_task_launch_handlers(router, services);
   register_task_handlers(router, services);
   register_task_state_change_handlers(router, services);
+  register_service_handlers(router, services);
+  register_service_deployment_handlers(router, services);
 }
 
 }  // namespace gantry::api

@@ -24,8 +24,8 @@ std::optional<std::string> decode_page_token(std::string_view token) {
 }
 }  // namespace
 
-PageRequest read_page_request(const boost::json::object& body, size_t limit) {
-  PageRequest page{limit, std::nullopt};
+PageRequest read_page_request(const boost::json::object& body, size_t limit, size_t fallback) {
+  PageRequest page{fallback ? fallback : limit, std::nullopt};
   if (auto* max = body.if_contains("maxResults"); max && !max->is_null()) {
     auto value = max->to_number<int64_t>();
     if (value < 1 || static_cast<size_t>(value) > limit) {

@@ -13,10 +13,11 @@ struct PageRequest {
   std::optional<std::string> after;  // the decoded nextToken
 };
 
-// Reads maxResults (1..limit, default `limit`) and nextToken from a list
-// request; throws InvalidParameterException for values out of range or a
-// token that is not one gantry issued.
-PageRequest read_page_request(const boost::json::object& body, size_t limit = 100);
+// Reads maxResults (1..limit, default `fallback`, or `limit` when 0) and
+// nextToken from a list request; throws InvalidParameterException for
+// values out of range or a token that is not one gantry issued.
+PageRequest read_page_request(const boost::json::object& body, size_t limit = 100,
+                              size_t fallback = 0);
 
 std::string encode_page_token(std::string_view last_key);
 

@@ -1,5 +1,5 @@
 // TagResource, UntagResource, ListTagsForResource for clusters, task
-// definitions, tasks and container instances.
+// definitions, tasks, container instances and services.
 #include "core/arn.h"
 #include "api/handler_support.h"
 #include "ecs/tags.h"
@@ -56,6 +56,15 @@ TaggedRecord find_tagged(const ClusterState& state, std::string_view resource_ar
                                      std::string(resource_arn) + ".");
     }
     return {state::task_definition_key(ref.family, *ref.revision), *definition};
+  }
+  if (arn->resource_type == "service") {
+    // The long format, service/<cluster>/<name>; INACTIVE services take no tags.
+    auto slash = arn->resource_id.find('/');
+    std::string cluster = arn->resource_id.substr(0, slash);
+    std::string name = slash == std::string::npos ? "" : arn->resource_id.substr(slash + 1);
+    const state::ServiceRecord* service = state.service(cluster, name);
+    if (!service || service->status() == "INACTIVE") throw core::service_not_found();
+    return {state::service_key(cluster, name), *service};
   }
   if (arn->resource_type == "task" || arn->resource_type == "container-instance") {
     auto slash = arn->resource_id.find('/');

@@ -68,6 +68,25 @@ std::string task_arn(std::string_view region, std::string_view account, std::str
   return scoped_arn(region, account, "task", cluster, id);
 }
 
+std::string service_arn(std::string_view region, std::string_view account,
+                        std::string_view cluster, std::string_view name) {
+  return scoped_arn(region, account, "service", cluster, name);
+}
+
+std::string service_deployment_arn(std::string_view region, std::string_view account,
+                                   std::string_view cluster, std::string_view service,
+                                   std::string_view id) {
+  return scoped_arn(region, account, "service-deployment", cluster,
+                    std::string(service) + "/" + std::string(id));
+}
+
+std::string service_revision_arn(std::string_view region, std::string_view account,
+                                 std::string_view cluster, std::string_view service,
+                                 std::string_view id) {
+  return scoped_arn(region, account, "service-revision", cluster,
+                    std::string(service) + "/" + std::string(id));
+}
+
 std::string container_arn(std::string_view region, std::string_view account,
                           std::string_view cluster, std::string_view task_id,
                           std::string_view container_id) {

@@ -33,6 +33,16 @@ std::string container_instance_arn(std::string_view region, std::string_view acc
                                    std::string_view cluster, std::string_view id);
 std::string task_arn(std::string_view region, std::string_view account, std::string_view cluster,
                      std::string_view id);
+// A service's ARN in ECS's long format: service/<cluster>/<name>.
+std::string service_arn(std::string_view region, std::string_view account,
+                        std::string_view cluster, std::string_view name);
+// A service deployment's and a service revision's: <type>/<cluster>/<service>/<id>.
+std::string service_deployment_arn(std::string_view region, std::string_view account,
+                                   std::string_view cluster, std::string_view service,
+                                   std::string_view id);
+std::string service_revision_arn(std::string_view region, std::string_view account,
+                                 std::string_view cluster, std::string_view service,
+                                 std::string_view id);
 std::string container_arn(std::string_view region, std::string_view account,
                           std::string_view cluster, std::string_view task_id,
                           std::string_view container_id);

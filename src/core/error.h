@@ -33,6 +33,12 @@ inline ApiError cluster_not_found(std::string message = "Cluster not found.") {
 inline ApiError resource_not_found(std::string message) {
   return {"ResourceNotFoundException", std::move(message)};
 }
+inline ApiError service_not_found() {
+  return {"ServiceNotFoundException", "Service not found."};
+}
+inline ApiError service_not_active() {
+  return {"ServiceNotActiveException", "Service was not ACTIVE."};
+}
 inline ApiError server_error(std::string message) {
   return {"ServerException", std::move(message), 500};
 }

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/json_members.h"
 #include "ecs/instance_placement_view.h"
+#include "ecs/launch_checks.h"
 #include "ecs/lookups.h"
 #include "ecs/placement_indexes.h"
 #include "ecs/tags.h"
@@ -27,14 +28,6 @@ namespace {
 
 constexpr int kMaxCount = 10;
 
-bool contains_string(const json::value* list, std::string_view value) {
-  if (!list || !list->is_array()) return false;
-  for (const auto& item : list->get_array()) {
-    if (item.is_string() && item.get_string() == value) return true;
-  }
-  return false;
-}
-
 // The launch type and capacity provider from launchType, a capacity
 // provider strategy, or the cluster's default strategy.
 std::vector<CapacityProviderItem> strategy_of(const json::array& items) {
@@ -51,16 +44,8 @@ void choose_capacity(const RunTasks& command, const state::ClusterRecord& cluste
                      TaskLaunch& launch) {
   const std::string& launch_type = command.launch_type;
   std::vector<CapacityProviderItem> strategy = command.capacity_provider_strategy;
-  if (!launch_type.empty() && !strategy.empty()) {
-    throw core::invalid_parameter(
-        "Specifying both a launch type and capacity provider strategy is not supported. "
-        "Remove one and try again.");
-  }
+  check_launch_type(launch_type, !strategy.empty());
   if (!launch_type.empty()) {
-    if (launch_type != "EC2" && launch_type != "FARGATE") {
-      throw core::invalid_parameter("launchType " + launch_type +
-                                    " is not supported; use EC2 or FARGATE.");
-    }
     launch.launch_type = launch_type;
     return;
   }
@@ -76,14 +61,7 @@ void choose_capacity(const RunTasks& command, const state::ClusterRecord& cluste
   // The provider with a base is filled first; otherwise the heaviest weight.
   const CapacityProviderItem* chosen = nullptr;
   for (const auto& entry : strategy) {
-    const std::string& name = entry.capacity_provider;
-    if (!contains_string(cluster.doc.if_contains("capacityProviders"), name)) {
-      throw core::invalid_parameter(
-          "The specified capacity provider strategy cannot contain a capacity provider that is "
-          "not associated with the cluster. Associate " + name +
-          " with the cluster (PutClusterCapacityProviders) or specify a valid capacity "
-          "provider and try again.");
-    }
+    check_provider_associated(cluster, entry.capacity_provider);
     auto rank = [](const CapacityProviderItem& e) { return std::pair{e.base, e.weight}; };
     if (!chosen || rank(entry) > rank(*chosen)) chosen = &entry;
   }
@@ -92,17 +70,8 @@ void choose_capacity(const RunTasks& command, const state::ClusterRecord& cluste
 }
 
 void check_network(const TaskSpec& spec, const json::object& definition, TaskLaunch& launch) {
-  bool awsvpc = string_member(definition, "networkMode") == "awsvpc";
   const auto& config = spec.network_configuration;
-  if (awsvpc && !config) {
-    throw core::invalid_parameter(
-        "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
-  }
-  if (!awsvpc && config) {
-    throw core::invalid_parameter(
-        "Network Configuration is not valid for the given networkMode of this task "
-        "definition.");
-  }
+  check_network_configuration(definition, config.has_value());
   if (config) launch.network_configuration = *config;
 }
 
@@ -226,7 +195,7 @@ Launched run_tasks(const Context& context, const RunTasks& command) {
   launch.client_token = client_token;
   choose_capacity(command, cluster, launch);
   if (launch.launch_type == "FARGATE" &&
-      !contains_string(launch.definition->doc.if_contains("compatibilities"), "FARGATE")) {
+      !lists_string(launch.definition->doc.if_contains("compatibilities"), "FARGATE")) {
     throw core::invalid_parameter("Task definition does not support launch_type FARGATE.");
   }
 

@@ -82,6 +82,10 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     return {TouchedInstance{std::move(cluster), std::move(id), nullptr, true, connection_only},
             std::move(before)};
   }
+  if (key.starts_with(kServicePrefix)) {
+    auto [cluster, name] = parse_scoped_key(key, kServicePrefix);
+    return {std::nullopt, replace(slices_[cluster].services, name, change)};
+  }
   if (key.starts_with(kTaskPrefix)) {
     auto [cluster, id] = parse_scoped_key(key, kTaskPrefix);
     auto& slice = slices_[cluster];
@@ -191,6 +195,11 @@ ClusterCounts ClusterState::counts(std::string_view cluster) const {
     std::string status = instance->status();
     if (status == "ACTIVE" || status == "DRAINING") ++counts.registered_instances;
   }
+  for (const auto& [name, service] : s->services) {
+    std::string status = service->status();
+    if (status == "ACTIVE") ++counts.active_services;
+    if (status == "DRAINING") ++counts.draining_services;
+  }
   counts.running_tasks = s->running_tasks;
   counts.pending_tasks = s->pending_tasks;
   return counts;
@@ -218,6 +227,20 @@ const ContainerInstanceRecord* ClusterState::instance(std::string_view cluster,
   if (!s) return nullptr;
   auto it = s->instances_by_id.find(id);
   return it == s->instances_by_id.end() ? nullptr : it->second;
+}
+
+const ClusterState::ByName<ServiceRecord>& ClusterState::services(
+    std::string_view cluster) const {
+  static const ByName<ServiceRecord> kNone;
+  const ClusterSlice* s = slice(cluster);
+  return s ? s->services : kNone;
+}
+
+const ServiceRecord* ClusterState::service(std::string_view cluster,
+                                           std::string_view name) const {
+  const auto& all = services(cluster);
+  auto it = all.find(name);
+  return it == all.end() ? nullptr : it->second.get();
 }
 
 const ClusterState::StoppedTasks& ClusterState::stopped_tasks(std::string_view cluster) const {

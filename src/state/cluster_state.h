@@ -29,7 +29,8 @@ struct ClusterCounts {
   int64_t registered_instances = 0;
   int64_t running_tasks = 0;
   int64_t pending_tasks = 0;
-  int64_t active_services = 0;
+  int64_t active_services = 0;    // ACTIVE: activeServicesCount
+  int64_t draining_services = 0;  // DRAINING: they too keep a cluster from deletion
 };
 
 // The container instance whose record or tasks a change touched; for a
@@ -111,6 +112,10 @@ class ClusterState {
   std::vector<const TaskRecord*> tasks_started_by(std::string_view cluster,
                                                   std::string_view started_by) const;
 
+  // A cluster's services by name, INACTIVE ones included until re-created.
+  const ByName<ServiceRecord>& services(std::string_view cluster) const;
+  const ServiceRecord* service(std::string_view cluster, std::string_view name) const;
+
   const TaskDefinitionRecord* task_definition(std::string_view family, int64_t revision) const;
   // The same record, shared: for a caller that holds it past this view.
   std::shared_ptr<const TaskDefinitionRecord> shared_task_definition(std::string_view family,
@@ -133,6 +138,7 @@ class ClusterState {
  private:
   struct ClusterSlice {
     ByName<ContainerInstanceRecord> instances;
+    ByName<ServiceRecord> services;
     // The same records by id, for lookups, which need no order.
     core::StringMap<const ContainerInstanceRecord*> instances_by_id;
     TasksById tasks;

@@ -40,6 +40,10 @@ std::string task_key(std::string_view cluster, std::string_view id) {
   return std::string(kTaskPrefix) + std::string(cluster) + "/" + std::string(id);
 }
 
+std::string service_key(std::string_view cluster, std::string_view name) {
+  return std::string(kServicePrefix) + std::string(cluster) + "/" + std::string(name);
+}
+
 std::pair<std::string, std::string> parse_scoped_key(std::string_view key,
                                                      std::string_view prefix) {
   auto [cluster, id] = split(key, prefix, false);

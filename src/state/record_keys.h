@@ -15,16 +15,18 @@ inline constexpr std::string_view kTaskDefinitionPrefix = "taskdefs/";
 inline constexpr std::string_view kAccountSettingPrefix = "settings/";
 inline constexpr std::string_view kContainerInstancePrefix = "instances/";
 inline constexpr std::string_view kTaskPrefix = "tasks/";
+inline constexpr std::string_view kServicePrefix = "services/";
 
 std::string cluster_key(std::string_view name);
 std::string task_definition_key(std::string_view family, int64_t revision);
 std::string account_setting_key(std::string_view principal_arn, std::string_view name);
 std::string container_instance_key(std::string_view cluster, std::string_view id);
 std::string task_key(std::string_view cluster, std::string_view id);
+std::string service_key(std::string_view cluster, std::string_view name);
 
 // The parts of a key; each throws std::runtime_error for a key of its kind
 // that does not parse (a corrupt store is a fault, not a client error).
-// "<prefix><cluster>/<id>" (instances, tasks) -> (cluster, id)
+// "<prefix><cluster>/<id>" (instances, tasks, services) -> (cluster, id)
 std::pair<std::string, std::string> parse_scoped_key(std::string_view key, std::string_view prefix);
 // -> (family, revision)
 std::pair<std::string, int64_t> parse_task_definition_key(std::string_view key);

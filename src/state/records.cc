@@ -141,6 +141,10 @@ bool ContainerInstanceRecord::agent_connected() const {
   return v && v->is_bool() && v->get_bool();
 }
 
+std::string ServiceRecord::name() const { return string_member(doc, "serviceName"); }
+std::string ServiceRecord::arn() const { return string_member(doc, "serviceArn"); }
+std::string ServiceRecord::status() const { return string_member(doc, "status"); }
+
 TaskRecord::TaskRecord(std::string cluster, const json::object& doc, Reservation reservation,
                        std::string client_token, std::string instance_id)
     : cluster(std::move(cluster)),
@@ -206,6 +210,9 @@ std::string encode_record(const Record& record) {
               {"principalArn", r.principal_arn}, {"name", r.name}, {"value", r.value}});
         } else if constexpr (std::is_same_v<T, ContainerInstanceRecord>) {
           return json::serialize(r.doc);
+        } else if constexpr (std::is_same_v<T, ServiceRecord>) {
+          return json::serialize(json::object{
+              {"service", r.doc}, {"clientToken", r.client_token}, {"request", r.request}});
         } else {
           return encode_task(r);
         }
@@ -237,6 +244,11 @@ Record decode_record(std::string_view key, std::string_view value) {
   if (key.starts_with(kContainerInstancePrefix)) {
     return ContainerInstanceRecord{parse_scoped_key(key, kContainerInstancePrefix).first,
                                    std::move(doc)};
+  }
+  if (key.starts_with(kServicePrefix)) {
+    return ServiceRecord{parse_scoped_key(key, kServicePrefix).first,
+                         object_member(doc, "service", key), string_member(doc, "clientToken"),
+                         object_member(doc, "request", key)};
   }
   if (key.starts_with(kTaskPrefix)) {
     // Before the compact format, tasks were all JSON.

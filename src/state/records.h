@@ -50,6 +50,21 @@ struct ContainerInstanceRecord {
   bool agent_connected() const;  // false when the record never said
 };
 
+// A service: the ECS Service shape as DescribeServices returns it, minus
+// what is derived at read time (the service's and each deployment's
+// runningCount and pendingCount, counted from the tasks), "tags" included.
+// `request` is the CreateService request that made it, without clientToken
+// and cluster: a repeated create is idempotent only when it is identical.
+struct ServiceRecord {
+  std::string cluster;
+  boost::json::object doc;
+  std::string client_token;  // empty when the create had none
+  boost::json::object request;
+  std::string name() const;
+  std::string arn() const;
+  std::string status() const;  // ACTIVE | DRAINING | INACTIVE
+};
+
 // What a task holds on its container instance until it is STOPPED.
 struct Reservation {
   int64_t cpu = 0;
@@ -124,7 +139,7 @@ class DocScratch {
 };
 
 using Record = std::variant<ClusterRecord, TaskDefinitionRecord, AccountSettingRecord,
-                            ContainerInstanceRecord, TaskRecord>;
+                            ContainerInstanceRecord, TaskRecord, ServiceRecord>;
 
 // A record as the views hold it: the shared Record a change put there, seen
 // as its kind. Sharing the Record itself (not an alias of its alternative)

@@ -80,9 +80,10 @@ TEST_F(ApiServerTest, WronglySignedRequestsAreRefused) {
 TEST_F(ApiServerTest, UnknownAndUnimplementedOperations) {
   EXPECT_EQ(error_type(call(signed_request("Bogus", "{}"))), "UnknownOperationException");
   // An ECS operation gantry does not serve yet.
-  auto create_service = call(signed_request("CreateService", R"({"serviceName":"x"})"));
-  EXPECT_EQ(create_service.result(), http::status::bad_request);
-  EXPECT_EQ(error_type(create_service), "UnknownOperationException");
+  auto task_set = call(signed_request(
+      "DeleteTaskSet", R"({"cluster":"c","service":"s","taskSet":"t"})"));
+  EXPECT_EQ(task_set.result(), http::status::bad_request);
+  EXPECT_EQ(error_type(task_set), "UnknownOperationException");
 }
 
 TEST_F(ApiServerTest, BadBodiesGetClientErrorsAndWriteNothing) {

@@ -20,6 +20,7 @@
 #include "auth/credentials.h"
 #include "cli/agent_command.h"
 #include "controllers/controller_runtime.h"
+#include "controllers/service_controller.h"
 #include "controllers/task_reaper.h"
 #include "core/asio_timer_source.h"
 #include "core/clock.h"
@@ -97,6 +98,7 @@ struct ControlPlane::Impl {
     controller_runtime = std::make_unique<controllers::ControllerRuntime>(io.get_executor(), *state,
                                                                           clock, timers);
     controller_runtime->add(std::make_unique<controllers::TaskReaper>());
+    controller_runtime->add(std::make_unique<controllers::ServiceController>(*commands));
     controller_runtime->start();
   }
 

@@ -21,7 +21,9 @@ bool counts_as_failure(const ServiceTask& task) {
 }
 
 FailureCount count_failures(const ServiceDeployment& deployment,
-                            const std::vector<ServiceTask>& tasks, core::SystemTime now) {
+                            const std::vector<ServiceTask>& tasks, core::SystemTime now,
+                            std::chrono::seconds reset_after,
+                            std::optional<core::SystemTime>* reset_due) {
   const auto after = deployment.last_failure_at;
   auto is_new = [&](core::SystemTime t) { return !after || t > *after; };
   // (time, is a failure): a failure and a recovery at the same instant count
@@ -37,9 +39,13 @@ FailureCount count_failures(const ServiceDeployment& deployment,
     const bool healthy =
         running && (!task.has_health_check || task.health == HealthStatus::kHealthy);
     if (!healthy) continue;
-    core::SystemTime since = task.healthy_since
-                                 ? *task.healthy_since
-                                 : (task.has_health_check ? now : task.started_at.value_or(now));
+    core::SystemTime since =
+        task.healthy_since ? *task.healthy_since
+                           : (task.has_health_check ? now : task.started_at.value_or(now) + reset_after);
+    if (since > now) {
+      if (reset_due && (!*reset_due || since < **reset_due)) *reset_due = since;
+      continue;
+    }
     if (is_new(since)) seen.emplace_back(since, false);
   }
   std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {

@@ -31,11 +31,16 @@ bool counts_as_failure(const ServiceTask& task);
 // The deployment's count brought up to date, level-triggered: failures
 // stopped after its last_failure_at count on; a task of the deployment that
 // turned healthy after a failure resets the count (its healthy_since; without
-// one, a task without a health check from when it started, one with a health
-// check from now: a healthy task seen at all resets). Applying the result and
-// counting again changes nothing.
+// one, a task with a health check from now: a healthy task seen at all
+// resets). A task without a health check resets it once it has been RUNNING
+// for `reset_after` (ReconcileOptions): one that exits a moment after it
+// started is a failure, not a recovery. `reset_due`, when given, is told
+// when such a reset falls due. Applying the result and counting again
+// changes nothing.
 FailureCount count_failures(const ServiceDeployment& deployment,
-                            const std::vector<ServiceTask>& tasks, core::SystemTime now);
+                            const std::vector<ServiceTask>& tasks, core::SystemTime now,
+                            std::chrono::seconds reset_after = {},
+                            std::optional<core::SystemTime>* reset_due = nullptr);
 
 // "The deployment circuit breaker has a minimum threshold of 3 and a maximum
 // threshold of 200. and uses the values in the following formula to determine

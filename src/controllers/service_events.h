@@ -65,7 +65,6 @@ std::string unable_to_place_message(std::string_view service, std::string_view i
 // resolved or six hours passes" (Developer Guide, "Viewing service event
 // messages"); ECS keeps "the 100 most recent events".
 inline constexpr std::chrono::hours kEventRepeatAfter{6};
-inline constexpr size_t kMaxServiceEvents = 100;
 
 struct PostedEvent {
   std::string message;

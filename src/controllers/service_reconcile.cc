@@ -143,7 +143,10 @@ ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime 
 
   std::optional<core::SystemTime> throttle;
   if (primary) {
-    FailureCount count = count_failures(*primary, snapshot.tasks, now);
+    std::optional<core::SystemTime> reset_due;
+    FailureCount count = count_failures(*primary, snapshot.tasks, now,
+                                        options.breaker_reset_after_running, &reset_due);
+    if (reset_due) note_next_run(plan, *reset_due);
     if (count != FailureCount{primary->failed_tasks, primary->last_failure_at}) {
       auto& change = change_for(plan, primary->id);
       change.failed_tasks = count.failed_tasks;

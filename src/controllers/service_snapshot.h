@@ -107,6 +107,11 @@ struct ReconcileOptions {
   // healthy. ECS waits 40 s (botocore: minimumHealthyPercent); gantry counts
   // it at once so that rolling updates are not held up.
   std::chrono::seconds settle_without_health_check{0};
+  // How long a task without a health check must stay RUNNING before it
+  // resets the circuit breaker's count. ECS names no figure; without one a
+  // command that exits a moment after it starts would reset the count each
+  // time and never trip the breaker.
+  std::chrono::seconds breaker_reset_after_running{10};
   // The throttle on a deployment whose tasks keep failing: the first failure
   // is retried at once, then each launch waits base × 2^(failures − 2),
   // at most `backoff_max` (ECS: "up to a maximum of 27 minutes").

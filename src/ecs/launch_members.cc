@@ -21,8 +21,8 @@ void read_launch_members(const boost::json::object& doc, RunTasks& command) {
   if (auto* constraints = array_member(doc, "placementConstraints")) {
     auto& given = command.placement_constraints.emplace();
     for (const auto& c : *constraints) {
-      given.push_back({string_member(c.as_object(), "type"),
-                       string_member(c.as_object(), "expression")});
+      given.push_back(
+          {string_member(c.as_object(), "type"), string_member(c.as_object(), "expression")});
     }
   }
   if (auto* strategies = array_member(doc, "placementStrategy")) {

@@ -212,7 +212,10 @@ std::string encode_record(const Record& record) {
           return json::serialize(r.doc);
         } else if constexpr (std::is_same_v<T, ServiceRecord>) {
           return json::serialize(json::object{
-              {"service", r.doc}, {"clientToken", r.client_token}, {"request", r.request}});
+              {"service", r.doc},
+                                              {"clientToken", r.client_token},
+                                              {"request", r.request},
+                                              {"scheduler", r.scheduler}});
         } else {
           return encode_task(r);
         }
@@ -248,7 +251,8 @@ Record decode_record(std::string_view key, std::string_view value) {
   if (key.starts_with(kServicePrefix)) {
     return ServiceRecord{parse_scoped_key(key, kServicePrefix).first,
                          object_member(doc, "service", key), string_member(doc, "clientToken"),
-                         object_member(doc, "request", key)};
+                         object_member(doc, "request", key),
+                         object_member(doc, "scheduler", key)};
   }
   if (key.starts_with(kTaskPrefix)) {
     // Before the compact format, tasks were all JSON.

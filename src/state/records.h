@@ -60,6 +60,9 @@ struct ServiceRecord {
   boost::json::object doc;
   std::string client_token;  // empty when the create had none
   boost::json::object request;
+  // The scheduler's own memory, not ECS's to show: by deployment id, the
+  // stop time of the last failure its failedTasks counted.
+  boost::json::object scheduler;
   std::string name() const;
   std::string arn() const;
   std::string status() const;  // ACTIVE | DRAINING | INACTIVE

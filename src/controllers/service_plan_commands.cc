@@ -1,0 +1,257 @@
+#include "controllers/service_plan_commands.h"
+
+#include <spdlog/spdlog.h>
+
+#include "controllers/service_events.h"
+#include "core/arn.h"
+#include "core/json_members.h"
+#include "ecs/launch_members.h"
+#include "ecs/service_commands.h"
+#include "ecs/service_deployments.h"
+#include "ecs/service_view.h"
+#include "ecs/task_launch.h"
+#include "ecs/task_stop.h"
+
+namespace gantry::controllers {
+
+namespace json = boost::json;
+using core::string_member;
+
+namespace {
+
+// The service as the plan knew it, or null when it has changed since.
+const state::ServiceRecord* current(const ecs::Context& context, const PlannedService& planned) {
+  const auto* service = context.state.service(planned.cluster, planned.name);
+  if (!service || service->status() == "INACTIVE") return nullptr;
+  const auto* primary = ecs::primary_deployment(service->doc);
+  std::string primary_id = primary ? string_member(*primary, "id") : std::string();
+  return primary_id == planned.primary_deployment ? service : nullptr;
+}
+
+const json::object* deployment_named(const json::object& service, std::string_view id) {
+  if (const auto* deployments = core::array_member(service, "deployments")) {
+    for (const auto& d : *deployments) {
+      if (string_member(d.as_object(), "id") == id) return &d.as_object();
+    }
+  }
+  return nullptr;
+}
+
+std::vector<PostedEvent> posted_events(const json::object& service) {
+  std::vector<PostedEvent> posted;
+  if (const auto* events = core::array_member(service, "events")) {
+    for (const auto& e : *events) {
+      const auto& event = e.as_object();
+      const auto* at = event.if_contains("createdAt");
+      posted.push_back(
+          {string_member(event, "message"),
+           core::from_epoch_seconds(at && at->is_number() ? at->to_number<double>() : 0.0)});
+    }
+  }
+  return posted;
+}
+
+// Adds an event unless it repeats the newest one (ECS's rule); whether it did.
+bool post(const ecs::Context& context, json::object& service, std::string message) {
+  if (is_repeat(posted_events(service), message, context.now)) return false;
+  ecs::add_service_event(service, context.ids, context.now_seconds(), std::move(message));
+  return true;
+}
+
+// What a start launches: the deployment's definition, network and launch
+// members, the service's placement, its group and the deployment as startedBy.
+ecs::TaskSpec task_spec_of(const state::ServiceRecord& service, const json::object& deployment) {
+  ecs::TaskSpec spec;
+  spec.cluster = service.cluster;
+  spec.task_definition = string_member(deployment, "taskDefinition");
+  spec.group = ecs::service_group(service.name());
+  spec.started_by = string_member(deployment, "id");
+  if (auto* network = core::object_member(deployment, "networkConfiguration")) {
+    spec.network_configuration = *network;
+  }
+  std::string propagate = string_member(service.doc, "propagateTags", "NONE");
+  if (propagate == "SERVICE") {
+    if (auto* tags = core::array_member(service.doc, "tags")) spec.tags = *tags;
+  } else {
+    spec.propagate_tags = propagate;
+  }
+  spec.enable_execute_command = core::bool_member(service.doc, "enableExecuteCommand", false);
+  return spec;
+}
+
+ecs::Launched launch(const ecs::Context& context, const state::ServiceRecord& service,
+                     const json::object& deployment, const TaskStarts& starts) {
+  ecs::TaskSpec spec = task_spec_of(service, deployment);
+  if (!starts.instance_ids.empty()) {
+    return ecs::start_tasks(context, ecs::StartTasks{std::move(spec), starts.instance_ids});
+  }
+  ecs::RunTasks command{std::move(spec)};
+  command.count = starts.count;
+  ecs::read_launch_members(service.doc, command);
+  ecs::read_launch_members(deployment, command);  // the deployment's launch type and strategy
+  // A service shows empty placement lists; RunTask refuses any on FARGATE.
+  if (command.placement_constraints && command.placement_constraints->empty()) {
+    command.placement_constraints.reset();
+  }
+  return ecs::run_tasks(context, command);
+}
+
+}  // namespace
+
+ecs::CommandRunner::Command start_service_tasks(PlannedService planned, TaskStarts starts) {
+  return [planned = std::move(planned),
+          starts = std::move(starts)](const ecs::Context& context) -> state::Outcome {
+    const auto* service = current(context, planned);
+    const auto* deployment =
+        service ? deployment_named(service->doc, starts.deployment_id) : nullptr;
+    if (!deployment) return {};
+    state::ServiceRecord updated = *service;
+    state::Outcome outcome;
+    std::vector<std::string> started;
+    try {
+      ecs::Launched launched = launch(context, *service, *deployment, starts);
+      outcome.changes = std::move(launched.changes);
+      for (const auto& task : launched.tasks) {
+        started.emplace_back(core::arn_last_segment(string_member(task.as_object(), "taskArn")));
+      }
+      if (!launched.failures.empty()) {
+        const auto& failure = launched.failures.front();
+        post(context, updated.doc,
+             unable_to_place_message(planned.name, core::arn_last_segment(failure.arn),
+                                     failure.reason));
+      }
+    } catch (const core::ApiError& error) {
+      // RunTask's refusals (no instance at all, an inactive definition, ...).
+      spdlog::warn("service {}: cannot start tasks: {}", planned.name, error.message());
+      post(context, updated.doc, unable_to_place_message(planned.name, "", "MISSING"));
+    }
+    if (!started.empty()) {
+      post(context, updated.doc,
+           tasks_started_message(planned.name, started, starts.replacing_unhealthy));
+    }
+    if (updated.doc != service->doc) outcome.changes.push_back(ecs::service_change(updated));
+    return outcome;
+  };
+}
+
+ecs::CommandRunner::Command stop_service_tasks(PlannedService planned,
+                                               std::vector<TaskStop> stops) {
+  return [planned = std::move(planned),
+          stops = std::move(stops)](const ecs::Context& context) -> state::Outcome {
+    state::Outcome outcome;
+    if (!current(context, planned)) return outcome;
+    for (const auto& stop : stops) {
+      const auto* task = context.state.task(planned.cluster, stop.task_id);
+      if (!task || task->desired_status() == "STOPPED") continue;
+      auto stopped = ecs::stop_task(
+          context,
+          ecs::StopTask{planned.cluster, stop.task_id, stop.reason, "ServiceSchedulerInitiated"});
+      for (auto& change : stopped.changes) outcome.changes.push_back(std::move(change));
+    }
+    return outcome;
+  };
+}
+
+namespace {
+
+std::string_view status_name(DeploymentStatus status) {
+  switch (status) {
+    case DeploymentStatus::kPrimary:
+      return "PRIMARY";
+    case DeploymentStatus::kActive:
+      return "ACTIVE";
+    case DeploymentStatus::kInactive:
+      return "INACTIVE";
+  }
+  return "ACTIVE";
+}
+
+std::string_view rollout_name(RolloutState state) {
+  switch (state) {
+    case RolloutState::kInProgress:
+      return "IN_PROGRESS";
+    case RolloutState::kCompleted:
+      return "COMPLETED";
+    case RolloutState::kFailed:
+      return "FAILED";
+  }
+  return "IN_PROGRESS";
+}
+
+void apply_deployment_change(const ecs::Context& context, state::ServiceRecord& service,
+                             const DeploymentChange& change) {
+  auto* deployments = service.doc.if_contains("deployments");
+  if (!deployments || !deployments->is_array()) return;
+  json::array& list = deployments->get_array();
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    json::object& deployment = it->as_object();
+    if (string_member(deployment, "id") != change.id) continue;
+    if (change.status == DeploymentStatus::kInactive) {
+      // ECS drops a deployment from the service once it is INACTIVE.
+      ecs::remove_deployment(service.doc, change.id);
+      service.scheduler.erase(change.id);
+      return;
+    }
+    json::object was = deployment;
+    if (change.status) deployment["status"] = status_name(*change.status);
+    if (change.rollout_state &&
+        string_member(deployment, "rolloutState") != rollout_name(*change.rollout_state)) {
+      ecs::set_rollout_state(deployment, rollout_name(*change.rollout_state),
+                             change.rollout_state_reason.value_or(""), context.now_seconds());
+    }
+    if (change.failed_tasks) deployment["failedTasks"] = *change.failed_tasks;
+    if (change.last_failure_at) {
+      service.scheduler[change.id] =
+          json::object{{"lastFailureAt", core::to_epoch_seconds(*change.last_failure_at)}};
+    }
+    // A change that changes nothing leaves the record as it was: no commit,
+    // no wake, no loop.
+    if (deployment != was) deployment["updatedAt"] = context.now_seconds();
+    return;
+  }
+}
+
+// The PRIMARY first, as ECS lists a service's deployments.
+void primary_first(json::object& service) {
+  auto* deployments = service.if_contains("deployments");
+  if (!deployments || !deployments->is_array()) return;
+  json::array& list = deployments->get_array();
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (it->as_object().at("status") == "PRIMARY" && it != list.begin()) {
+      json::value primary = std::move(*it);
+      list.erase(it);
+      list.insert(list.begin(), std::move(primary));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+ecs::CommandRunner::Command update_service_state(PlannedService planned, ServicePlan plan) {
+  return [planned = std::move(planned),
+          plan = std::move(plan)](const ecs::Context& context) -> state::Outcome {
+    const auto* service = current(context, planned);
+    if (!service) return {};
+    state::ServiceRecord updated = *service;
+    for (const auto& change : plan.deployment_changes) {
+      apply_deployment_change(context, updated, change);
+    }
+    if (plan.rollback) updated.doc["taskDefinition"] = plan.rollback->task_definition;
+    primary_first(updated.doc);
+    for (const auto& fact : plan.facts) {
+      if (auto message = fact_message(planned.name, fact)) post(context, updated.doc, *message);
+    }
+    if (plan.drained) {
+      updated.doc["status"] = "INACTIVE";
+      updated.doc["desiredCount"] = 0;
+    }
+    state::Outcome outcome;
+    if (updated.doc != service->doc || updated.scheduler != service->scheduler) {
+      outcome.changes.push_back(ecs::service_change(std::move(updated)));
+    }
+    return outcome;
+  };
+}
+
+}  // namespace gantry::controllers

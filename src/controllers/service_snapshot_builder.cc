@@ -1,0 +1,166 @@
+#include "controllers/service_snapshot_builder.h"
+
+#include "core/arn.h"
+#include "core/json_members.h"
+#include "ecs/service_view.h"
+
+namespace gantry::controllers {
+
+namespace json = boost::json;
+using core::string_member;
+
+namespace {
+
+std::optional<core::SystemTime> time_member(const json::object& doc, std::string_view name) {
+  const auto* v = doc.if_contains(name);
+  if (!v || !v->is_number()) return std::nullopt;
+  return core::from_epoch_seconds(v->to_number<double>());
+}
+
+RolloutState rollout_state_of(std::string_view name) {
+  if (name == "COMPLETED") return RolloutState::kCompleted;
+  if (name == "FAILED") return RolloutState::kFailed;
+  return RolloutState::kInProgress;
+}
+
+HealthStatus health_of(std::string_view name) {
+  if (name == "HEALTHY") return HealthStatus::kHealthy;
+  if (name == "UNHEALTHY") return HealthStatus::kUnhealthy;
+  return HealthStatus::kUnknown;
+}
+
+StopCode stop_code_of(std::string_view name) {
+  if (name == "TaskFailedToStart") return StopCode::kTaskFailedToStart;
+  if (name == "EssentialContainerExited") return StopCode::kEssentialContainerExited;
+  if (name == "UserInitiated") return StopCode::kUserInitiated;
+  if (name == "ServiceSchedulerInitiated") return StopCode::kServiceSchedulerInitiated;
+  if (name == "SpotInterruption") return StopCode::kSpotInterruption;
+  if (name == "TerminationNotice") return StopCode::kTerminationNotice;
+  return StopCode::kNone;
+}
+
+// Whether an essential container of the definition has a health check:
+// only then does the task's healthStatus say anything.
+class HealthCheckedDefinitions {
+ public:
+  explicit HealthCheckedDefinitions(const state::ClusterState& state) : state_(state) {}
+
+  bool has_health_check(const std::string& definition_arn) {
+    auto [it, added] = known_.try_emplace(definition_arn, false);
+    if (!added) return it->second;
+    auto ref = core::parse_task_definition_ref(definition_arn);
+    const auto* definition = state_.task_definition(ref.family, ref.revision.value_or(0));
+    const auto* containers =
+        definition ? core::array_member(definition->doc, "containerDefinitions") : nullptr;
+    for (const auto& c : containers ? *containers : json::array{}) {
+      const auto& container = c.as_object();
+      if (core::bool_member(container, "essential", true) && container.contains("healthCheck")) {
+        it->second = true;
+      }
+    }
+    return it->second;
+  }
+
+ private:
+  const state::ClusterState& state_;
+  std::map<std::string, bool, std::less<>> known_;
+};
+
+ServiceSettings settings_of(const json::object& doc) {
+  ServiceSettings settings;
+  settings.name = string_member(doc, "serviceName");
+  settings.strategy = string_member(doc, "schedulingStrategy") == "DAEMON"
+                          ? SchedulingStrategy::kDaemon
+                          : SchedulingStrategy::kReplica;
+  settings.desired_count = static_cast<int>(core::int_member(doc, "desiredCount", 0));
+  if (const auto* config = core::object_member(doc, "deploymentConfiguration")) {
+    if (config->contains("minimumHealthyPercent")) {
+      settings.minimum_healthy_percent =
+          static_cast<int>(core::int_member(*config, "minimumHealthyPercent", 0));
+    }
+    if (config->contains("maximumPercent")) {
+      settings.maximum_percent = static_cast<int>(core::int_member(*config, "maximumPercent", 0));
+    }
+    if (const auto* breaker = core::object_member(*config, "deploymentCircuitBreaker")) {
+      settings.circuit_breaker = core::bool_member(*breaker, "enable", false);
+      settings.rollback = core::bool_member(*breaker, "rollback", false);
+    }
+  }
+  settings.health_check_grace_period =
+      std::chrono::seconds(core::int_member(doc, "healthCheckGracePeriodSeconds", 0));
+  settings.draining = string_member(doc, "status") == "DRAINING";
+  return settings;
+}
+
+ServiceDeployment deployment_of(const json::object& d, const json::object& scheduler) {
+  ServiceDeployment deployment;
+  deployment.id = string_member(d, "id");
+  deployment.status = string_member(d, "status") == "PRIMARY" ? DeploymentStatus::kPrimary
+                                                              : DeploymentStatus::kActive;
+  deployment.task_definition = string_member(d, "taskDefinition");
+  deployment.rollout_state = rollout_state_of(string_member(d, "rolloutState"));
+  deployment.failed_tasks = static_cast<int>(core::int_member(d, "failedTasks", 0));
+  deployment.created_at = time_member(d, "createdAt").value_or(core::SystemTime{});
+  if (const auto* own = core::object_member(scheduler, deployment.id)) {
+    deployment.last_failure_at = time_member(*own, "lastFailureAt");
+  }
+  return deployment;
+}
+
+ServiceTask task_of(const state::TaskRecord& record, HealthCheckedDefinitions& definitions) {
+  state::DocScratch scratch;
+  json::object doc = record.doc(scratch.storage());
+  ServiceTask task;
+  task.id = std::string(record.id());
+  task.deployment_id = record.started_by();
+  task.instance_id = record.instance_id;
+  task.zone = string_member(doc, "availabilityZone");
+  task.last_status =
+      model::parse_task_status(record.last_status()).value_or(model::TaskStatus::kProvisioning);
+  task.desired_running = record.desired_status() == "RUNNING";
+  task.health = health_of(string_member(doc, "healthStatus"));
+  task.has_health_check = definitions.has_health_check(string_member(doc, "taskDefinitionArn"));
+  task.created_at = time_member(doc, "createdAt").value_or(core::SystemTime{});
+  task.started_at = time_member(doc, "startedAt");
+  task.stopped_at = record.stopped_at();
+  task.stop_code = stop_code_of(string_member(doc, "stopCode"));
+  task.stopped_reason = string_member(doc, "stoppedReason");
+  for (const auto& c : *core::array_member(doc, "containers")) {
+    const auto* exit_code = c.as_object().if_contains("exitCode");
+    if (exit_code && exit_code->is_number() && exit_code->to_number<int64_t>() != 0) {
+      task.exited_nonzero = true;
+    }
+  }
+  return task;
+}
+
+}  // namespace
+
+ServiceSnapshot service_snapshot(const state::ClusterState& state,
+                                 const state::ServiceRecord& service) {
+  ServiceSnapshot snapshot;
+  snapshot.service = settings_of(service.doc);
+  if (const auto* deployments = core::array_member(service.doc, "deployments")) {
+    for (const auto& d : *deployments) {
+      snapshot.deployments.push_back(deployment_of(d.as_object(), service.scheduler));
+    }
+  }
+  HealthCheckedDefinitions definitions(state);
+  for (const state::TaskRecord* task :
+       state.tasks_in_group(service.cluster, ecs::service_group(snapshot.service.name))) {
+    snapshot.tasks.push_back(task_of(*task, definitions));
+  }
+  if (snapshot.service.strategy == SchedulingStrategy::kDaemon) {
+    for (const auto& [id, instance] : state.instances(service.cluster)) {
+      std::string status = instance->status();
+      if (status != "ACTIVE" && status != "DRAINING") continue;
+      ServiceInstance out;
+      out.id = id;
+      out.active = status == "ACTIVE";
+      snapshot.instances.push_back(std::move(out));
+    }
+  }
+  return snapshot;
+}
+
+}  // namespace gantry::controllers

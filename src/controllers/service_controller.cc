@@ -113,10 +113,18 @@ void ServiceController::plan(const state::ClusterState& state, const state::Serv
     decided.mutations.push_back(
         commands_.mutation(stop_service_tasks(target, std::move(planned.stops)), region));
   }
+  // A DAEMON service wants one task per eligible instance, and shows it.
+  std::optional<int> daemon_desired;
+  if (snapshot.service.strategy == SchedulingStrategy::kDaemon && !snapshot.service.draining) {
+    int eligible = static_cast<int>(
+        std::count_if(snapshot.instances.begin(), snapshot.instances.end(),
+                      [](const ServiceInstance& i) { return i.active && i.meets_constraints; }));
+    if (eligible != core::int_member(service.doc, "desiredCount", 0)) daemon_desired = eligible;
+  }
   if (!planned.deployment_changes.empty() || planned.rollback || !planned.facts.empty() ||
-      planned.drained) {
-    decided.mutations.push_back(
-        commands_.mutation(update_service_state(target, std::move(planned)), region));
+      planned.drained || daemon_desired) {
+    decided.mutations.push_back(commands_.mutation(
+        update_service_state(target, std::move(planned), daemon_desired), region));
   }
 }
 

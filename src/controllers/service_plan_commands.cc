@@ -228,9 +228,10 @@ void primary_first(json::object& service) {
 
 }  // namespace
 
-ecs::CommandRunner::Command update_service_state(PlannedService planned, ServicePlan plan) {
-  return [planned = std::move(planned),
-          plan = std::move(plan)](const ecs::Context& context) -> state::Outcome {
+ecs::CommandRunner::Command update_service_state(PlannedService planned, ServicePlan plan,
+                                                 std::optional<int> daemon_desired) {
+  return [planned = std::move(planned), plan = std::move(plan),
+          daemon_desired](const ecs::Context& context) -> state::Outcome {
     const auto* service = current(context, planned);
     if (!service) return {};
     state::ServiceRecord updated = *service;
@@ -238,6 +239,12 @@ ecs::CommandRunner::Command update_service_state(PlannedService planned, Service
       apply_deployment_change(context, updated, change);
     }
     if (plan.rollback) updated.doc["taskDefinition"] = plan.rollback->task_definition;
+    if (daemon_desired && !plan.drained) {
+      updated.doc["desiredCount"] = *daemon_desired;
+      if (auto* primary = ecs::primary_deployment(updated.doc)) {
+        (*primary)["desiredCount"] = *daemon_desired;
+      }
+    }
     primary_first(updated.doc);
     for (const auto& fact : plan.facts) {
       if (auto message = fact_message(planned.name, fact)) post(context, updated.doc, *message);

@@ -4,6 +4,7 @@
 // checks that the service still is what the plan was made from (its record,
 // its PRIMARY deployment): a plan made stale by a newer change is dropped,
 // and that change wakes the scheduler again.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,10 @@ inline constexpr int kStartsPerCommand = 10;
 ecs::CommandRunner::Command start_service_tasks(PlannedService service, TaskStarts starts);
 // Stops the tasks, stopCode ServiceSchedulerInitiated.
 ecs::CommandRunner::Command stop_service_tasks(PlannedService service, std::vector<TaskStop> stops);
-// Applies the deployment changes, the rollback, the facts' events, and a
-// drained service's INACTIVE.
-ecs::CommandRunner::Command update_service_state(PlannedService service, ServicePlan plan);
+// Applies the deployment changes, the rollback, the facts' events, a
+// drained service's INACTIVE and, for DAEMON, the desiredCount (its
+// eligible instances) on the service and its PRIMARY deployment.
+ecs::CommandRunner::Command update_service_state(PlannedService service, ServicePlan plan,
+                                                 std::optional<int> daemon_desired = {});
 
 }  // namespace gantry::controllers

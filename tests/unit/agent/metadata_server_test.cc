@@ -226,11 +226,16 @@ TEST(MetadataServerTest, StopsWhileASampleIsInFlight) {
   stopping.set_value();
   server.reset();
   // The server waited for the sample rather than leave it running on its
-  // remains, and did not answer it.
+  // remains.
   EXPECT_TRUE(sample_done) << "the server was gone before its sample finished";
   client.join();
-  EXPECT_FALSE(answer) << "the stopped server answered: " << answer->body();
-  EXPECT_FALSE(dropped.empty());
+  // The sample was released just before the stop, so its answer may have
+  // left before the connection was dropped: either is a clean end, and the
+  // client heard exactly one of them.
+  EXPECT_NE(answer.has_value(), !dropped.empty()) << dropped;
+  if (answer) {
+    EXPECT_EQ(json::parse(answer->body()).at("late"), true);
+  }
 }
 
 }  // namespace

@@ -217,5 +217,18 @@ TEST_F(ServiceControllerTest, ADeletedServiceDrainsToInactive) {
   EXPECT_EQ(service().at("status"), "INACTIVE");
 }
 
+TEST_F(ServiceControllerTest, ADaemonServiceRunsOneTaskOnEachInstanceAndShowsThatCount) {
+  create_service(R"({"cluster":"web","serviceName":"api","taskDefinition":"app:1",
+                     "schedulingStrategy":"DAEMON"})");
+  runtime_.start();
+  settle();
+  EXPECT_EQ(live_tasks().size(), 1u);
+  EXPECT_EQ(service().at("desiredCount"), 1);
+  EXPECT_EQ(service().at("deployments").as_array().at(0).at("desiredCount"), 1);
+  report_all_running();
+  settle();
+  EXPECT_EQ(service().at("deployments").as_array().at(0).at("rolloutState"), "COMPLETED");
+}
+
 }  // namespace
 }  // namespace gantry::controllers

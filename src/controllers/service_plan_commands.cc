@@ -51,11 +51,10 @@ std::vector<PostedEvent> posted_events(const json::object& service) {
   return posted;
 }
 
-// Adds an event unless it repeats the newest one (ECS's rule); whether it did.
-bool post(const ecs::Context& context, json::object& service, std::string message) {
-  if (is_repeat(posted_events(service), message, context.now)) return false;
+// Adds an event unless it repeats the newest one (ECS's rule).
+void post(const ecs::Context& context, json::object& service, std::string message) {
+  if (is_repeat(posted_events(service), message, context.now)) return;
   ecs::add_service_event(service, context.ids, context.now_seconds(), std::move(message));
-  return true;
 }
 
 // What a start launches: the deployment's definition, network and launch

@@ -125,7 +125,8 @@ ServiceTask task_of(const state::TaskRecord& record, HealthCheckedDefinitions& d
   task.stopped_at = record.stopped_at();
   task.stop_code = stop_code_of(string_member(doc, "stopCode"));
   task.stopped_reason = string_member(doc, "stoppedReason");
-  for (const auto& c : *core::array_member(doc, "containers")) {
+  const auto* containers = core::array_member(doc, "containers");
+  for (const auto& c : containers ? *containers : json::array{}) {
     const auto* exit_code = c.as_object().if_contains("exitCode");
     if (exit_code && exit_code->is_number() && exit_code->to_number<int64_t>() != 0) {
       task.exited_nonzero = true;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "controllers/service_events.h"
+#include "controllers/service_wire_names.h"
 #include "core/arn.h"
 #include "core/json_members.h"
 #include "ecs/launch_members.h"
@@ -153,30 +154,6 @@ ecs::CommandRunner::Command stop_service_tasks(PlannedService planned,
 
 namespace {
 
-std::string_view status_name(DeploymentStatus status) {
-  switch (status) {
-    case DeploymentStatus::kPrimary:
-      return "PRIMARY";
-    case DeploymentStatus::kActive:
-      return "ACTIVE";
-    case DeploymentStatus::kInactive:
-      return "INACTIVE";
-  }
-  return "ACTIVE";
-}
-
-std::string_view rollout_name(RolloutState state) {
-  switch (state) {
-    case RolloutState::kInProgress:
-      return "IN_PROGRESS";
-    case RolloutState::kCompleted:
-      return "COMPLETED";
-    case RolloutState::kFailed:
-      return "FAILED";
-  }
-  return "IN_PROGRESS";
-}
-
 void apply_deployment_change(const ecs::Context& context, state::ServiceRecord& service,
                              const DeploymentChange& change) {
   auto* deployments = service.doc.if_contains("deployments");
@@ -192,10 +169,10 @@ void apply_deployment_change(const ecs::Context& context, state::ServiceRecord& 
       return;
     }
     json::object was = deployment;
-    if (change.status) deployment["status"] = status_name(*change.status);
+    if (change.status) deployment["status"] = deployment_status_name(*change.status);
     if (change.rollout_state &&
-        string_member(deployment, "rolloutState") != rollout_name(*change.rollout_state)) {
-      ecs::set_rollout_state(deployment, rollout_name(*change.rollout_state),
+        string_member(deployment, "rolloutState") != rollout_state_name(*change.rollout_state)) {
+      ecs::set_rollout_state(deployment, rollout_state_name(*change.rollout_state),
                              change.rollout_state_reason.value_or(""), context.now_seconds());
     }
     if (change.failed_tasks) deployment["failedTasks"] = *change.failed_tasks;

@@ -1,5 +1,6 @@
 #include "controllers/service_snapshot_builder.h"
 
+#include "controllers/service_wire_names.h"
 #include "core/arn.h"
 #include "core/json_members.h"
 #include "ecs/service_view.h"
@@ -15,12 +16,6 @@ std::optional<core::SystemTime> time_member(const json::object& doc, std::string
   const auto* v = doc.if_contains(name);
   if (!v || !v->is_number()) return std::nullopt;
   return core::from_epoch_seconds(v->to_number<double>());
-}
-
-RolloutState rollout_state_of(std::string_view name) {
-  if (name == "COMPLETED") return RolloutState::kCompleted;
-  if (name == "FAILED") return RolloutState::kFailed;
-  return RolloutState::kInProgress;
 }
 
 HealthStatus health_of(std::string_view name) {
@@ -95,10 +90,9 @@ ServiceSettings settings_of(const json::object& doc) {
 ServiceDeployment deployment_of(const json::object& d, const json::object& scheduler) {
   ServiceDeployment deployment;
   deployment.id = string_member(d, "id");
-  deployment.status = string_member(d, "status") == "PRIMARY" ? DeploymentStatus::kPrimary
-                                                              : DeploymentStatus::kActive;
+  deployment.status = parse_deployment_status(string_member(d, "status"));
   deployment.task_definition = string_member(d, "taskDefinition");
-  deployment.rollout_state = rollout_state_of(string_member(d, "rolloutState"));
+  deployment.rollout_state = parse_rollout_state(string_member(d, "rolloutState"));
   deployment.failed_tasks = static_cast<int>(core::int_member(d, "failedTasks", 0));
   deployment.created_at = time_member(d, "createdAt").value_or(core::SystemTime{});
   if (const auto* own = core::object_member(scheduler, deployment.id)) {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/task_spec_resolver.h"
+#include "core/arn.h"
 #include "core/error.h"
 #include "model/agent_protocol.h"
 
@@ -111,9 +112,9 @@ bool Agent::register_instance() {
       return true;
     } catch (const core::ApiError& error) {
       if (error.type() == "ClusterNotFoundException") {
-        if (options_.cluster == "default") {
+        if (options_.cluster == "default" || options_.create_cluster) {
           // As the ECS agent does: the default cluster is made on first use.
-          client.call("CreateCluster", json::object{{"clusterName", "default"}});
+          client.call("CreateCluster", json::object{{"clusterName", options_.cluster}});
           continue;
         }
         spdlog::warn("agent: cluster {} does not exist; create it (aws ecs create-cluster "
@@ -168,7 +169,9 @@ void Agent::recover() {
 
 void Agent::connect() {
   if (stopping_) return;
-  std::string target = std::string(model::kAgentChannelPath) + "?cluster=" + options_.cluster +
+  // The instance's own cluster: a FARGATE-only host is in the FARGATE pool.
+  std::string target = std::string(model::kAgentChannelPath) +
+                       "?cluster=" + core::scoped_cluster(instance_arn_, options_.cluster) +
                        "&containerInstance=" + instance_arn_;
   EcsClient signer(options_.endpoint, clock_);
   net::WebSocket::connect(
@@ -375,7 +378,8 @@ void Agent::take_task(TaskSpec& spec) const {
 }
 
 TaskView Agent::view_of(const Entry& entry) const {
-  return TaskView{entry.runner->spec(), entry.runner->status(), options_.cluster, instance_arn_,
+  return TaskView{entry.runner->spec(), entry.runner->status(),
+                  core::scoped_cluster(entry.desired.task_arn, options_.cluster), instance_arn_,
                   entry.desired.desired_status};
 }
 

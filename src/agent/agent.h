@@ -38,6 +38,8 @@ namespace gantry::agent {
 struct AgentOptions {
   EcsEndpoint endpoint;
   std::string cluster = "default";
+  // Make the cluster when it is missing; the ECS agent makes `default` so.
+  bool create_cluster = false;
   std::filesystem::path state_dir;
   OfferOptions offer;
   // How long a silent channel lives (pings keep a healthy one busy).

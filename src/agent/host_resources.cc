@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string_view>
 
+#include "model/capacity_offer.h"
 
 namespace gantry::agent {
 
@@ -89,8 +90,8 @@ json::object registration_request(const OfferOptions& options) {
   add("ecs.os-type", "linux");
   add("ecs.os-family", "LINUX");
   add("ecs.cpu-architecture", cpu_architecture());
-  if (options.offers_ec2) add(kOffersEc2Attribute, "");
-  if (options.offers_fargate) add(kOffersFargateAttribute, "");
+  if (options.offers_ec2) add(model::kOffersEc2Attribute, "");
+  if (options.offers_fargate) add(model::kOffersFargateAttribute, "");
   for (const auto& [name, value] : options.attributes) add(name, value);
 
   return {{"totalResources", std::move(resources)},

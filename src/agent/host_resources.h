@@ -10,14 +10,10 @@
 
 namespace gantry::agent {
 
-// Which capacity an agent offers, as valueless attributes; an instance with
-// neither offers EC2 capacity.
-inline constexpr std::string_view kOffersEc2Attribute = "gantry.offers-ec2";
-inline constexpr std::string_view kOffersFargateAttribute = "gantry.offers-fargate";
-
 struct OfferOptions {
   std::optional<int64_t> cpu_units;   // default: 1024 per core
   std::optional<int64_t> memory_mib;  // default: the machine's memory
+  // As valueless attributes (model/capacity_offer.h).
   bool offers_ec2 = true;
   bool offers_fargate = false;
   std::vector<std::pair<std::string, std::string>> attributes;  // the operator's --attribute k=v

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/arn.h"
 #include "core/error.h"
 
 namespace gantry::agent {
@@ -71,7 +72,9 @@ void StateReporter::run() {
     lock.unlock();
     bool delivered = true;
     try {
-      client_.call("SubmitTaskStateChange", state_change_request(cluster_, status));
+      // A FARGATE host runs the tasks of every cluster: each its own.
+      std::string cluster = core::scoped_cluster(status.task_arn, cluster_);
+      client_.call("SubmitTaskStateChange", state_change_request(cluster, status));
     } catch (const core::ApiError& error) {
       // A 4xx refusal is for good (the task is gone): a retry would be
       // refused again. A 5xx one is the server's trouble: retry.

@@ -1,5 +1,7 @@
 #include "api/agent_channel.h"
 
+#include <map>
+
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
@@ -41,6 +43,15 @@ void refuse(beast::tcp_stream stream, const core::ApiError& error) {
 // own reports coming back.
 bool changes_desired_set(const state::TaskRecord& task) {
   return task.version() == 1 || task.desired_status() == "STOPPED";
+}
+
+// A task an agent names, and its cluster: the one its ARN names (a FARGATE
+// host runs the tasks of every cluster), else the agent's own.
+std::pair<std::string, std::string> named_task(std::string_view arn,
+                                               const std::string& agent_cluster) {
+  std::string cluster = core::scoped_cluster(arn, agent_cluster);
+  std::string id = core::scoped_id_from(arn, "task", cluster);
+  return {std::move(cluster), std::move(id)};
 }
 
 std::string query_parameter(const boost::urls::url_view& url, std::string_view name) {
@@ -123,7 +134,7 @@ void AgentChannel::opened(Connection connection) {
   {
     std::lock_guard lock(mutex_);
     connection.serial = next_serial_++;
-    auto& slot = connections_[{connection.cluster, connection.instance_id}];
+    auto& slot = connections_[connection.instance_id];
     replaced = std::move(slot.socket);
     slot = connection;
     // Under the lock: the writer runs connections and disconnections of an
@@ -137,13 +148,13 @@ void AgentChannel::opened(Connection connection) {
        arn = connection.instance_arn](std::string message) {
         if (*alive) received(cluster, arn, message);
       },
-      [this, alive = alive_, key = InstanceKey{connection.cluster, connection.instance_id},
+      [this, alive = alive_, key = connection.instance_id,
        arn = connection.instance_arn, serial = connection.serial](std::string reason) {
         if (!*alive) return;
         spdlog::info("agent disconnected: {} ({})", arn, reason);
         closed(key, serial);
       });
-  push({connection.cluster, connection.instance_id}, PendingPush{.complete = true});
+  push(connection.instance_id, PendingPush{.complete = true});
 }
 
 void AgentChannel::closed(const InstanceKey& instance, uint64_t serial) {
@@ -151,7 +162,7 @@ void AgentChannel::closed(const InstanceKey& instance, uint64_t serial) {
   auto it = connections_.find(instance);
   if (it == connections_.end() || it->second.serial != serial) return;  // replaced meanwhile
   set_connected(it->second.cluster, it->second.instance_id, false);
-  task_stats_.drop_instance(it->second.cluster, it->second.instance_arn);
+  task_stats_.drop_instance(it->second.instance_arn);
   connections_.erase(it);
 }
 
@@ -176,7 +187,7 @@ void AgentChannel::received(const std::string& cluster, const std::string& insta
     } else if (type == "taskStates") {
       received_task_states(cluster, object);
     } else if (type == "stats") {
-      task_stats_.record(cluster, instance_arn, model::parse_stats(object), clock_.now());
+      task_stats_.record(instance_arn, model::parse_stats(object), clock_.now());
     } else {
       spdlog::warn("agent channel: ignoring a message of unknown type '{}'", type);
     }
@@ -196,9 +207,10 @@ void AgentChannel::received_health(const std::string& cluster, const json::objec
     container.health_status = status;
     report.containers.push_back(std::move(container));
   }
+  auto [task_cluster, task_id] = named_task(health.task_arn, cluster);
   ecs::TaskReports reports;
-  reports.emplace_back(core::scoped_id_from(health.task_arn, "task", cluster), std::move(report));
-  submit_reports(cluster, std::move(reports));
+  reports.emplace_back(std::move(task_id), std::move(report));
+  submit_reports(task_cluster, std::move(reports));
 }
 
 void AgentChannel::submit_reports(const std::string& cluster, ecs::TaskReports reports) {
@@ -209,22 +221,23 @@ void AgentChannel::submit_reports(const std::string& cluster, ecs::TaskReports r
 
 // Throws for a malformed message, before anything is applied.
 void AgentChannel::received_task_states(const std::string& cluster, const json::object& message) {
-  ecs::TaskReports reports;
+  std::map<std::string, ecs::TaskReports> by_cluster;
   for (const auto& body : model::parse_task_states(message)) {
     ecs::TaskReport report = task_report_from(body);
     ecs::check_report(report);
-    reports.emplace_back(core::scoped_id_from(string_member(body, "task"), "task", cluster),
-                         std::move(report));
+    auto [task_cluster, task_id] = named_task(string_member(body, "task"), cluster);
+    by_cluster[task_cluster].emplace_back(std::move(task_id), std::move(report));
   }
-  submit_reports(cluster, std::move(reports));
+  for (auto& [task_cluster, reports] : by_cluster) submit_reports(task_cluster, std::move(reports));
 }
 
 void AgentChannel::received_address(const std::string& cluster,
                                     const model::TaskAddress& address) {
-  std::string task_id = core::scoped_id_from(address.task_arn, "task", cluster);
-  commands_.submit([cluster, task_id, address](const ecs::Context& context) {
+  commands_.submit([task = named_task(address.task_arn, cluster),
+                    address](const ecs::Context& context) {
     return state::Outcome{
-        ecs::report_task_address(context, cluster, task_id, address.private_ipv4_address), {}};
+        ecs::report_task_address(context, task.first, task.second, address.private_ipv4_address),
+        {}};
   });
 }
 
@@ -234,16 +247,15 @@ void AgentChannel::note(const state::LoggedChange& change, ByInstance<PendingPus
     const auto* after = change.after ? std::get_if<state::TaskRecord>(change.after.get()) : nullptr;
     const state::TaskRecord* task = after ? after : before;
     if (!task || task->instance_id.empty()) return;
-    InstanceKey instance{task->cluster, task->instance_id};
     if (!after) {
-      pending[instance].removed.push_back(before->arn());
+      pending[task->instance_id].removed.push_back(before->arn());
     } else if (changes_desired_set(*after)) {
-      pending[instance].changed.emplace(after->id());
+      pending[task->instance_id].changed.emplace(after->cluster, after->id());
     }
   } else if (change.key.starts_with(state::kContainerInstancePrefix) && change.after &&
              !state::only_agent_connection_changed(change.before.get(), change.after.get())) {
     const auto& record = std::get<state::ContainerInstanceRecord>(*change.after);
-    pending[{record.cluster, record.id()}].complete = true;  // the instance's own record
+    pending[record.id()].complete = true;  // the instance's own record
   }
 }
 
@@ -286,7 +298,6 @@ std::map<std::string, std::vector<std::string>> gpu_ids_of(const json::object& t
 }  // namespace
 
 void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending) {
-  const std::string& cluster = instance.first;
   std::shared_ptr<net::WebSocket> socket;
   std::shared_ptr<SentDefinitions> sent;
   {
@@ -324,10 +335,10 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
       return true;
     };
     if (pending.complete) {
-      for (const state::TaskRecord* task : s.tasks_on(cluster, instance.second)) add(*task);
+      for (const state::TaskRecord* task : s.tasks_on_host(instance)) add(*task);
     } else {
       desired.removed = pending.removed;
-      for (const auto& id : pending.changed) {
+      for (const auto& [cluster, id] : pending.changed) {
         const state::TaskRecord* task = s.task(cluster, id);
         if (task && !add(*task)) desired.removed.push_back(task->arn());
       }

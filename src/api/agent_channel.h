@@ -56,18 +56,16 @@ class AgentChannel {
     std::shared_ptr<SentDefinitions> sent = std::make_shared<SentDefinitions>();
     uint64_t serial = 0;
   };
-  using InstanceKey = std::pair<std::string, std::string>;  // cluster, instance id
-  struct InstanceKeyHash {
-    size_t operator()(const InstanceKey& key) const {
-      return std::hash<std::string>{}(key.first) * 31 + std::hash<std::string>{}(key.second);
-    }
-  };
+  // Channels are by instance id, unique across clusters: a FARGATE host
+  // runs the tasks of every cluster.
+  using InstanceKey = std::string;
   template <class Value>
-  using ByInstance = boost::unordered_flat_map<InstanceKey, Value, InstanceKeyHash>;
+  using ByInstance = boost::unordered_flat_map<InstanceKey, Value>;
   // What an instance must hear of at the next flush.
   struct PendingPush {
-    bool complete = false;             // the whole set: a new channel, or its record changed
-    std::set<std::string> changed;     // task ids: new, or now desired STOPPED
+    bool complete = false;  // the whole set: a new channel, or its record changed
+    std::set<std::pair<std::string, std::string>> changed;  // (cluster, task id): new, or
+                                                            // now desired STOPPED
     std::vector<std::string> removed;  // task ARNs that left the set
   };
 
@@ -76,6 +74,7 @@ class AgentChannel {
   // Submits the instance's agentConnected (the caller holds mutex_).
   void set_connected(const std::string& cluster, const std::string& instance_id, bool connected);
   void submit_reports(const std::string& cluster, ecs::TaskReports reports);
+  // `cluster` is the agent's: reports name each task's own (see named_task).
   void received(const std::string& cluster, const std::string& instance_arn,
                 const std::string& message);
   void received_address(const std::string& cluster, const model::TaskAddress& address);

@@ -33,6 +33,8 @@ void register_service_deployment_handlers(Router& router, Services services);
 // gantry's own DescribeTaskStats (`gantry stats`): not an ECS operation,
 // so not among register_all_handlers'.
 void register_task_stats_handlers(Router& router, Services services, state::TaskStats& stats);
+// gantry's own DescribeFargateHosts and InterruptSpotTasks (`gantry fargate`).
+void register_fargate_handlers(Router& router, Services services);
 
 inline void register_all_handlers(Router& router, Services services) {
   register_cluster_handlers(router, services);

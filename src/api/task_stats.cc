@@ -8,6 +8,7 @@
 // botocore's model does not describe it, so the body is checked here.
 #include <set>
 
+#include "api/extension_input.h"
 #include "api/handler_support.h"
 
 namespace gantry::api {
@@ -16,30 +17,9 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxTasks = 100;
-
-core::ApiError wrong_type(std::string_view member, std::string_view expected) {
-  return {"SerializationException",
-          "Expected " + std::string(expected) + " for " + std::string(member) + "."};
-}
-
 void check_input(const json::object& body) {
-  for (const auto& member : body) {
-    if (member.key() == "cluster") {
-      if (!member.value().is_string()) throw wrong_type("cluster", "a string");
-    } else if (member.key() == "tasks") {
-      if (!member.value().is_array()) throw wrong_type("tasks", "a list");
-      const json::array& tasks = member.value().get_array();
-      if (tasks.size() > kMaxTasks)
-        throw core::invalid_parameter("tasks can name at most 100 tasks.");
-      for (const auto& task : tasks) {
-        if (!task.is_string()) throw wrong_type("tasks[]", "a string");
-      }
-    } else {
-      throw core::invalid_parameter("Unknown parameter in input: \"" + std::string(member.key()) +
-                                    "\", must be one of: cluster, tasks");
-    }
-  }
+  using Kind = ExtensionMember::Kind;
+  check_extension_input(body, {{"cluster", Kind::kString}, {"tasks", Kind::kStringList}});
 }
 
 json::object render(const state::TaskStatsEntry& entry, bool show_instance) {
@@ -59,15 +39,10 @@ json::object render(const state::TaskStatsEntry& entry, bool show_instance) {
 
 // Whether `entry` describes `task` as it is now: a task not yet stopped,
 // reported by the agent of the instance it was placed on.
-bool current(const state::TaskStatsEntry& entry, const state::TaskRecord& task,
-             const std::string& cluster) {
+bool current(const state::TaskStatsEntry& entry, const state::TaskRecord& task) {
   if (task.last_status() == "STOPPED") return false;
-  try {
-    return core::scoped_id_from(entry.instance_arn, "container-instance", cluster) ==
-           task.instance_id;
-  } catch (const core::ApiError&) {
-    return false;
-  }
+  // By id: a FARGATE host's ARN names the pool, not the task's cluster.
+  return core::arn_last_segment(entry.instance_arn) == task.instance_id;
 }
 
 json::object describe_task_stats(const RequestContext& context, const state::ClusterState& state,
@@ -95,7 +70,7 @@ json::object describe_task_stats(const RequestContext& context, const state::Clu
     }
     if (wanted && !wanted->contains(id)) continue;
     const state::TaskRecord* task = state.task(cluster, id);
-    if (!task || !current(entry, *task, cluster)) continue;
+    if (!task || !current(entry, *task)) continue;
     out.push_back(render(entry, task->doc().contains("containerInstanceArn")));
     found.insert(id);
   }

@@ -115,6 +115,7 @@ std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
   agent::AgentOptions agent_options;
   agent_options.endpoint = {options.server, options.access_key, options.region};
   agent_options.cluster = options.cluster;
+  agent_options.create_cluster = options.create_cluster;
   agent_options.state_dir = options.data_dir;
   agent_options.offer = offer_of(options);
   agent_options.metadata_port = options.driver.metadata_port;

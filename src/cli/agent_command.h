@@ -14,6 +14,7 @@ namespace gantry::cli {
 struct AgentCommandOptions {
   std::string server;            // the control plane's URL
   std::string cluster = "default";
+  bool create_cluster = false;  // `gantry dev`: make the cluster when missing
   std::string data_dir = "./gantry-agent";
   auth::SigningKey access_key;   // from the environment or a credentials file
   std::string region = "us-east-1";

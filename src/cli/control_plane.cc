@@ -92,6 +92,7 @@ struct ControlPlane::Impl {
     api::Services services{*state, *resource_ids, placement, url};
     api::register_all_handlers(router, services);
     api::register_task_stats_handlers(router, services, task_stats);
+    api::register_fargate_handlers(router, services);
     api::register_event_stream_handlers(router, state->events(), io);
     api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
                                                   options.account_id);
@@ -162,6 +163,8 @@ void ControlPlane::run(const std::string& role, bool with_agent) {
     agent_options.region = o.region;
     agent_options.data_dir = o.data_dir + "/agent";
     agent_options.capacity = "EC2+FARGATE";
+    agent_options.cluster = o.dev_cluster;
+    agent_options.create_cluster = true;
     agent_options.driver = o.driver;
     local_agent = make_agent(agent_options);
   }

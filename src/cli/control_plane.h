@@ -23,6 +23,9 @@ struct ControlPlaneOptions {
   // How long an agent channel may stay silent before it counts as lost.
   std::chrono::seconds agent_idle_timeout{10};
   DriverOptions driver;  // the local agent's (`gantry dev`)
+  // The cluster the local agent joins with its EC2 capacity, made when
+  // missing; its FARGATE capacity serves every cluster.
+  std::string dev_cluster = "default";
 };
 
 class ControlPlane {

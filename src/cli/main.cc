@@ -9,6 +9,7 @@
 #include "cli/agent_command.h"
 #include "cli/control_plane.h"
 #include "cli/events_command.h"
+#include "cli/fargate_command.h"
 #include "cli/stats_command.h"
 
 namespace {
@@ -104,6 +105,10 @@ int main(int argc, char** argv) {
   auto* dev = app.add_subcommand("dev", "The control plane and a local agent in one process");
   add_control_plane_options(*dev, options);
   add_driver_options(*dev, options.driver);
+  dev->add_option("--cluster", options.dev_cluster,
+                  "The cluster the local agent joins with its EC2 capacity (made when missing); "
+                  "its FARGATE capacity serves every cluster")
+      ->capture_default_str();
   auto* server = app.add_subcommand("server", "The control plane alone");
   add_control_plane_options(*server, options);
   gantry::cli::AgentCommandOptions agent_options;
@@ -115,6 +120,8 @@ int main(int argc, char** argv) {
   auto* stats = gantry::cli::add_stats_command(app, stats_options);
   gantry::cli::EventsCommandOptions events_options;
   auto* events = gantry::cli::add_events_command(app, events_options);
+  gantry::cli::FargateCommandOptions fargate_options;
+  auto* fargate = gantry::cli::add_fargate_command(app, fargate_options);
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -126,6 +133,7 @@ int main(int argc, char** argv) {
   }
   if (stats->parsed()) return gantry::cli::run_stats(stats_options);
   if (events->parsed()) return gantry::cli::run_events(events_options);
+  if (fargate->parsed()) return gantry::cli::run_fargate(*fargate, fargate_options);
   try {
     if (agent->parsed()) {
       agent_options.access_key = agent_key(agent_credentials);

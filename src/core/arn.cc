@@ -119,6 +119,13 @@ std::string scoped_id_from(std::string_view identifier, std::string_view resourc
   return std::string(rest.substr(slash + 1));
 }
 
+std::string scoped_cluster(std::string_view text, std::string_view otherwise) {
+  auto arn = parse_arn(text);
+  auto slash = arn ? arn->resource_id.find('/') : std::string::npos;
+  if (slash == std::string::npos || slash == 0) return std::string(otherwise);
+  return arn->resource_id.substr(0, slash);
+}
+
 TaskDefinitionRef parse_task_definition_ref(std::string_view identifier) {
   std::string_view text = identifier;
   if (text.starts_with("arn:")) {

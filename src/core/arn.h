@@ -53,6 +53,10 @@ std::string container_arn(std::string_view region, std::string_view account,
 std::string scoped_id_from(std::string_view identifier, std::string_view resource_type,
                            std::string_view cluster);
 
+// The cluster a cluster-scoped ARN names (<type>/<cluster>/<id>);
+// `otherwise` for anything else (an id, an ARN in the old format, not an ARN).
+std::string scoped_cluster(std::string_view arn, std::string_view otherwise = {});
+
 // A task definition named as "family", "family:revision" or its ARN.
 struct TaskDefinitionRef {
   std::string family;

@@ -8,6 +8,7 @@
 #include "ecs/lookups.h"
 #include "ecs/tags.h"
 #include "ecs/task_transitions.h"
+#include "model/capacity_offer.h"
 #include "model/instance_lifecycle.h"
 
 namespace gantry::ecs {
@@ -98,8 +99,11 @@ json::array registered_attributes(const RegisterInstance& command, const json::o
 InstanceChanged register_instance(const Context& context, const RegisterInstance& command) {
   const ClusterState& state = context.state;
   core::Random& ids = context.ids;
-  const state::ClusterRecord& cluster = active_cluster(state, command.cluster);
-  std::string cluster_name = cluster.name();
+  // A host that offers FARGATE capacity alone belongs to no cluster: it
+  // serves every cluster's FARGATE tasks, whichever cluster its agent named.
+  const model::CapacityOffer offer = model::capacity_offer(command.attributes);
+  std::string cluster_name = !offer.ec2 ? std::string(state::kFargatePool)
+                                        : active_cluster(state, command.cluster).name();
   json::object identity = identity_document(command.instance_identity_document);
   std::string ec2_id = string_member(identity, "instanceId");
 
@@ -176,7 +180,8 @@ InstanceChanged deregister_instance(const Context& context, const DeregisterInst
   const bool force = command.force;
   std::vector<state::Change> changes;
   double now = context.now_seconds();
-  for (const state::TaskRecord* task : state.tasks_on(cluster, instance.id())) {
+  // Every task on the machine goes with it, FARGATE tasks of other clusters too.
+  for (const state::TaskRecord* task : state.tasks_on_host(instance.id())) {
     if (stopped(*task)) continue;
     if (!force) {
       throw core::invalid_parameter(
@@ -184,7 +189,8 @@ InstanceChanged deregister_instance(const Context& context, const DeregisterInst
           "deregister with force to stop them with it.");
     }
     if (auto stopping = request_stop(*task, "UserInitiated", "Container instance deregistered", now)) {
-      changes.push_back(state::put_change(state::task_key(cluster, task->id()), std::move(*stopping)));
+      changes.push_back(
+          state::put_change(state::task_key(task->cluster, task->id()), std::move(*stopping)));
     }
   }
   ContainerInstanceRecord record = instance;
@@ -240,11 +246,9 @@ std::vector<state::Change> set_agent_connection(const Context& context,
 
 std::vector<state::Change> disconnect_all_agents(const Context& context) {
   std::vector<state::Change> changes;
-  for (const auto& [name, cluster] : context.state.clusters()) {
-    for (const auto& [id, instance] : context.state.instances(name)) {
-      auto more = set_agent_connection(context, {name, id, false});
-      std::move(more.begin(), more.end(), std::back_inserter(changes));
-    }
+  for (const auto& [id, instance] : context.state.hosts()) {  // the FARGATE pool's too
+    auto more = set_agent_connection(context, {instance->cluster, id, false});
+    std::move(more.begin(), more.end(), std::back_inserter(changes));
   }
   return changes;
 }

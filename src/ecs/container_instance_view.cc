@@ -81,7 +81,7 @@ RegisteredResources registered_resources(const json::object& doc) {
 }
 
 InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held,
-                       bool with_devices) {
+                       std::string_view cluster, bool with_devices) {
   InstanceUsage usage;
   usage.remaining_cpu = registered.cpu - held.cpu;
   usage.remaining_memory = registered.memory - held.memory;
@@ -96,14 +96,19 @@ InstanceUsage usage_of(const RegisteredResources& registered, const state::Insta
   }
   usage.running_tasks = held.running_tasks;
   usage.pending_tasks = held.pending_tasks;
-  for (const auto& [group, tasks] : held.groups) usage.task_groups.insert(group, tasks);
+  if (cluster.empty()) return usage;
+  const std::string prefix = state::group_key(cluster, "");
+  for (auto it = held.groups.lower_bound(prefix);
+       it != held.groups.end() && it->first.starts_with(prefix); ++it) {
+    usage.task_groups.insert(it->first.substr(prefix.size()), it->second);
+  }
   return usage;
 }
 
 InstanceUsage usage_of(const state::ClusterState& state,
                        const state::ContainerInstanceRecord& instance) {
-  return usage_of(registered_resources(instance.doc),
-                  state.holdings(instance.cluster, instance.id()));
+  return usage_of(registered_resources(instance.doc), state.holdings(instance.id()),
+                  instance.cluster);
 }
 
 json::object render_container_instance(const state::ContainerInstanceRecord& instance,

@@ -33,10 +33,12 @@ struct RegisteredResources {
 };
 RegisteredResources registered_resources(const boost::json::object& instance_doc);
 
-// Without devices: the ports and GPUs are left empty (the caller keeps
-// those it has, as the holdings' devices_generation says it may).
+// The host's usage as `cluster` sees it: every task's resources, and the
+// groups of the cluster's own tasks (none when `cluster` is empty). Without
+// devices: the ports and GPUs are left empty (the caller keeps those it
+// has, as the holdings' devices_generation says it may).
 InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held,
-                       bool with_devices = true);
+                       std::string_view cluster, bool with_devices = true);
 InstanceUsage usage_of(const state::ClusterState& state,
                        const state::ContainerInstanceRecord& instance);
 

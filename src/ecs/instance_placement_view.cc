@@ -3,6 +3,7 @@
 #include "ecs/container_instance_view.h"
 #include "core/error.h"
 #include "core/json_members.h"
+#include "model/capacity_offer.h"
 
 namespace gantry::ecs {
 
@@ -38,11 +39,9 @@ scheduler::InstanceView described_instance(const state::ContainerInstanceRecord&
           string_member(a.get_object(), "value");
     }
   }
-  // Which capacity an agent offers are attributes it registers with
-  // (agent/host_resources.h); an instance with neither offers EC2.
-  bool ec2 = view.attributes.contains("gantry.offers-ec2");
-  bool fargate = view.attributes.contains("gantry.offers-fargate");
-  view.offers_ec2 = ec2 || !fargate;
+  bool ec2 = view.attributes.contains(std::string(model::kOffersEc2Attribute));
+  bool fargate = view.attributes.contains(std::string(model::kOffersFargateAttribute));
+  view.offers_ec2 = ec2 || !fargate;  // as model::capacity_offer() reads them
   view.offers_fargate = fargate;
   return view;
 }

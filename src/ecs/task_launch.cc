@@ -47,6 +47,7 @@ void choose_capacity(const RunTasks& command, const state::ClusterRecord& cluste
   check_launch_type(launch_type, !strategy.empty());
   if (!launch_type.empty()) {
     launch.launch_type = launch_type;
+    if (launch_type == "FARGATE") launch.capacity_provider_name = "FARGATE";
     return;
   }
   if (strategy.empty()) {
@@ -160,11 +161,27 @@ Launched launch_tasks(const Context& context, const TaskLaunch& launch,
                       const scheduler::PlacementResult& result) {
   Launched launched;
   for (const auto& placement : result.placements) {
-    const state::ContainerInstanceRecord* instance =
-        context.state.instance(launch.cluster, snapshot[placement.instance].id);
-    add_task(launched, make_task(context, launch, {instance, placement.gpu_ids}));
+    const state::ContainerInstanceRecord* host = context.state.host(snapshot[placement.instance].id);
+    add_task(launched, make_task(context, launch, {host, placement.gpu_ids}));
   }
-  for (const auto& f : result.failures) launched.failures.push_back({f.arn, f.reason});
+  // FARGATE hosts are no container instances of the cluster: a failure
+  // names none.
+  const bool fargate = launch.launch_type == "FARGATE";
+  for (const auto& f : result.failures) {
+    launched.failures.push_back({fargate ? std::string() : f.arn, f.reason});
+  }
+  return launched;
+}
+
+// No agent offers FARGATE capacity: each task fails as RunTask reports
+// Fargate capacity it cannot get.
+Launched fargate_unavailable(int64_t count) {
+  Launched launched;
+  for (int64_t i = 0; i < count; ++i) {
+    launched.failures.push_back(
+        {"", "Capacity is unavailable at this time. Please try again later or in a different "
+             "availability zone"});
+  }
   return launched;
 }
 
@@ -199,6 +216,17 @@ Launched run_tasks(const Context& context, const RunTasks& command) {
     throw core::invalid_parameter("Task definition does not support launch_type FARGATE.");
   }
 
+  auto request = placement_request(&command, launch, static_cast<int>(count));
+  if (launch.launch_type == "FARGATE") {
+    // The pool every cluster draws on; no cluster registers instances for it.
+    const scheduler::PlacementIndex& pool = context.placement.fargate_pool(state);
+    // Removed hosts stay as INACTIVE tombstones.
+    if (std::ranges::all_of(pool.instances(),
+                            [](const auto& host) { return host.status == "INACTIVE"; })) {
+      return fargate_unavailable(count);
+    }
+    return launch_tasks(context, launch, pool.instances(), pool.place(request, context.ids));
+  }
   const auto& instances = state.instances(launch.cluster);
   if (std::ranges::none_of(instances,
                            [](const auto& i) { return model::is_registered(i.second->status()); })) {
@@ -206,9 +234,7 @@ Launched run_tasks(const Context& context, const RunTasks& command) {
   }
   // The index kept across calls; scheduler::place() is its oracle in the tests.
   const scheduler::PlacementIndex& index = context.placement.of(state, launch.cluster);
-  auto result =
-      index.place(placement_request(&command, launch, static_cast<int>(count)), context.ids);
-  return launch_tasks(context, launch, index.instances(), result);
+  return launch_tasks(context, launch, index.instances(), index.place(request, context.ids));
 }
 
 Launched start_tasks(const Context& context, const StartTasks& command) {

@@ -75,8 +75,11 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     auto before = replace(slice.instances, id, change);
     if (!change.record) {
       slice.instances_by_id.erase(id);
+      host_records_.erase(id);
     } else {
-      slice.instances_by_id[id] = std::get_if<ContainerInstanceRecord>(change.record.get());
+      const auto* record = std::get_if<ContainerInstanceRecord>(change.record.get());
+      slice.instances_by_id[id] = record;
+      host_records_[id] = record;
     }
     bool connection_only = only_agent_connection_changed(before.get(), change.record.get());
     return {TouchedInstance{std::move(cluster), std::move(id), nullptr, true, connection_only},
@@ -115,6 +118,8 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     }
     Applied applied{std::nullopt, previous.record()};
     if (!instance_id.empty()) {
+      // The instance's own cluster, which a FARGATE task's need not be.
+      if (const ContainerInstanceRecord* record = host(instance_id)) cluster = record->cluster;
       applied.touched =
           TouchedInstance{std::move(cluster), std::move(instance_id), previous.shared()};
     }
@@ -161,10 +166,7 @@ void ClusterState::index_task(ClusterSlice& slice, const TaskRecord* before,
       if (*status == model::TaskStatus::kRunning) slice.running_tasks += sign;
       if (model::is_pending(*status)) slice.pending_tasks += sign;
     }
-    if (task->instance_id.empty()) return;
-    auto holdings = slice.holdings.try_emplace(task->instance_id).first;
-    holdings->second.count(*task, sign > 0);
-    if (holdings->second.empty()) slice.holdings.erase(holdings);
+    if (!task->instance_id.empty()) count_on_host(*task, sign);
   };
   count(before, -1);
   count(after, 1);
@@ -180,6 +182,15 @@ void ClusterState::index_task(ClusterSlice& slice, const TaskRecord* before,
     }
   }
   if (auto now = stopped(after)) slice.stopped.insert(hint, *now);
+}
+
+void ClusterState::count_on_host(const TaskRecord& task, int64_t sign) {
+  auto host = hosts_.try_emplace(task.instance_id).first;
+  HostTasks& held = host->second;
+  held.holdings.count(task, sign > 0);
+  auto cluster = held.clusters.try_emplace(task.cluster, 0).first;
+  if ((cluster->second += sign) <= 0) held.clusters.erase(cluster);
+  if (held.clusters.empty()) hosts_.erase(host);  // no task left: nothing held either
 }
 
 const ClusterState::ClusterSlice* ClusterState::slice(std::string_view cluster) const {
@@ -205,13 +216,15 @@ ClusterCounts ClusterState::counts(std::string_view cluster) const {
   return counts;
 }
 
-const InstanceHoldings& ClusterState::holdings(std::string_view cluster,
-                                               std::string_view instance_id) const {
+const ContainerInstanceRecord* ClusterState::host(std::string_view instance_id) const {
+  auto it = host_records_.find(instance_id);
+  return it == host_records_.end() ? nullptr : it->second;
+}
+
+const InstanceHoldings& ClusterState::holdings(std::string_view instance_id) const {
   static const InstanceHoldings kNothing;
-  const ClusterSlice* s = slice(cluster);
-  if (!s) return kNothing;
-  auto it = s->holdings.find(instance_id);
-  return it == s->holdings.end() ? kNothing : it->second;
+  auto it = hosts_.find(instance_id);
+  return it == hosts_.end() ? kNothing : it->second.holdings;
 }
 
 const ClusterState::ByName<ContainerInstanceRecord>& ClusterState::instances(
@@ -280,6 +293,17 @@ std::vector<const TaskRecord*> ClusterState::tasks_on(std::string_view cluster,
                                                       std::string_view instance_id) const {
   const ClusterSlice* s = slice(cluster);
   return lookup(s ? &s->tasks_by_instance : nullptr, instance_id, tasks(cluster));
+}
+
+std::vector<const TaskRecord*> ClusterState::tasks_on_host(std::string_view instance_id) const {
+  std::vector<const TaskRecord*> out;
+  auto host = hosts_.find(instance_id);
+  if (host == hosts_.end()) return out;
+  for (const auto& [cluster, count] : host->second.clusters) {
+    auto tasks = tasks_on(cluster, instance_id);
+    out.insert(out.end(), tasks.begin(), tasks.end());
+  }
+  return out;
 }
 
 std::vector<const TaskRecord*> ClusterState::tasks_with_token(

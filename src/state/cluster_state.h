@@ -96,11 +96,22 @@ class ClusterState {
   const TaskRecord* task(std::string_view cluster, std::string_view id) const;
   // A cluster's stopped tasks, the earliest stop first: what expires next.
   const StoppedTasks& stopped_tasks(std::string_view cluster) const;
-  // What the instance's unstopped tasks hold (empty when none).
-  const InstanceHoldings& holdings(std::string_view cluster, std::string_view instance_id) const;
-  // The tasks placed on an instance, stopped ones included until they expire.
+  // The cluster's tasks placed on an instance, stopped ones included until
+  // they expire.
   std::vector<const TaskRecord*> tasks_on(std::string_view cluster,
                                           std::string_view instance_id) const;
+
+  // Hosts: the machines behind container instances, by instance id (ids
+  // are unique across clusters). A FARGATE host serves the tasks of every
+  // cluster, so what a host holds is counted across clusters.
+  // The instance's record, whichever cluster (or the FARGATE pool) has it.
+  const ContainerInstanceRecord* host(std::string_view instance_id) const;
+  const core::StringMap<const ContainerInstanceRecord*>& hosts() const { return host_records_; }
+  // What the host's unstopped tasks hold (empty when none).
+  const InstanceHoldings& holdings(std::string_view instance_id) const;
+  // Every cluster's tasks placed on the host, stopped ones included until
+  // they expire.
+  std::vector<const TaskRecord*> tasks_on_host(std::string_view instance_id) const;
   // The tasks a RunTask with this clientToken created.
   std::vector<const TaskRecord*> tasks_with_token(std::string_view cluster,
                                                   std::string_view client_token) const;
@@ -150,7 +161,6 @@ class ClusterState {
     core::StringMap<TaskIds> tasks_by_token;
     core::StringMap<TaskIds> tasks_by_group;
     core::StringMap<TaskIds> tasks_by_started_by;
-    core::StringMap<InstanceHoldings> holdings;  // by instance id
     StoppedTasks stopped;
     int64_t running_tasks = 0;
     int64_t pending_tasks = 0;
@@ -162,7 +172,16 @@ class ClusterState {
   // task is new, or gone).
   void index_task(ClusterSlice& slice, const TaskRecord* before, const TaskRecord* after);
 
+  // What a host's tasks hold, and how many of them each cluster has there.
+  struct HostTasks {
+    InstanceHoldings holdings;
+    std::map<std::string, int64_t, std::less<>> clusters;
+  };
+  void count_on_host(const TaskRecord& task, int64_t sign);
+
   ByName<ClusterRecord> clusters_;
+  core::StringMap<const ContainerInstanceRecord*> host_records_;
+  core::StringMap<HostTasks> hosts_;
   std::map<std::string, ClusterSlice, std::less<>> slices_;
   std::map<std::string, Revisions, std::less<>> families_;
   std::map<SettingKey, RecordRef<AccountSettingRecord>> account_settings_;

@@ -38,9 +38,16 @@ void InstanceHoldings::count(const TaskRecord& task, bool add) {
   if (*status == model::TaskStatus::kRunning) running_tasks += sign;
   if (model::is_pending(*status)) pending_tasks += sign;
   if (!task.group().empty()) {
-    auto it = groups.try_emplace(task.group(), 0).first;
+    auto it = groups.try_emplace(group_key(task.cluster, task.group()), 0).first;
     if ((it->second += sign) <= 0) groups.erase(it);
   }
+}
+
+std::string group_key(std::string_view cluster, std::string_view group) {
+  std::string key;
+  key.reserve(cluster.size() + 1 + group.size());
+  key.append(cluster).append(1, '/').append(group);
+  return key;
 }
 
 bool InstanceHoldings::empty() const {

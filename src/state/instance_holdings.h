@@ -1,7 +1,8 @@
 #pragma once
-// What an instance's unstopped tasks hold, kept up to date as tasks change,
-// so that an instance's remaining resources and task counts cost no scan of
-// its tasks (a placement reads them for every instance it considers).
+// What the unstopped tasks on a host (a container instance's machine) hold,
+// whatever cluster each belongs to, kept up to date as tasks change, so
+// that remaining resources and task counts cost no scan of the tasks (a
+// placement reads them for every instance it considers).
 #include <cstdint>
 #include <map>
 #include <set>
@@ -17,7 +18,8 @@ struct InstanceHoldings {
   std::multiset<int32_t> tcp_ports;
   std::multiset<int32_t> udp_ports;
   std::multiset<std::string> gpu_ids;
-  // Unstopped tasks per group ("family:web", "service:api", ...).
+  // Unstopped tasks per group of a cluster, keyed by group_key(): a
+  // group's name ("family:web", "service:api", ...) is the cluster's own.
   std::map<std::string, int64_t, std::less<>> groups;
   int64_t running_tasks = 0;
   int64_t pending_tasks = 0;
@@ -30,5 +32,8 @@ struct InstanceHoldings {
   void count(const TaskRecord& task, bool add);
   bool empty() const;
 };
+
+// "<cluster>/<group>": cluster names hold no '/'.
+std::string group_key(std::string_view cluster, std::string_view group);
 
 }  // namespace gantry::state

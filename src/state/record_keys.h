@@ -17,6 +17,12 @@ inline constexpr std::string_view kContainerInstancePrefix = "instances/";
 inline constexpr std::string_view kTaskPrefix = "tasks/";
 inline constexpr std::string_view kServicePrefix = "services/";
 
+// Where a host that offers FARGATE capacity alone registers: a slice of
+// its own, not a cluster (it has no cluster record, and no cluster can be
+// named so: cluster names hold no '.'). Hosts that also offer EC2 capacity
+// register in the cluster they serve it to.
+inline constexpr std::string_view kFargatePool = "fargate.pool";
+
 std::string cluster_key(std::string_view name);
 std::string task_definition_key(std::string_view family, int64_t revision);
 std::string account_setting_key(std::string_view principal_arn, std::string_view name);

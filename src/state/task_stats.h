@@ -28,14 +28,15 @@ class TaskStats {
       : ttl_(3 * report_interval) {}
 
   // Replaces the entries of the tasks `report` names, received at `now`
-  // from `instance_arn`'s agent in `cluster` (a name). Expired entries of
-  // every cluster go too, once per expiry period, so that the stats of
-  // stopped tasks do not pile up where nobody reads them.
-  void record(const std::string& cluster, const std::string& instance_arn,
-              const model::StatsReport& report, core::SystemTime now);
+  // from `instance_arn`'s agent, each under the cluster its ARN names (a
+  // FARGATE host runs the tasks of many). Expired entries of every cluster
+  // go too, once per expiry period, so that the stats of stopped tasks do
+  // not pile up where nobody reads them.
+  void record(const std::string& instance_arn, const model::StatsReport& report,
+              core::SystemTime now);
 
   // Forgets what `instance_arn` reported: its channel closed.
-  void drop_instance(const std::string& cluster, const std::string& instance_arn);
+  void drop_instance(const std::string& instance_arn);
 
   // The cluster's unexpired entries, by task ARN; drops the expired ones.
   std::vector<TaskStatsEntry> cluster(const std::string& cluster, core::SystemTime now);

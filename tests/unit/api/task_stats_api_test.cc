@@ -75,7 +75,7 @@ class TaskStatsApiTest : public ::testing::Test {
     r.sampled_at = 1700000000;
     for (const auto &arn : task_arns)
       r.tasks.push_back({arn, {{"app", "rt-1", cpu, 1 << 20, 64 << 20}}});
-    stats_.record("prod", instance.empty() ? instance_arn_ : instance, r, clock_.now());
+    stats_.record(instance.empty() ? instance_arn_ : instance, r, clock_.now());
   }
 
   static std::string text(const json::value &v) { return std::string(v.as_string()); }

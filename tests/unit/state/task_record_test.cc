@@ -122,17 +122,17 @@ TEST(ClusterStateTaskIndexTest, AnUpdateInPlaceMovesEveryIndexToTheNewRecord) {
   EXPECT_EQ(state.tasks_with_token("web", "token-1").size(), 2u);
   EXPECT_EQ(state.counts("web").running_tasks, 1);
   EXPECT_EQ(state.counts("web").pending_tasks, 1);
-  EXPECT_EQ(state.holdings("web", "i-1").cpu, 512);
-  EXPECT_EQ(state.holdings("web", "i-1").running_tasks, 1);
+  EXPECT_EQ(state.holdings("i-1").cpu, 512);
+  EXPECT_EQ(state.holdings("i-1").running_tasks, 1);
 
   state.apply(put_change(task_key("web", "b"), task("b", "RUNNING", "i-2")));  // moved
   EXPECT_EQ(ids_on(state, "i-1"), std::vector<std::string>{"a"});
   EXPECT_EQ(ids_on(state, "i-2"), std::vector<std::string>{"b"});
-  EXPECT_EQ(state.holdings("web", "i-1").cpu, 256);
-  EXPECT_EQ(state.holdings("web", "i-2").cpu, 256);
+  EXPECT_EQ(state.holdings("i-1").cpu, 256);
+  EXPECT_EQ(state.holdings("i-2").cpu, 256);
 
   state.apply(put_change(task_key("web", "a"), task("a", "STOPPED", "i-1")));
-  EXPECT_EQ(state.holdings("web", "i-1").cpu, 0);  // a stopped task holds nothing
+  EXPECT_EQ(state.holdings("i-1").cpu, 0);  // a stopped task holds nothing
   EXPECT_EQ(ids_on(state, "i-1"), std::vector<std::string>{"a"});
   state.apply(delete_change(task_key("web", "a")));
   EXPECT_TRUE(ids_on(state, "i-1").empty());
@@ -140,6 +140,39 @@ TEST(ClusterStateTaskIndexTest, AnUpdateInPlaceMovesEveryIndexToTheNewRecord) {
   EXPECT_EQ(state.tasks("web").size(), 1u);
   EXPECT_EQ(state.counts("web").running_tasks, 1);
   EXPECT_EQ(state.counts("web").pending_tasks, 0);
+}
+
+TEST(ClusterStateHostTest, AHostHoldsTheTasksOfEveryClusterAndCountsGroupsPerCluster) {
+  ClusterState state;
+  ContainerInstanceRecord host{std::string(kFargatePool), {}};
+  host.doc["containerInstanceArn"] =
+      "arn:aws:ecs:us-east-1:123456789012:container-instance/fargate.pool/h-1";
+  state.apply(put_change(container_instance_key(kFargatePool, "h-1"), host));
+  auto in = [](const std::string& cluster, const std::string& id, const std::string& status) {
+    Reservation reservation{256, 512, {}, {}, {}};
+    return TaskRecord(cluster, task_doc(id, status), reservation, "", "h-1");
+  };
+  state.apply(put_change(task_key("web", "a"), in("web", "a", "RUNNING")));
+  auto touched = state.apply(put_change(task_key("api", "b"), in("api", "b", "PENDING")));
+  // The instance's own cluster, which its tasks' need not be.
+  ASSERT_TRUE(touched);
+  EXPECT_EQ(touched->cluster, kFargatePool);
+  EXPECT_EQ(state.host("h-1")->cluster, kFargatePool);
+
+  const InstanceHoldings& held = state.holdings("h-1");
+  EXPECT_EQ(held.cpu, 512);
+  EXPECT_EQ(held.running_tasks, 1);
+  EXPECT_EQ(held.pending_tasks, 1);
+  EXPECT_EQ(held.groups.at(group_key("web", "family:web")), 1);
+  EXPECT_EQ(held.groups.at(group_key("api", "family:web")), 1);
+  EXPECT_EQ(state.tasks_on_host("h-1").size(), 2u);
+  EXPECT_EQ(state.tasks_on("web", "h-1").size(), 1u);
+  EXPECT_TRUE(state.instances("web").empty());  // no instance of the clusters it serves
+
+  state.apply(delete_change(task_key("web", "a")));
+  state.apply(delete_change(task_key("api", "b")));
+  EXPECT_TRUE(state.holdings("h-1").empty());
+  EXPECT_TRUE(state.tasks_on_host("h-1").empty());
 }
 
 }  // namespace

@@ -1,0 +1,22 @@
+#pragma once
+// The capacity an agent offers, as attributes it registers with: EC2
+// capacity to the cluster it joins, FARGATE capacity to the pool that every
+// cluster's FARGATE tasks draw on. An instance that names neither offers EC2.
+#include <boost/json.hpp>
+
+#include <string_view>
+
+namespace gantry::model {
+
+inline constexpr std::string_view kOffersEc2Attribute = "gantry.offers-ec2";
+inline constexpr std::string_view kOffersFargateAttribute = "gantry.offers-fargate";
+
+struct CapacityOffer {
+  bool ec2 = true;
+  bool fargate = false;
+};
+
+// From ECS Attribute shapes ({"name": ..., "value": ...}); others are ignored.
+CapacityOffer capacity_offer(const boost::json::array& attributes);
+
+}  // namespace gantry::model

@@ -2,9 +2,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
 
 #include "auth/credentials.h"
+#include "core/error.h"
 
 namespace gantry::cli {
 
@@ -31,6 +33,18 @@ auth::SigningKey client_signing_key(const std::string& credentials_file) {
         "AWS_SECRET_ACCESS_KEY");
   }
   return {id, secret};
+}
+
+int run_reporting_errors(std::string_view command, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const core::ApiError& error) {
+    std::cerr << "gantry " << command << ": " << error.type() << ": " << error.message()
+              << std::endl;
+  } catch (const std::exception& error) {
+    std::cerr << "gantry " << command << ": " << error.what() << std::endl;
+  }
+  return 1;
 }
 
 }  // namespace gantry::cli

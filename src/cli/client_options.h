@@ -1,7 +1,10 @@
 #pragma once
-// What gantry's client commands (`stats`, `events`) share: the options that
-// name the control plane and the key that signs their requests.
+// What gantry's client commands (`stats`, `events`, `fargate`) share: the
+// options that name the control plane, the key that signs their requests,
+// and how they report a failure.
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "auth/sigv4.h"
 
@@ -23,5 +26,9 @@ void add_client_options(CLI::App& command, ClientOptions& options);
 // The first profile of the credentials file, else the environment's key.
 // Throws std::runtime_error when neither gives one.
 auth::SigningKey client_signing_key(const std::string& credentials_file);
+
+// body()'s exit status; an error it throws is printed as
+// "gantry <command>: <type>: <message>" and exits 1.
+int run_reporting_errors(std::string_view command, const std::function<int()>& body);
 
 }  // namespace gantry::cli

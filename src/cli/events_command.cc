@@ -178,7 +178,7 @@ CLI::App* add_events_command(CLI::App& app, EventsCommandOptions& options) {
 }
 
 int run_events(const EventsCommandOptions& options) {
-  try {
+  return run_reporting_errors("events", [&]() -> int {
     std::string body = stream_events_body(options);
     auto [host, port] = net::split_http_url(options.client.endpoint);
     net::HttpClient http_client(host, port, kTimeout);
@@ -205,12 +205,7 @@ int run_events(const EventsCommandOptions& options) {
     }
     lines.finish(print);
     return std::cout ? 0 : 1;
-  } catch (const core::ApiError& error) {
-    std::cerr << "gantry events: " << error.type() << ": " << error.message() << std::endl;
-  } catch (const std::exception& error) {
-    std::cerr << "gantry events: " << error.what() << std::endl;
-  }
-  return 1;
+  });
 }
 
 }  // namespace gantry::cli

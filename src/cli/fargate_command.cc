@@ -104,7 +104,7 @@ CLI::App* add_fargate_command(CLI::App& app, FargateCommandOptions& options) {
 }
 
 int run_fargate(const CLI::App& command, const FargateCommandOptions& options) {
-  try {
+  return run_reporting_errors("fargate", [&]() -> int {
     core::SystemClock clock;
     agent::EcsClient client = client_of(options.client, clock);
     if (command.get_subcommand("hosts")->parsed()) {
@@ -130,12 +130,7 @@ int run_fargate(const CLI::App& command, const FargateCommandOptions& options) {
       status = 1;
     }
     return status;
-  } catch (const core::ApiError& error) {
-    std::cerr << "gantry fargate: " << error.type() << ": " << error.message() << std::endl;
-  } catch (const std::exception& error) {
-    std::cerr << "gantry fargate: " << error.what() << std::endl;
-  }
-  return 1;
+  });
 }
 
 }  // namespace gantry::cli

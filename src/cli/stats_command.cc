@@ -117,7 +117,7 @@ CLI::App* add_stats_command(CLI::App& app, StatsCommandOptions& options) {
 }
 
 int run_stats(const StatsCommandOptions& options) {
-  try {
+  return run_reporting_errors("stats", [&]() -> int {
     core::SystemClock clock;
     agent::EcsClient client(
         {options.client.endpoint, client_signing_key(options.client.credentials_file),
@@ -134,12 +134,7 @@ int run_stats(const StatsCommandOptions& options) {
       std::cout << "\033[2J\033[H" << table << std::flush;
       std::this_thread::sleep_for(std::chrono::seconds(options.watch_seconds));
     }
-  } catch (const core::ApiError& error) {
-    std::cerr << "gantry stats: " << error.type() << ": " << error.message() << std::endl;
-  } catch (const std::exception& error) {
-    std::cerr << "gantry stats: " << error.what() << std::endl;
-  }
-  return 1;
+  });
 }
 
 }  // namespace gantry::cli

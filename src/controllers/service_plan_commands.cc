@@ -79,6 +79,20 @@ ecs::TaskSpec task_spec_of(const state::ServiceRecord& service, const json::obje
   return spec;
 }
 
+// The deployment's unstopped tasks by capacity provider: its starts split
+// over the strategy as if all of its tasks were placed at once.
+std::map<std::string, int64_t> tasks_by_provider(const state::ClusterState& state,
+                                                 const std::string& cluster,
+                                                 const std::string& deployment_id) {
+  std::map<std::string, int64_t> counts;
+  for (const state::TaskRecord* task : state.tasks_started_by(cluster, deployment_id)) {
+    if (task->desired_status() == "STOPPED") continue;
+    state::DocScratch scratch;
+    ++counts[string_member(task->doc(scratch.storage()), "capacityProviderName")];
+  }
+  return counts;
+}
+
 ecs::Launched launch(const ecs::Context& context, const state::ServiceRecord& service,
                      const json::object& deployment, const TaskStarts& starts) {
   ecs::TaskSpec spec = task_spec_of(service, deployment);
@@ -89,6 +103,10 @@ ecs::Launched launch(const ecs::Context& context, const state::ServiceRecord& se
   command.count = starts.count;
   ecs::read_launch_members(service.doc, command);
   ecs::read_launch_members(deployment, command);  // the deployment's launch type and strategy
+  if (!command.capacity_provider_strategy.empty()) {
+    command.running_by_provider =
+        tasks_by_provider(context.state, service.cluster, command.task.started_by);
+  }
   // A service shows empty placement lists; RunTask refuses any on FARGATE.
   if (command.placement_constraints && command.placement_constraints->empty()) {
     command.placement_constraints.reset();

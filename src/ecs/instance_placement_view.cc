@@ -43,6 +43,7 @@ scheduler::InstanceView described_instance(const state::ContainerInstanceRecord&
   bool fargate = view.attributes.contains(std::string(model::kOffersFargateAttribute));
   view.offers_ec2 = ec2 || !fargate;  // as model::capacity_offer() reads them
   view.offers_fargate = fargate;
+  view.capacity_provider = string_member(instance.doc, "capacityProviderName");
   return view;
 }
 

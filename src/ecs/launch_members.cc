@@ -5,18 +5,12 @@
 namespace gantry::ecs {
 
 using core::array_member;
-using core::int_member;
 using core::string_member;
 
 void read_launch_members(const boost::json::object& doc, RunTasks& command) {
   command.launch_type = string_member(doc, "launchType");
   if (auto* strategy = array_member(doc, "capacityProviderStrategy")) {
-    for (const auto& item : *strategy) {
-      const auto& entry = item.as_object();
-      command.capacity_provider_strategy.push_back({string_member(entry, "capacityProvider"),
-                                                    int_member(entry, "base", 0),
-                                                    int_member(entry, "weight", 0)});
-    }
+    command.capacity_provider_strategy = strategy_of(*strategy);
   }
   if (auto* constraints = array_member(doc, "placementConstraints")) {
     auto& given = command.placement_constraints.emplace();

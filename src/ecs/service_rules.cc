@@ -5,6 +5,7 @@
 #include "core/arn.h"
 #include "core/error.h"
 #include "core/json_members.h"
+#include "ecs/capacity_provider_strategy.h"
 #include "ecs/launch_checks.h"
 #include "scheduler/constraint_filter.h"
 #include "scheduler/strategies.h"
@@ -17,19 +18,10 @@ using core::string_member;
 
 namespace {
 
-bool fargate_provider(std::string_view name) { return name == "FARGATE" || name == "FARGATE_SPOT"; }
-
 void check_strategy(const state::ClusterRecord& cluster, const json::array& strategy) {
-  int with_base = 0;
-  for (const auto& item : strategy) {
-    const json::object& entry = item.as_object();
-    check_provider_associated(cluster, string_member(entry, "capacityProvider"));
-    if (int_member(entry, "base", 0) > 0) ++with_base;
-  }
-  if (with_base > 1) {
-    throw core::invalid_parameter(
-        "Only one capacity provider in a strategy can have a base defined.");
-  }
+  auto items = strategy_of(strategy);
+  check_strategy_shape(items);
+  for (const auto& entry : items) check_provider_associated(cluster, entry.capacity_provider);
 }
 
 }  // namespace
@@ -77,12 +69,9 @@ ServiceCapacity service_capacity(const state::ClusterRecord& cluster,
     return capacity;
   }
   check_strategy(cluster, capacity.capacity_provider_strategy);
-  capacity.fargate = true;
-  for (const auto& item : capacity.capacity_provider_strategy) {
-    if (!fargate_provider(string_member(item.as_object(), "capacityProvider"))) {
-      capacity.fargate = false;
-    }
-  }
+  // One kind of provider a strategy (check_strategy_shape).
+  capacity.fargate = is_fargate_provider(
+      string_member(capacity.capacity_provider_strategy.front().as_object(), "capacityProvider"));
   return capacity;
 }
 

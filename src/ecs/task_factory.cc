@@ -152,11 +152,12 @@ NewTask make_task(const Context& context, const TaskLaunch& launch,
   doc["tags"] = launch.tags;
   doc["enableExecuteCommand"] = launch.enable_execute_command;
   doc["inferenceAccelerators"] = json::array{};
-  if (target.instance) {
-    if (std::string zone = attribute_of(*target.instance, "ecs.availability-zone"); !zone.empty()) {
-      doc["availabilityZone"] = zone;
-    }
-  }
+  std::string zone =
+      target.instance ? attribute_of(*target.instance, "ecs.availability-zone") : std::string();
+  // A Fargate task always runs in a zone (its subnet's on AWS): the host's
+  // when it names one, else the region's first.
+  if (zone.empty() && launch.launch_type == "FARGATE") zone = context.region + "a";
+  if (!zone.empty()) doc["availabilityZone"] = zone;
   task.set_doc(doc);
   return {std::move(task), std::move(doc)};
 }

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/json_members.h"
+#include "ecs/capacity_provider_strategy.h"
 #include "ecs/instance_placement_view.h"
 #include "ecs/launch_checks.h"
 #include "ecs/lookups.h"
@@ -18,7 +19,6 @@
 namespace gantry::ecs {
 
 using core::array_member;
-using core::int_member;
 using core::string_member;
 
 namespace json = boost::json;
@@ -28,46 +28,27 @@ namespace {
 
 constexpr int kMaxCount = 10;
 
-// The launch type and capacity provider from launchType, a capacity
-// provider strategy, or the cluster's default strategy.
-std::vector<CapacityProviderItem> strategy_of(const json::array& items) {
-  std::vector<CapacityProviderItem> out;
-  for (const auto& item : items) {
-    const json::object& entry = item.as_object();
-    out.push_back({string_member(entry, "capacityProvider"), int_member(entry, "base", 0),
-                   int_member(entry, "weight", 0)});
-  }
-  return out;
-}
-
-void choose_capacity(const RunTasks& command, const state::ClusterRecord& cluster,
-                     TaskLaunch& launch) {
+// Where a RunTask's tasks go: one launch type (no provider, or FARGATE's
+// for launchType FARGATE), or shares of a capacity provider strategy (the
+// request's, else the cluster's default).
+std::vector<ProviderShare> capacity_shares(const RunTasks& command,
+                                           const state::ClusterRecord& cluster,
+                                           TaskLaunch& launch) {
   const std::string& launch_type = command.launch_type;
   std::vector<CapacityProviderItem> strategy = command.capacity_provider_strategy;
   check_launch_type(launch_type, !strategy.empty());
-  if (!launch_type.empty()) {
-    launch.launch_type = launch_type;
-    if (launch_type == "FARGATE") launch.capacity_provider_name = "FARGATE";
-    return;
-  }
-  if (strategy.empty()) {
+  launch.launch_type = launch_type.empty() ? "EC2" : launch_type;
+  if (launch_type == "FARGATE") return {{"FARGATE", command.count}};
+  if (strategy.empty() && launch_type.empty()) {
     if (auto* fallback = array_member(cluster.doc, "defaultCapacityProviderStrategy")) {
       strategy = strategy_of(*fallback);
     }
   }
-  if (strategy.empty()) {
-    launch.launch_type = "EC2";
-    return;
-  }
-  // The provider with a base is filled first; otherwise the heaviest weight.
-  const CapacityProviderItem* chosen = nullptr;
-  for (const auto& entry : strategy) {
-    check_provider_associated(cluster, entry.capacity_provider);
-    auto rank = [](const CapacityProviderItem& e) { return std::pair{e.base, e.weight}; };
-    if (!chosen || rank(entry) > rank(*chosen)) chosen = &entry;
-  }
-  launch.capacity_provider_name = chosen->capacity_provider;
-  launch.launch_type = "FARGATE";
+  if (strategy.empty()) return {{"", command.count}};  // EC2 on any of the cluster's instances
+  check_strategy_shape(strategy);
+  for (const auto& entry : strategy) check_provider_associated(cluster, entry.capacity_provider);
+  launch.launch_type = is_fargate_provider(strategy.front().capacity_provider) ? "FARGATE" : "EC2";
+  return split_tasks(strategy, command.count, command.running_by_provider);
 }
 
 void check_network(const TaskSpec& spec, const json::object& definition, TaskLaunch& launch) {
@@ -185,6 +166,40 @@ Launched fargate_unavailable(int64_t count) {
   return launched;
 }
 
+void append(Launched& to, Launched more) {
+  std::ranges::move(more.changes, std::back_inserter(to.changes));
+  std::ranges::move(more.tasks, std::back_inserter(to.tasks));
+  std::ranges::move(more.failures, std::back_inserter(to.failures));
+}
+
+// FARGATE and FARGATE_SPOT draw on one pool: the tasks are placed together,
+// then take the shares' providers in order.
+Launched launch_on_fargate(const Context& context, TaskLaunch& launch,
+                           const scheduler::PlacementRequest& request,
+                           const std::vector<ProviderShare>& shares) {
+  // The pool every cluster draws on; no cluster registers instances for it.
+  const scheduler::PlacementIndex& pool = context.placement.fargate_pool(context.state);
+  // Removed hosts stay as INACTIVE tombstones.
+  if (std::ranges::all_of(pool.instances(),
+                          [](const auto& host) { return host.status == "INACTIVE"; })) {
+    return fargate_unavailable(request.count);
+  }
+  scheduler::PlacementResult placed = pool.place(request, context.ids);
+  Launched launched;
+  size_t next = 0;
+  for (const ProviderShare& share : shares) {
+    scheduler::PlacementResult part;
+    size_t end = std::min(placed.placements.size(), next + static_cast<size_t>(share.count));
+    part.placements.assign(placed.placements.begin() + next, placed.placements.begin() + end);
+    next = end;
+    launch.capacity_provider_name = share.capacity_provider;
+    append(launched, launch_tasks(context, launch, pool.instances(), part));
+  }
+  append(launched, launch_tasks(context, launch, pool.instances(),
+                                {.placements = {}, .failures = std::move(placed.failures)}));
+  return launched;
+}
+
 }  // namespace
 
 Launched run_tasks(const Context& context, const RunTasks& command) {
@@ -210,23 +225,14 @@ Launched run_tasks(const Context& context, const RunTasks& command) {
   }
   TaskLaunch launch = common_launch(state, cluster, command.task);
   launch.client_token = client_token;
-  choose_capacity(command, cluster, launch);
+  std::vector<ProviderShare> shares = capacity_shares(command, cluster, launch);
   if (launch.launch_type == "FARGATE" &&
       !lists_string(launch.definition->doc.if_contains("compatibilities"), "FARGATE")) {
     throw core::invalid_parameter("Task definition does not support launch_type FARGATE.");
   }
-
   auto request = placement_request(&command, launch, static_cast<int>(count));
-  if (launch.launch_type == "FARGATE") {
-    // The pool every cluster draws on; no cluster registers instances for it.
-    const scheduler::PlacementIndex& pool = context.placement.fargate_pool(state);
-    // Removed hosts stay as INACTIVE tombstones.
-    if (std::ranges::all_of(pool.instances(),
-                            [](const auto& host) { return host.status == "INACTIVE"; })) {
-      return fargate_unavailable(count);
-    }
-    return launch_tasks(context, launch, pool.instances(), pool.place(request, context.ids));
-  }
+  if (launch.launch_type == "FARGATE") return launch_on_fargate(context, launch, request, shares);
+
   const auto& instances = state.instances(launch.cluster);
   if (std::ranges::none_of(instances,
                            [](const auto& i) { return model::is_registered(i.second->status()); })) {
@@ -234,7 +240,17 @@ Launched run_tasks(const Context& context, const RunTasks& command) {
   }
   // The index kept across calls; scheduler::place() is its oracle in the tests.
   const scheduler::PlacementIndex& index = context.placement.of(state, launch.cluster);
-  return launch_tasks(context, launch, index.instances(), index.place(request, context.ids));
+  // Each share on its provider's instances, which no other share's include:
+  // placing one share cannot take what another placed.
+  Launched launched;
+  for (const ProviderShare& share : shares) {
+    launch.capacity_provider_name = share.capacity_provider;
+    request.capacity_provider = share.capacity_provider;
+    request.count = static_cast<int>(share.count);
+    append(launched, launch_tasks(context, launch, index.instances(),
+                                  index.place(request, context.ids)));
+  }
+  return launched;
 }
 
 Launched start_tasks(const Context& context, const StartTasks& command) {

@@ -6,10 +6,12 @@
 // run_tasks as RunTask does.
 #include <boost/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ecs/capacity_provider_strategy.h"
 #include "ecs/context.h"
 #include "scheduler/placement.h"
 #include "state/cluster_state.h"
@@ -29,18 +31,15 @@ struct TaskSpec {
   std::optional<boost::json::object> network_configuration;  // awsvpc tasks
 };
 
-struct CapacityProviderItem {
-  std::string capacity_provider;
-  int64_t base = 0;
-  int64_t weight = 0;
-};
-
 struct RunTasks {
   TaskSpec task;
   int64_t count = 1;         // 1 to 10
   std::string client_token;  // at most 64 characters; a repeat answers the first launch
   std::string launch_type;   // EC2 | FARGATE; empty: from the capacity provider strategy
   std::vector<CapacityProviderItem> capacity_provider_strategy;  // empty: the cluster's
+  // How many tasks each provider of the strategy runs already: a service's,
+  // so that its starts keep its split (none for RunTask).
+  std::map<std::string, int64_t> running_by_provider;
   // Present (even empty) refuses a FARGATE launch, as ECS does.
   std::optional<std::vector<scheduler::PlacementConstraint>> placement_constraints;
   std::vector<scheduler::PlacementStrategy> placement_strategy;

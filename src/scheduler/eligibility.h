@@ -9,7 +9,9 @@
 namespace gantry::scheduler {
 
 // An empty launch type means EC2, RunTask's default without a capacity
-// provider.
-bool is_eligible(const InstanceView& instance, std::string_view launch_type);
+// provider; a capacity provider (EC2 only) keeps the instances that
+// registered with it.
+bool is_eligible(const InstanceView& instance, std::string_view launch_type,
+                 std::string_view capacity_provider = {});
 
 }  // namespace gantry::scheduler

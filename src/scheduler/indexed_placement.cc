@@ -186,7 +186,7 @@ Engine::Engine(const std::vector<InstanceView>& instances, const PlacementReques
       values_(ranking_.value_components),
       feasible_(mode_ == Mode::RandomOnly ? instances.size() : 0) {
   for (size_t i = 0; i < instances_.size(); ++i)
-    if (is_eligible(instances_[i], request_.launch_type)) state_[i] = State::Unchecked;
+    if (is_eligible(instances_[i], request_.launch_type, request_.capacity_provider)) state_[i] = State::Unchecked;
   assign_buckets();
 
   if (mode_ != Mode::Indexed) {

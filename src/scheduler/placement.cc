@@ -20,7 +20,7 @@ PlacementResult place(const std::vector<InstanceView>& instances, const Placemen
     std::vector<size_t> candidates;
     std::vector<Failure> failures;
     for (size_t i = 0; i < working.size(); ++i) {
-      if (!is_eligible(working[i], request.launch_type)) continue;
+      if (!is_eligible(working[i], request.launch_type, request.capacity_provider)) continue;
       if (auto reason = first_rejection(working[i], request, constraints))
         failures.push_back({working[i].arn, std::string(*reason)});
       else

@@ -58,6 +58,7 @@ struct InstanceView {
   int64_t running_tasks_count = 0;
   bool offers_ec2 = true;
   bool offers_fargate = false;
+  std::string capacity_provider;  // the EC2 capacity provider it registered with, if any
   std::map<std::string, std::string> attributes;  // name -> value ("" when valueless)
 
   int64_t remaining_cpu = 0;
@@ -83,6 +84,7 @@ struct PlacementRequest {
   int count = 1;
   std::string group;  // the group the new tasks join
   std::string launch_type;  // EC2 | FARGATE: which instances offer the capacity
+  std::string capacity_provider;  // EC2 only: instances of this capacity provider; "": any
   int64_t cpu = 0;
   int64_t memory = 0;
   std::vector<int32_t> tcp_host_ports;  // fixed host ports each task needs

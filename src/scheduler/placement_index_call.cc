@@ -143,7 +143,7 @@ std::vector<Failure> IndexCall::failures() const {
   std::vector<Failure> out;
   for (uint32_t slot = 0; slot < instances_.size(); ++slot) {
     const InstanceView& view = instances_[slot];
-    if (!is_eligible(view, request_.launch_type)) continue;
+    if (!is_eligible(view, request_.launch_type, request_.capacity_provider)) continue;
     const auto reason = touched_.contains(slot)
                             ? first_rejection(working_view(slot), request_, pool_.constraints())
                             : first_rejection(view, request_, pool_.constraints());

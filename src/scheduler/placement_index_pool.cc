@@ -61,6 +61,7 @@ Resources free_resources(const InstanceView& view) {
 std::string Pool::key_of(const PlacementRequest& request) {
   std::string key;
   append(key, request.launch_type.empty() ? "EC2" : request.launch_type);
+  append(key, request.capacity_provider);
   key += std::to_string(request.required_attributes.size());
   for (const auto& name : request.required_attributes) append(key, name);
   key += std::to_string(request.constraints.size());
@@ -80,6 +81,7 @@ std::string Pool::key_of(const PlacementRequest& request) {
 Pool::Pool(const PlacementRequest& request, ConstraintFilter constraints,
            const std::vector<InstanceView>& instances)
     : launch_type_(request.launch_type),
+      capacity_provider_(request.capacity_provider),
       required_attributes_(request.required_attributes),
       constraints_(std::move(constraints)),
       tcp_ports_(fixed_ports(request.tcp_host_ports)),
@@ -92,7 +94,7 @@ Pool::Pool(const PlacementRequest& request, ConstraintFilter constraints,
 }
 
 bool Pool::admits(const InstanceView& view) const {
-  return is_eligible(view, launch_type_) &&
+  return is_eligible(view, launch_type_, capacity_provider_) &&
          !check_required_attributes(view, required_attributes_) &&
          !constraints_.check(view, group_) && ports_free(view.used_tcp_ports, tcp_ports_) &&
          ports_free(view.used_udp_ports, udp_ports_);

@@ -67,6 +67,7 @@ class Pool {
 
  private:
   std::string launch_type_;
+  std::string capacity_provider_;
   std::vector<std::string> required_attributes_;
   ConstraintFilter constraints_;
   std::string group_;               // the request's group where distinctInstance reads it, else ""

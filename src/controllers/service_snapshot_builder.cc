@@ -2,8 +2,11 @@
 
 #include "controllers/service_wire_names.h"
 #include "core/arn.h"
+#include "core/error.h"
 #include "core/json_members.h"
+#include "ecs/instance_placement_view.h"
 #include "ecs/service_view.h"
+#include "scheduler/constraint_filter.h"
 
 namespace gantry::controllers {
 
@@ -129,6 +132,38 @@ ServiceTask task_of(const state::TaskRecord& record, HealthCheckedDefinitions& d
   return task;
 }
 
+void add_constraints(const json::object& doc, std::vector<scheduler::PlacementConstraint>& to) {
+  const auto* constraints = core::array_member(doc, "placementConstraints");
+  for (const auto& c : constraints ? *constraints : json::array{}) {
+    const auto& constraint = c.as_object();
+    // A DAEMON service runs one task an instance: distinctInstance holds.
+    if (string_member(constraint, "type") != "memberOf") continue;
+    to.push_back({"memberOf", string_member(constraint, "expression")});
+  }
+}
+
+// The memberOf constraints a DAEMON service's instances must meet: the
+// service's and its PRIMARY task definition's, as placement applies both.
+scheduler::ConstraintFilter daemon_constraints(const state::ClusterState& state,
+                                               const state::ServiceRecord& service,
+                                               const std::vector<ServiceDeployment>& deployments) {
+  std::vector<scheduler::PlacementConstraint> constraints;
+  add_constraints(service.doc, constraints);
+  if (!deployments.empty()) {
+    auto ref = core::parse_task_definition_ref(deployments.front().task_definition);
+    if (const auto* definition = state.task_definition(ref.family, ref.revision.value_or(0))) {
+      add_constraints(definition->doc, constraints);
+    }
+  }
+  try {
+    return scheduler::ConstraintFilter(constraints);
+  } catch (const core::ApiError&) {
+    // CreateService and RegisterTaskDefinition refused bad queries; one
+    // that fails to compile now constrains nothing rather than stopping all.
+    return scheduler::ConstraintFilter({});
+  }
+}
+
 }  // namespace
 
 ServiceSnapshot service_snapshot(const state::ClusterState& state,
@@ -146,12 +181,17 @@ ServiceSnapshot service_snapshot(const state::ClusterState& state,
     snapshot.tasks.push_back(task_of(*task, definitions));
   }
   if (snapshot.service.strategy == SchedulingStrategy::kDaemon) {
+    const scheduler::ConstraintFilter constraints =
+        daemon_constraints(state, service, snapshot.deployments);
+    const std::string group = ecs::service_group(snapshot.service.name);
     for (const auto& [id, instance] : state.instances(service.cluster)) {
       std::string status = instance->status();
       if (status != "ACTIVE" && status != "DRAINING") continue;
       ServiceInstance out;
       out.id = id;
       out.active = status == "ACTIVE";
+      out.meets_constraints =
+          !constraints.check(ecs::instance_view(state, *instance), group).has_value();
       snapshot.instances.push_back(std::move(out));
     }
   }

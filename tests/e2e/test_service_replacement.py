@@ -135,8 +135,9 @@ class DaemonServiceTest(ServiceHelpers, PrintsLogsOnFailure, unittest.TestCase):
             cls.ecs = cls.server.client()
             cls.cluster_name = "daemons-%d" % os.getpid()
             cls.ecs.create_cluster(clusterName=cls.cluster_name)
-            for _ in range(2):
-                cls.agents.append(GantryAgent(cls.server, cls.cluster_name))
+            for role in ("web", "db"):
+                cls.agents.append(GantryAgent(cls.server, cls.cluster_name,
+                                              attributes={"role": role}))
                 cls.agents[-1].start()
         except Exception:
             cls.tearDownClass()
@@ -167,7 +168,7 @@ class DaemonServiceTest(ServiceHelpers, PrintsLogsOnFailure, unittest.TestCase):
             return tasks if len(instances) == count else None
         wait_for(lambda: one_per_instance(2), SERVICE_TIMEOUT_S, "a task on each of 2 instances")
 
-        joined = GantryAgent(self.server, self.cluster_name)
+        joined = GantryAgent(self.server, self.cluster_name, attributes={"role": "web"})
         type(self).agents.append(joined)
         joined.start()
         tasks = wait_for(lambda: one_per_instance(3), SERVICE_TIMEOUT_S, "the joined agent's task")
@@ -182,6 +183,25 @@ class DaemonServiceTest(ServiceHelpers, PrintsLogsOnFailure, unittest.TestCase):
         self.assertNotIn(drained, {t["containerInstanceArn"] for t in tasks})
         wait_for(lambda: self.describe(name)["desiredCount"] == 2, SERVICE_TIMEOUT_S,
                  "desiredCount 2 once the instance drains")
+
+    def test_a_daemon_runs_only_on_the_instances_its_constraints_admit(self):
+        family = "daemon-web-%d" % os.getpid()
+        definition = self.ecs.register_task_definition(
+            family=family, containerDefinitions=[shell("exec sleep 600")]
+        )["taskDefinition"]["taskDefinitionArn"]
+        name = "daemon-web-%d" % os.getpid()
+        self.create(name, definition, schedulingStrategy="DAEMON", placementConstraints=[
+            {"type": "memberOf", "expression": "attribute:role == web"}])
+        arns = self.ecs.list_container_instances(cluster=self.cluster_name,
+                                                 status="ACTIVE")["containerInstanceArns"]
+        web = {i["containerInstanceArn"] for i in self.ecs.describe_container_instances(
+            cluster=self.cluster_name, containerInstances=arns)["containerInstances"]
+            if {"name": "role", "value": "web"} in i["attributes"]}
+        self.assertTrue(web)
+        tasks = wait_for(lambda: self.running(name, len(web)), SERVICE_TIMEOUT_S,
+                         "a task on each web instance")
+        self.assertEqual({t["containerInstanceArn"] for t in tasks}, web)
+        self.assertEqual(self.describe(name)["desiredCount"], len(web))
 
 
 if __name__ == "__main__":

@@ -92,6 +92,9 @@ json::object registration_request(const OfferOptions& options) {
   add("ecs.cpu-architecture", cpu_architecture());
   if (options.offers_ec2) add(model::kOffersEc2Attribute, "");
   if (options.offers_fargate) add(model::kOffersFargateAttribute, "");
+  if (!options.capacity_provider.empty()) {
+    add(model::kCapacityProviderAttribute, options.capacity_provider);
+  }
   for (const auto& [name, value] : options.attributes) add(name, value);
 
   return {{"totalResources", std::move(resources)},

@@ -16,6 +16,8 @@ struct OfferOptions {
   // As valueless attributes (model/capacity_offer.h).
   bool offers_ec2 = true;
   bool offers_fargate = false;
+  // The EC2 capacity provider this instance belongs to (empty: none).
+  std::string capacity_provider;
   std::vector<std::pair<std::string, std::string>> attributes;  // the operator's --attribute k=v
   std::vector<std::string> gpu_ids;
 };

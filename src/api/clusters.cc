@@ -6,6 +6,8 @@
 #include "core/arn.h"
 #include "api/handler_support.h"
 #include "api/pagination.h"
+#include "ecs/capacity_provider_strategy.h"
+#include "ecs/capacity_providers.h"
 #include "ecs/tags.h"
 #include "core/error.h"
 
@@ -18,9 +20,6 @@ using state::ClusterState;
 namespace {
 
 constexpr std::string_view kDefaultCluster = "default";
-// Capacity providers that exist in every account; gantry places them on
-// agents that offer FARGATE capacity.
-const std::set<std::string, std::less<>> kBuiltinCapacityProviders = {"FARGATE", "FARGATE_SPOT"};
 
 void validate_cluster_name(const std::string& name) {
   static const std::regex pattern("[a-zA-Z0-9_-]{1,255}");
@@ -61,36 +60,24 @@ json::array merge_settings(const json::array& current, const json::array& update
   return merged;
 }
 
-void validate_capacity_providers(const json::array* providers, const json::array* strategy) {
+// FARGATE, FARGATE_SPOT and created ACTIVE providers; the strategy's
+// providers must be among them.
+void validate_capacity_providers(const ClusterState& state, const json::array* providers,
+                                 const json::array* strategy) {
   std::set<std::string> named;
   if (providers) {
-    for (const auto& p : *providers) {
-      std::string name(p.as_string());
-      if (!kBuiltinCapacityProviders.contains(name)) {
-        throw core::invalid_parameter("The specified capacity provider '" + name +
-                                      "' does not exist. Specify a valid capacity provider "
-                                      "(FARGATE or FARGATE_SPOT) and try again.");
-      }
-      if (!named.insert(name).second) {
-        throw core::invalid_parameter("The capacity provider '" + name + "' is listed twice.");
-      }
-    }
+    ecs::check_capacity_providers_exist(state, *providers);
+    for (const auto& p : *providers) named.insert(std::string(p.as_string()));
   }
   if (!strategy) return;
-  int with_base = 0;
-  for (const auto& item : *strategy) {
-    const auto& s = item.as_object();
-    std::string name = string_member(s, "capacityProvider");
-    if (!named.contains(name)) {
+  std::vector<ecs::CapacityProviderItem> items = ecs::strategy_of(*strategy);
+  ecs::check_strategy_shape(items);
+  for (const auto& item : items) {
+    if (!named.contains(item.capacity_provider)) {
       throw core::invalid_parameter(
-          "The capacity provider strategy names '" + name +
+          "The capacity provider strategy names '" + item.capacity_provider +
           "', which is not associated with the cluster. Add it to capacityProviders first.");
     }
-    if (auto* base = s.if_contains("base"); base && base->to_number<int64_t>() > 0) ++with_base;
-  }
-  if (with_base > 1) {
-    throw core::invalid_parameter(
-        "Only one capacity provider in a strategy can have a base defined.");
   }
 }
 
@@ -157,7 +144,7 @@ state::Outcome create_cluster(const RequestContext& context, const ClusterState&
   const json::array* strategy = array_member(body, "defaultCapacityProviderStrategy");
   if (tags) ecs::validate_tags(*tags);
   if (settings) validate_settings(*settings);
-  validate_capacity_providers(providers, strategy);
+  validate_capacity_providers(state, providers, strategy);
 
   json::array effective_settings{json::object{{"name", "containerInsights"}, {"value", "disabled"}}};
   json::object doc{
@@ -244,7 +231,8 @@ state::Outcome put_capacity_providers(const RequestContext& context, const Clust
   ClusterRecord record = active_cluster(state, context.body);
   const json::array* providers = array_member(context.body, "capacityProviders");
   const json::array* strategy = array_member(context.body, "defaultCapacityProviderStrategy");
-  validate_capacity_providers(providers, strategy);
+  validate_capacity_providers(state, providers, strategy);
+  ecs::check_dropped_providers_unused(state, record.name(), *providers);
   record.doc["capacityProviders"] = *providers;
   record.doc["defaultCapacityProviderStrategy"] = *strategy;
   return updated(std::move(record), state);

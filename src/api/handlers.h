@@ -21,6 +21,7 @@ struct Services {
 
 void register_cluster_handlers(Router& router, Services services);
 void register_task_definition_handlers(Router& router, Services services);
+void register_capacity_provider_handlers(Router& router, Services services);
 void register_tag_handlers(Router& router, Services services);
 void register_account_setting_handlers(Router& router, Services services);
 void register_container_instance_handlers(Router& router, Services services);
@@ -39,6 +40,7 @@ void register_fargate_handlers(Router& router, Services services);
 inline void register_all_handlers(Router& router, Services services) {
   register_cluster_handlers(router, services);
   register_task_definition_handlers(router, services);
+  register_capacity_provider_handlers(router, services);
   register_tag_handlers(router, services);
   register_account_setting_handlers(router, services);
   register_container_instance_handlers(router, services);

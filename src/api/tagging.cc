@@ -1,5 +1,5 @@
 // TagResource, UntagResource, ListTagsForResource for clusters, task
-// definitions, tasks, container instances and services.
+// definitions, tasks, container instances, services and capacity providers.
 #include "core/arn.h"
 #include "api/handler_support.h"
 #include "ecs/tags.h"
@@ -56,6 +56,15 @@ TaggedRecord find_tagged(const ClusterState& state, std::string_view resource_ar
                                      std::string(resource_arn) + ".");
     }
     return {state::task_definition_key(ref.family, *ref.revision), *definition};
+  }
+  if (arn->resource_type == "capacity-provider") {
+    // Account-wide; the built-ins have no record to tag, deleted ones take no tags.
+    const state::CapacityProviderRecord* provider = state.capacity_provider(arn->resource_id);
+    if (!provider || provider->status() != "ACTIVE") {
+      throw core::invalid_parameter("The specified capacity provider does not exist: " +
+                                    std::string(resource_arn) + ".");
+    }
+    return {state::capacity_provider_key(arn->resource_id), *provider};
   }
   if (arn->resource_type == "service") {
     // The long format, service/<cluster>/<name>; INACTIVE services take no tags.

@@ -30,6 +30,11 @@ agent::OfferOptions offer_of(const AgentCommandOptions& options) {
   }
   offer.offers_ec2 = options.capacity.find("EC2") != std::string::npos;
   offer.offers_fargate = options.capacity.find("FARGATE") != std::string::npos;
+  if (!options.capacity_provider.empty() && !offer.offers_ec2) {
+    throw std::runtime_error("--capacity-provider names an EC2 capacity provider; it needs "
+                             "--capacity EC2 or EC2+FARGATE");
+  }
+  offer.capacity_provider = options.capacity_provider;
   if (options.cpu_units > 0) offer.cpu_units = options.cpu_units;
   if (options.memory_mib > 0) offer.memory_mib = options.memory_mib;
   for (const auto& attribute : options.attributes) {

@@ -20,6 +20,7 @@ struct AgentCommandOptions {
   std::string region = "us-east-1";
   std::string capacity = "EC2";  // EC2, FARGATE or EC2+FARGATE
   std::vector<std::string> attributes;  // name=value
+  std::string capacity_provider;        // the EC2 capacity provider it belongs to
   int64_t cpu_units = 0;                // 0: 1024 per core
   int64_t memory_mib = 0;               // 0: the machine's
   std::vector<std::string> gpu_ids;

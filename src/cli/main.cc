@@ -71,6 +71,9 @@ void add_agent_options(CLI::App& command, gantry::cli::AgentCommandOptions& opti
   command.add_option("--capacity", options.capacity, "EC2, FARGATE or EC2+FARGATE")
       ->capture_default_str();
   command.add_option("--attribute", options.attributes, "A custom attribute, name=value (repeatable)");
+  command.add_option("--capacity-provider", options.capacity_provider,
+                     "The EC2 capacity provider (CreateCapacityProvider) this instance belongs "
+                     "to; shown as its capacityProviderName");
   command.add_option("--cpu", options.cpu_units, "CPU units to offer (default: 1024 per core)");
   command.add_option("--memory", options.memory_mib, "MiB to offer (default: the machine's)");
   command.add_option("--gpu-ids", options.gpu_ids, "GPU ids to offer")->delimiter(',');

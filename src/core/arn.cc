@@ -44,6 +44,12 @@ std::string cluster_arn(std::string_view region, std::string_view account, std::
          std::string(name);
 }
 
+std::string capacity_provider_arn(std::string_view region, std::string_view account,
+                                  std::string_view name) {
+  return "arn:aws:ecs:" + std::string(region) + ":" + std::string(account) +
+         ":capacity-provider/" + std::string(name);
+}
+
 std::string task_definition_arn(std::string_view region, std::string_view account,
                                 std::string_view family, int64_t revision) {
   return "arn:aws:ecs:" + std::string(region) + ":" + std::string(account) + ":task-definition/" +
@@ -169,6 +175,12 @@ std::string cluster_name_from(std::string_view identifier) {
     throw core::invalid_parameter("Invalid cluster identifier: '" + std::string(identifier) +
                                   "'. Specify a cluster name or a cluster ARN.");
   }
+  return arn->resource_id;
+}
+
+std::string capacity_provider_name_from(std::string_view identifier) {
+  auto arn = parse_arn(identifier);
+  if (!arn || arn->resource_type != "capacity-provider") return std::string(identifier);
   return arn->resource_id;
 }
 

@@ -27,6 +27,9 @@ std::string task_definition_family(std::string_view arn);
 std::string cluster_arn(std::string_view region, std::string_view account, std::string_view name);
 std::string task_definition_arn(std::string_view region, std::string_view account,
                                 std::string_view family, int64_t revision);
+// Account-wide, as cluster ARNs: capacity-provider/<name>.
+std::string capacity_provider_arn(std::string_view region, std::string_view account,
+                                  std::string_view name);
 
 // Resources scoped to a cluster: <type>/<cluster>/<id>.
 std::string container_instance_arn(std::string_view region, std::string_view account,
@@ -68,5 +71,9 @@ TaskDefinitionRef parse_task_definition_ref(std::string_view identifier);
 // A cluster named by name or ARN; throws InvalidParameterException when the
 // ARN is not a cluster ARN.
 std::string cluster_name_from(std::string_view identifier);
+
+// A capacity provider named by name or ARN; the name itself for anything
+// that is not an ECS ARN (an unknown name is the caller's to refuse).
+std::string capacity_provider_name_from(std::string_view identifier);
 
 }  // namespace gantry::core

@@ -3,6 +3,7 @@
 #include "core/arn.h"
 #include "core/error.h"
 #include "core/json_members.h"
+#include "ecs/capacity_providers.h"
 #include "ecs/container_instance_view.h"
 #include "ecs/instance_attributes.h"
 #include "ecs/lookups.h"
@@ -94,6 +95,19 @@ json::array registered_attributes(const RegisterInstance& command, const json::o
   return merge_attributes(derived, attributes);
 }
 
+// An instance may name an ACTIVE created provider: the built-in FARGATE
+// ones are not EC2 capacity.
+void check_capacity_provider(const ClusterState& state, const std::string& name) {
+  if (name.empty()) return;
+  if (is_builtin_capacity_provider(name) || !capacity_provider_usable(state, name)) {
+    throw core::invalid_parameter(
+        "The capacity provider '" + name + "' named by the " +
+        std::string(model::kCapacityProviderAttribute) +
+        " attribute is not an ACTIVE capacity provider of this account. Create it "
+        "(CreateCapacityProvider) or name another.");
+  }
+}
+
 }  // namespace
 
 InstanceChanged register_instance(const Context& context, const RegisterInstance& command) {
@@ -104,6 +118,7 @@ InstanceChanged register_instance(const Context& context, const RegisterInstance
   const model::CapacityOffer offer = model::capacity_offer(command.attributes);
   std::string cluster_name = !offer.ec2 ? std::string(state::kFargatePool)
                                         : active_cluster(state, command.cluster).name();
+  check_capacity_provider(state, offer.capacity_provider);
   json::object identity = identity_document(command.instance_identity_document);
   std::string ec2_id = string_member(identity, "instanceId");
 
@@ -146,6 +161,12 @@ InstanceChanged register_instance(const Context& context, const RegisterInstance
   }
   record.doc["registeredResources"] = registered_resources(command);
   record.doc["attributes"] = registered_attributes(command, identity);
+  // Where placement reads which EC2 capacity provider the instance serves.
+  if (offer.capacity_provider.empty()) {
+    record.doc.erase("capacityProviderName");
+  } else {
+    record.doc["capacityProviderName"] = offer.capacity_provider;
+  }
   if (command.version_info) record.doc["versionInfo"] = *command.version_info;
   if (!record.doc.contains("versionInfo")) record.doc["versionInfo"] = json::object{};
 

@@ -66,6 +66,10 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     if (it->second.empty()) families_.erase(it);
     return {std::nullopt, std::move(before)};
   }
+  if (key.starts_with(kCapacityProviderPrefix)) {
+    return {std::nullopt,
+            replace(capacity_providers_, key.substr(kCapacityProviderPrefix.size()), change)};
+  }
   if (key.starts_with(kAccountSettingPrefix)) {
     return {std::nullopt, replace(account_settings_, parse_account_setting_key(key), change)};
   }
@@ -328,6 +332,11 @@ std::vector<const TaskRecord*> ClusterState::tasks_started_by(
 const ClusterRecord* ClusterState::cluster(std::string_view name) const {
   auto it = clusters_.find(name);
   return it == clusters_.end() ? nullptr : it->second.get();
+}
+
+const CapacityProviderRecord* ClusterState::capacity_provider(std::string_view name) const {
+  auto it = capacity_providers_.find(name);
+  return it == capacity_providers_.end() ? nullptr : it->second.get();
 }
 
 const RecordRef<TaskDefinitionRecord>* ClusterState::find_task_definition(

@@ -139,6 +139,11 @@ class ClusterState {
   int64_t last_revision(std::string_view family) const;
   const std::map<std::string, Revisions, std::less<>>& families() const { return families_; }
 
+  // Capacity providers made with CreateCapacityProvider, INACTIVE ones
+  // included until re-created (the built-in FARGATE ones have no record).
+  const CapacityProviderRecord* capacity_provider(std::string_view name) const;
+  const ByName<CapacityProviderRecord>& capacity_providers() const { return capacity_providers_; }
+
   // Account settings keyed by (name, principalArn); "" is the account default.
   using SettingKey = std::pair<std::string, std::string>;
   const std::map<SettingKey, RecordRef<AccountSettingRecord>>& account_settings()
@@ -185,6 +190,7 @@ class ClusterState {
   std::map<std::string, ClusterSlice, std::less<>> slices_;
   std::map<std::string, Revisions, std::less<>> families_;
   std::map<SettingKey, RecordRef<AccountSettingRecord>> account_settings_;
+  ByName<CapacityProviderRecord> capacity_providers_;
 };
 
 // Helpers for building changes from records.

@@ -44,6 +44,10 @@ std::string service_key(std::string_view cluster, std::string_view name) {
   return std::string(kServicePrefix) + std::string(cluster) + "/" + std::string(name);
 }
 
+std::string capacity_provider_key(std::string_view name) {
+  return std::string(kCapacityProviderPrefix) + std::string(name);
+}
+
 std::pair<std::string, std::string> parse_scoped_key(std::string_view key,
                                                      std::string_view prefix) {
   auto [cluster, id] = split(key, prefix, false);

@@ -16,6 +16,8 @@ inline constexpr std::string_view kAccountSettingPrefix = "settings/";
 inline constexpr std::string_view kContainerInstancePrefix = "instances/";
 inline constexpr std::string_view kTaskPrefix = "tasks/";
 inline constexpr std::string_view kServicePrefix = "services/";
+// Account-wide: one namespace of names for every cluster.
+inline constexpr std::string_view kCapacityProviderPrefix = "capacity-providers/";
 
 // Where a host that offers FARGATE capacity alone registers: a slice of
 // its own, not a cluster (it has no cluster record, and no cluster can be
@@ -29,6 +31,7 @@ std::string account_setting_key(std::string_view principal_arn, std::string_view
 std::string container_instance_key(std::string_view cluster, std::string_view id);
 std::string task_key(std::string_view cluster, std::string_view id);
 std::string service_key(std::string_view cluster, std::string_view name);
+std::string capacity_provider_key(std::string_view name);
 
 // The parts of a key; each throws std::runtime_error for a key of its kind
 // that does not parse (a corrupt store is a fault, not a client error).

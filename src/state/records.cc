@@ -145,6 +145,9 @@ std::string ServiceRecord::name() const { return string_member(doc, "serviceName
 std::string ServiceRecord::arn() const { return string_member(doc, "serviceArn"); }
 std::string ServiceRecord::status() const { return string_member(doc, "status"); }
 
+std::string CapacityProviderRecord::name() const { return string_member(doc, "name"); }
+std::string CapacityProviderRecord::status() const { return string_member(doc, "status"); }
+
 TaskRecord::TaskRecord(std::string cluster, const json::object& doc, Reservation reservation,
                        std::string client_token, std::string instance_id)
     : cluster(std::move(cluster)),
@@ -208,7 +211,8 @@ std::string encode_record(const Record& record) {
         } else if constexpr (std::is_same_v<T, AccountSettingRecord>) {
           return json::serialize(json::object{
               {"principalArn", r.principal_arn}, {"name", r.name}, {"value", r.value}});
-        } else if constexpr (std::is_same_v<T, ContainerInstanceRecord>) {
+        } else if constexpr (std::is_same_v<T, ContainerInstanceRecord> ||
+                             std::is_same_v<T, CapacityProviderRecord>) {
           return json::serialize(r.doc);
         } else if constexpr (std::is_same_v<T, ServiceRecord>) {
           return json::serialize(json::object{
@@ -248,6 +252,7 @@ Record decode_record(std::string_view key, std::string_view value) {
     return ContainerInstanceRecord{parse_scoped_key(key, kContainerInstancePrefix).first,
                                    std::move(doc)};
   }
+  if (key.starts_with(kCapacityProviderPrefix)) return CapacityProviderRecord{std::move(doc)};
   if (key.starts_with(kServicePrefix)) {
     return ServiceRecord{parse_scoped_key(key, kServicePrefix).first,
                          object_member(doc, "service", key), string_member(doc, "clientToken"),

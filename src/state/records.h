@@ -68,6 +68,16 @@ struct ServiceRecord {
   std::string status() const;  // ACTIVE | DRAINING | INACTIVE
 };
 
+// A capacity provider made with CreateCapacityProvider: the ECS
+// CapacityProvider shape, "tags" included. Capacity providers belong to the
+// account and region, not to a cluster; FARGATE and FARGATE_SPOT are built
+// in and have no record.
+struct CapacityProviderRecord {
+  boost::json::object doc;
+  std::string name() const;
+  std::string status() const;  // ACTIVE | INACTIVE
+};
+
 // What a task holds on its container instance until it is STOPPED.
 struct Reservation {
   int64_t cpu = 0;
@@ -142,7 +152,8 @@ class DocScratch {
 };
 
 using Record = std::variant<ClusterRecord, TaskDefinitionRecord, AccountSettingRecord,
-                            ContainerInstanceRecord, TaskRecord, ServiceRecord>;
+                            ContainerInstanceRecord, TaskRecord, ServiceRecord,
+                            CapacityProviderRecord>;
 
 // A record as the views hold it: the shared Record a change put there, seen
 // as its kind. Sharing the Record itself (not an alias of its alternative)

@@ -62,6 +62,21 @@ TEST(ClusterStateTest, RecordsRoundTripThroughTheirEncoding) {
   EXPECT_EQ(state.account_settings().count({"containerInsights", "arn:aws:iam::1:root"}), 1u);
 }
 
+TEST(ClusterStateTest, CapacityProvidersAreKeptAccountWideByName) {
+  CapacityProviderRecord provider{json::object{{"name", "gpu"}, {"status", "ACTIVE"}}};
+  std::string key = capacity_provider_key("gpu");
+  EXPECT_EQ(key, "capacity-providers/gpu");
+  Record decoded = decode_record(key, encode_record(provider));
+  EXPECT_EQ(std::get<CapacityProviderRecord>(decoded).doc, provider.doc);
+  ClusterState state;
+  state.apply(put_change(key, provider));
+  ASSERT_NE(state.capacity_provider("gpu"), nullptr);
+  EXPECT_EQ(state.capacity_provider("gpu")->status(), "ACTIVE");
+  EXPECT_EQ(state.capacity_providers().size(), 1u);
+  state.apply(delete_change(key));
+  EXPECT_EQ(state.capacity_provider("gpu"), nullptr);
+}
+
 TEST(ClusterStateTest, CorruptRecordsAreFaults) {
   EXPECT_THROW(decode_record("clusters/a", "not json"), std::runtime_error);
   EXPECT_THROW(decode_record("taskdefs/f/0000000001", "{}"), std::runtime_error);

@@ -14,13 +14,12 @@ import tempfile
 import textwrap
 import unittest
 
-from cluster_processes import DevTestCase, wait_for
+from cluster_processes import DevTestCase
 from gantry_process import REGION
 
 TERRAFORM = os.environ.get("TERRAFORM", "/usr/local/bin/terraform")
 PLUGIN_MIRROR = "/opt/tf-plugins"
 COMMAND_TIMEOUT_S = 150
-SERVICE_TIMEOUT_S = 60
 # The local image; the process driver runs its command as a process.
 IMAGE = "gantry-test/busybox:latest"
 
@@ -203,14 +202,12 @@ class TerraformServiceTest(DevTestCase):
         self.assertEqual(described["serviceDeployments"][0]["status"], "SUCCESSFUL")
 
         self.terraform("destroy", "-auto-approve")
-        answer = self.ecs.describe_services(cluster=self.cluster, services=[self.service])
-        for service in answer["services"]:
-            self.assertEqual(service["status"], "INACTIVE")
-        wait_for(lambda: not self.running_tasks(), SERVICE_TIMEOUT_S, "the service's tasks to stop")
+        # The provider waited for the service to drain to INACTIVE, then
+        # deleted the cluster, which ECS no longer finds for its services.
         clusters = self.ecs.describe_clusters(clusters=[self.cluster])
-        for cluster in clusters["clusters"]:
-            self.assertEqual(cluster["status"], "INACTIVE")
-
+        self.assertEqual([c["status"] for c in clusters["clusters"]], ["INACTIVE"])
+        self.assertClientError("ClusterNotFoundException", self.ecs.describe_services,
+                               cluster=self.cluster, services=[self.service])
 
 if __name__ == "__main__":
     unittest.main()

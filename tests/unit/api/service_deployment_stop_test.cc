@@ -48,7 +48,8 @@ TEST_F(StopServiceDeploymentTest, ARollbackIsRequestedAndAnswersTheArn) {
             "A StopServiceDeployment request asked to stop this service deployment.");
   EXPECT_FALSE(deployment.contains("finishedAt"));
   // ECS's default stopType is ROLLBACK; a second request lets the first go on.
-  EXPECT_EQ(stop(new_arn_, {{"stopType", "ROLLBACK"}}).at("serviceDeploymentArn"), new_arn_);
+  EXPECT_EQ(stop(new_arn_, {{"stopType", "ROLLBACK"}}).at("serviceDeploymentArn"),
+            json::value(new_arn_));
   EXPECT_EQ(described(new_arn_).at("status"), "ROLLBACK_REQUESTED");
   // The service itself is unchanged until the scheduler acts.
   EXPECT_EQ(describe("web").at("taskDefinition"),
@@ -62,7 +63,8 @@ TEST_F(StopServiceDeploymentTest, AnAbortIsStopRequested) {
   auto listed = api.ok("ListServiceDeployments",
                        {{"cluster", "prod"}, {"service", "web"}, {"status", {"STOP_REQUESTED"}}});
   ASSERT_EQ(listed.at("serviceDeployments").as_array().size(), 1u);
-  EXPECT_EQ(listed.at("serviceDeployments").at(0).at("serviceDeploymentArn"), new_arn_);
+  EXPECT_EQ(listed.at("serviceDeployments").at(0).at("serviceDeploymentArn"),
+            json::value(new_arn_));
 }
 
 TEST_F(StopServiceDeploymentTest, AFinishedDeploymentIsAConflict) {

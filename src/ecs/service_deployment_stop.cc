@@ -22,9 +22,9 @@ core::ApiError deployment_not_found() {
 
 }  // namespace
 
-ServiceWritten stop_service_deployment(const Context &context,
-                                       const StopServiceDeployment &command) {
-  const state::ServiceRecord *service = context.state.service(command.cluster, command.service);
+ServiceWritten stop_service_deployment(const Context& context,
+                                       const StopServiceDeployment& command) {
+  const state::ServiceRecord* service = context.state.service(command.cluster, command.service);
   if (!service || service->status() != "ACTIVE") throw deployment_not_found();
   auto entry = find_service_deployment(*service, command.number);
   if (!entry) throw deployment_not_found();

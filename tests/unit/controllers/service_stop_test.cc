@@ -30,13 +30,13 @@ TEST(ServiceReconcileStop, ARollbackReturnsToTheLastCompletedDeployment) {
   auto s = rolling(StopType::kRollback);
   ASSERT_FALSE(s.service.rollback);  // not configured: a request rolls back all the same
   ServicePlan plan = reconcile_service(s, kNow);
-  const DeploymentChange *stopped = change_of(plan, kNew);
+  const DeploymentChange* stopped = change_of(plan, kNew);
   ASSERT_NE(stopped, nullptr);
   EXPECT_TRUE(stopped->stop_carried_out);
   EXPECT_EQ(stopped->status, DeploymentStatus::kActive);
   EXPECT_EQ(stopped->rollout_state, RolloutState::kFailed);
   EXPECT_EQ(stopped->rollout_state_reason, std::string(ecs::kStoppedByRequestReason));
-  const DeploymentChange *back = change_of(plan, kOld);
+  const DeploymentChange* back = change_of(plan, kOld);
   ASSERT_NE(back, nullptr);
   EXPECT_EQ(back->status, DeploymentStatus::kPrimary);
   EXPECT_EQ(back->rollout_state, RolloutState::kInProgress);
@@ -57,11 +57,11 @@ TEST(ServiceReconcileStop, ARollbackReturnsToTheLastCompletedDeployment) {
 TEST(ServiceReconcileStop, AnAbortStopsTheDeploymentWhereItIs) {
   auto s = rolling(StopType::kAbort);
   ServicePlan plan = reconcile_service(s, kNow);
-  const DeploymentChange *stopped = change_of(plan, kNew);
-  ASSERT_NE(stopped, nullptr);
-  EXPECT_TRUE(stopped->stop_carried_out);
-  EXPECT_FALSE(stopped->status);  // still the PRIMARY
-  EXPECT_EQ(stopped->rollout_state, RolloutState::kFailed);
+  const DeploymentChange* aborted = change_of(plan, kNew);
+  ASSERT_NE(aborted, nullptr);
+  EXPECT_TRUE(aborted->stop_carried_out);
+  EXPECT_FALSE(aborted->status);  // still the PRIMARY
+  EXPECT_EQ(aborted->rollout_state, RolloutState::kFailed);
   EXPECT_EQ(change_of(plan, kOld), nullptr);
   EXPECT_FALSE(plan.rollback);
   EXPECT_TRUE(has_fact<DeploymentStoppedFact>(plan));
@@ -88,7 +88,7 @@ TEST(ServiceReconcileStop, ADeploymentThatFinishedFirstOnlyForgetsTheRequest) {
   auto s = rolling(StopType::kRollback);
   s.deployments[0].rollout_state = RolloutState::kCompleted;
   ServicePlan plan = reconcile_service(s, kNow);
-  const DeploymentChange *change = change_of(plan, kNew);
+  const DeploymentChange* change = change_of(plan, kNew);
   ASSERT_NE(change, nullptr);
   EXPECT_TRUE(change->stop_carried_out);
   EXPECT_FALSE(change->rollout_state);
@@ -100,7 +100,7 @@ TEST(ServiceReconcileStop, TheBreakersRollbackSaysWhy) {
   auto s = rolling(std::nullopt);
   s.service.circuit_breaker = true;
   s.service.rollback = true;
-  for (const char *id : {"f1", "f2", "f3"}) {
+  for (const char* id : {"f1", "f2", "f3"}) {
     s.tasks.push_back(stopped(task(id, kNew, TaskStatus::kPending), kNow - 10s));
   }
   ServicePlan plan = reconcile_service(s, kNow);

@@ -1,11 +1,13 @@
 // ListServiceDeployments, DescribeServiceDeployments,
-// DescribeServiceRevisions: views of a service's deployments.
+// DescribeServiceRevisions: views of a service's deployments; and
+// StopServiceDeployment.
 #include <algorithm>
 #include <cstdio>
 #include <set>
 
 #include "api/handler_support.h"
 #include "api/pagination.h"
+#include "ecs/service_commands.h"
 #include "ecs/service_deployment_view.h"
 #include "ecs/service_view.h"
 
@@ -39,9 +41,9 @@ std::optional<DeploymentRef> parse_ref(std::string_view identifier, std::string_
                        std::string(rest.substr(last + 1))};
 }
 
-template <class Render>
+template <class Find, class Render>
 json::object describe(const ClusterState& state, const json::array& requested,
-                      std::string_view type, std::string_view answers, Render render) {
+                      std::string_view type, std::string_view answers, Find find, Render render) {
   if (requested.empty() || requested.size() > kMaxDescribe) {
     throw core::invalid_parameter("Between 1 and 20 ARNs can be described a request, got " +
                                   std::to_string(requested.size()) + ".");
@@ -51,8 +53,7 @@ json::object describe(const ClusterState& state, const json::array& requested,
     std::string identifier(item.as_string());
     auto ref = parse_ref(identifier, type);
     const ServiceRecord* service = ref ? state.service(ref->cluster, ref->service) : nullptr;
-    const json::object* deployment =
-        service ? ecs::find_deployment(*service, ref->number) : nullptr;
+    auto deployment = service ? find(*service, ref->number) : std::nullopt;
     if (!deployment) {
       failures.push_back(json::object{{"arn", identifier}, {"reason", "MISSING"}});
       continue;
@@ -65,16 +66,23 @@ json::object describe(const ClusterState& state, const json::array& requested,
 json::object describe_service_deployments(const RequestContext& context,
                                           const ClusterState& state) {
   return describe(state, *array_member(context.body, "serviceDeploymentArns"), "service-deployment",
-                  "serviceDeployments", [&](const ServiceRecord& s, const json::object& d) {
+                  "serviceDeployments", ecs::find_service_deployment,
+                  [&](const ServiceRecord& s, const ecs::ServiceDeploymentEntry& d) {
                     return ecs::render_service_deployment(state, s, d);
                   });
 }
 
 json::object describe_service_revisions(const RequestContext& context, const ClusterState& state) {
-  return describe(state, *array_member(context.body, "serviceRevisionArns"), "service-revision",
-                  "serviceRevisions", [&](const ServiceRecord& s, const json::object& d) {
-                    return ecs::render_service_revision(state, s, d);
-                  });
+  return describe(
+      state, *array_member(context.body, "serviceRevisionArns"), "service-revision",
+      "serviceRevisions",
+      [](const ServiceRecord& s, std::string_view number) -> std::optional<const json::object*> {
+        const json::object* d = ecs::find_deployment(s, number);
+        return d ? std::optional(d) : std::nullopt;
+      },
+      [&](const ServiceRecord& s, const json::object* d) {
+        return ecs::render_service_revision(state, s, *d);
+      });
 }
 
 bool in_window(const json::object& deployment, const json::object* created_at) {
@@ -108,27 +116,45 @@ json::object list_service_deployments(const RequestContext& context, const Clust
     for (const auto& s : *wanted) statuses.emplace(s.as_string());
   }
   const json::object* created_at = object_member(body, "createdAt");
-  std::vector<const json::object*> listed;
-  for (const auto& d : service->doc.at("deployments").as_array()) {
-    const json::object& deployment = d.as_object();
-    if (!statuses.empty() && !statuses.contains(ecs::service_deployment_status(deployment))) {
+  std::vector<ecs::ServiceDeploymentEntry> listed;
+  for (const auto& entry : ecs::service_deployments(*service)) {
+    if (!statuses.empty() && !statuses.contains(ecs::service_deployment_status(*service, entry))) {
       continue;
     }
-    if (in_window(deployment, created_at)) listed.push_back(&deployment);
+    if (in_window(*entry.deployment, created_at)) listed.push_back(entry);
   }
-  std::sort(listed.begin(), listed.end(), [](const json::object* a, const json::object* b) {
-    return order_key(*a) > order_key(*b);
-  });
+  auto key = [](const ecs::ServiceDeploymentEntry& e) { return order_key(*e.deployment); };
+  std::sort(listed.begin(), listed.end(),
+            [&](const auto& a, const auto& b) { return key(a) > key(b); });
   json::array briefs;
   json::object response;
   paginate(
-      page, listed, [](const json::object* d) { return order_key(*d); },
-      [&](const json::object* d) {
-        briefs.push_back(ecs::render_service_deployment_brief(*service, *d));
+      page, listed, key,
+      [&](const ecs::ServiceDeploymentEntry& d) {
+        briefs.push_back(ecs::render_service_deployment_brief(*service, d));
       },
       response, true);
   response["serviceDeployments"] = std::move(briefs);
   return response;
+}
+
+state::Outcome stop_service_deployment(const RequestContext& context, const ClusterState& state,
+                                       const Services& services) {
+  const std::string arn = string_member(context.body, "serviceDeploymentArn");
+  auto ref = parse_ref(arn, "service-deployment");
+  if (!ref) {
+    throw core::invalid_parameter("serviceDeploymentArn is not a service deployment ARN: " + arn);
+  }
+  ecs::StopServiceDeployment command{ref->cluster, ref->service, ref->number,
+                                     string_member(context.body, "stopType", "ROLLBACK")};
+  ecs::ServiceWritten written =
+      ecs::stop_service_deployment(ecs_context(context, state, services), command);
+  const ServiceRecord* service = state.service(ref->cluster, ref->service);
+  auto names = core::parse_arn(service->arn());
+  return {std::move(written.changes),
+          json::object{{"serviceDeploymentArn",
+                        core::service_deployment_arn(names->region, names->account_id, ref->cluster,
+                                                     ref->service, ref->number)}}};
 }
 
 }  // namespace
@@ -137,6 +163,8 @@ void register_service_deployment_handlers(Router& router, Services services) {
   router.add("ListServiceDeployments", read_handler(services, list_service_deployments));
   router.add("DescribeServiceDeployments", read_handler(services, describe_service_deployments));
   router.add("DescribeServiceRevisions", read_handler(services, describe_service_revisions));
+  router.add("StopServiceDeployment",
+             write_handler(services, ServicesWriteFunction(stop_service_deployment)));
 }
 
 }  // namespace gantry::api

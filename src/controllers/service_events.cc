@@ -48,6 +48,10 @@ std::string rolling_back_reason(std::string_view deployment_id) {
          std::string(deployment_id) + ".";
 }
 
+std::string requested_rollback_reason(std::string_view deployment_id) {
+  return "StopServiceDeployment: rolling back to deploymentId " + std::string(deployment_id) + ".";
+}
+
 std::string tasks_started_message(std::string_view service,
                                   const std::vector<std::string>& task_ids,
                                   int replacing_unhealthy) {
@@ -85,6 +89,10 @@ std::optional<std::string> fact_message(std::string_view service, const ServiceF
                  ") deployment failed: tasks failed to start.";
         } else if constexpr (std::is_same_v<F, RollingBackFact>) {
           return prefix(service) + " rolling back to deployment " + f.to_deployment + ".";
+        } else if constexpr (std::is_same_v<F, DeploymentStoppedFact>) {
+          // gantry's words: ECS documents no event for a stopped deployment.
+          return prefix(service) + " (deployment " + f.deployment_id +
+                 ") deployment stopped by a StopServiceDeployment request.";
         } else if constexpr (std::is_same_v<F, DeploymentBlockedFact>) {
           return prefix(service) +
                  " was unable to stop or start tasks during a deployment because of the service "

@@ -38,6 +38,10 @@ inline constexpr std::string_view kBreakerFailedReason =
 // On the deployment rolled back to: "ECS deployment circuit breaker: rolling
 // back to deploymentId ecs-svc/N."
 std::string rolling_back_reason(std::string_view deployment_id);
+// On the deployment a StopServiceDeployment ROLLBACK returned to (gantry's
+// words, after the breaker's): "StopServiceDeployment: rolling back to
+// deploymentId ecs-svc/N."
+std::string requested_rollback_reason(std::string_view deployment_id);
 
 // Service event messages.
 // "(service NAME) has started 2 tasks: (task ID) (task ID)." and, when some

@@ -39,15 +39,22 @@ struct DeploymentChange {
   std::optional<std::string> rollout_state_reason;
   std::optional<int> failed_tasks;
   std::optional<core::SystemTime> last_failure_at;
+  // The scheduler has acted on StopServiceDeployment's request: stopped the
+  // deployment where it is, or (with the plan's rollback from it) rolled it back.
+  bool stop_carried_out = false;
 };
 
-// The circuit breaker's rollback: `to` becomes the PRIMARY again (ECS keeps
-// its id and moves it from COMPLETED to IN_PROGRESS) and the service's task
-// definition returns to `task_definition`. The deployment changes say the same.
+// A rollback, the circuit breaker's or one StopServiceDeployment asked for:
+// `to` becomes the PRIMARY again (ECS keeps its id and moves it from
+// COMPLETED to IN_PROGRESS) and the service's task definition returns to
+// `task_definition`. The deployment changes say the same. `to` is empty when
+// there was no completed deployment to return to (the rollback failed).
+// `reason` is the service deployment's Rollback.reason.
 struct Rollback {
   std::string from_deployment;
   std::string to_deployment;
   std::string task_definition;
+  std::string reason;
 };
 
 // The facts behind service events (texts in service_events.h).
@@ -72,14 +79,19 @@ struct DeploymentFailedFact {
 struct RollingBackFact {
   std::string to_deployment;
 };
+// StopServiceDeployment's ABORT stopped the deployment where it was.
+struct DeploymentStoppedFact {
+  std::string deployment_id;
+};
 // minimumHealthyPercent and maximumPercent leave no task to start or stop.
 struct DeploymentBlockedFact {};
 // The deployment's launches are throttled after repeated failures.
 struct StartImpairedFact {};
 
-using ServiceFact = std::variant<TasksStartedFact, TasksStoppedFact, TaskFailedHealthChecksFact,
-                                 SteadyStateFact, DeploymentCompletedFact, DeploymentFailedFact,
-                                 RollingBackFact, DeploymentBlockedFact, StartImpairedFact>;
+using ServiceFact =
+    std::variant<TasksStartedFact, TasksStoppedFact, TaskFailedHealthChecksFact, SteadyStateFact,
+                 DeploymentCompletedFact, DeploymentFailedFact, RollingBackFact,
+                 DeploymentStoppedFact, DeploymentBlockedFact, StartImpairedFact>;
 
 struct ServicePlan {
   std::optional<TaskStarts> starts;

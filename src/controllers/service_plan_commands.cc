@@ -8,6 +8,7 @@
 #include "core/json_members.h"
 #include "ecs/launch_members.h"
 #include "ecs/service_commands.h"
+#include "ecs/service_deployment_view.h"
 #include "ecs/service_deployments.h"
 #include "ecs/service_view.h"
 #include "ecs/task_launch.h"
@@ -173,7 +174,8 @@ ecs::CommandRunner::Command stop_service_tasks(PlannedService planned,
 namespace {
 
 void apply_deployment_change(const ecs::Context& context, state::ServiceRecord& service,
-                             const DeploymentChange& change) {
+                             const DeploymentChange& change,
+                             const std::optional<Rollback>& plan_rollback) {
   auto* deployments = service.doc.if_contains("deployments");
   if (!deployments || !deployments->is_array()) return;
   json::array& list = deployments->get_array();
@@ -181,9 +183,11 @@ void apply_deployment_change(const ecs::Context& context, state::ServiceRecord& 
     json::object& deployment = it->as_object();
     if (string_member(deployment, "id") != change.id) continue;
     if (change.status == DeploymentStatus::kInactive) {
-      // ECS drops a deployment from the service once it is INACTIVE.
-      ecs::remove_deployment(service.doc, change.id);
-      service.scheduler.erase(change.id);
+      // ECS drops a deployment from the service once it is INACTIVE; its
+      // service deployment stays, as it ended.
+      std::string status =
+          ecs::service_deployment_status(service, ecs::live_entry(service, deployment));
+      ecs::drop_deployment(service, change.id, status);
       return;
     }
     json::object was = deployment;
@@ -195,14 +199,33 @@ void apply_deployment_change(const ecs::Context& context, state::ServiceRecord& 
     }
     if (change.failed_tasks) deployment["failedTasks"] = *change.failed_tasks;
     if (change.last_failure_at) {
-      service.scheduler[change.id] =
-          json::object{{"lastFailureAt", core::to_epoch_seconds(*change.last_failure_at)}};
+      ecs::deployment_memory(service, change.id)["lastFailureAt"] =
+          core::to_epoch_seconds(*change.last_failure_at);
+    }
+    if (change.stop_carried_out) {
+      json::object& memory = ecs::deployment_memory(service, change.id);
+      memory.erase("stopRequested");
+      const bool rolled_back = plan_rollback && plan_rollback->from_deployment == change.id;
+      if (!rolled_back && string_member(deployment, "rolloutState") == "FAILED") {
+        memory["stoppedAt"] = context.now_seconds();
+      }
     }
     // A change that changes nothing leaves the record as it was: no commit,
     // no wake, no loop.
     if (deployment != was) deployment["updatedAt"] = context.now_seconds();
     return;
   }
+}
+
+// The service deployment rolled back remembers it (its Rollback), and the
+// service returns to the definition rolled back to, if any.
+void record_rollback(const ecs::Context& context, state::ServiceRecord& service,
+                     const Rollback& rollback) {
+  ecs::deployment_memory(service, rollback.from_deployment)["rollback"] =
+      json::object{{"reason", rollback.reason},
+                   {"startedAt", context.now_seconds()},
+                   {"deploymentId", rollback.to_deployment}};
+  if (!rollback.to_deployment.empty()) service.doc["taskDefinition"] = rollback.task_definition;
 }
 
 // The PRIMARY first, as ECS lists a service's deployments.
@@ -230,9 +253,9 @@ ecs::CommandRunner::Command update_service_state(PlannedService planned, Service
     if (!service) return {};
     state::ServiceRecord updated = *service;
     for (const auto& change : plan.deployment_changes) {
-      apply_deployment_change(context, updated, change);
+      apply_deployment_change(context, updated, change, plan.rollback);
     }
-    if (plan.rollback) updated.doc["taskDefinition"] = plan.rollback->task_definition;
+    if (plan.rollback) record_rollback(context, updated, *plan.rollback);
     if (daemon_desired && !plan.drained) {
       updated.doc["desiredCount"] = *daemon_desired;
       if (auto* primary = ecs::primary_deployment(updated.doc)) {

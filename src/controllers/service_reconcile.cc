@@ -8,6 +8,7 @@
 #include "controllers/service_events.h"
 #include "controllers/service_task_plan.h"
 #include "controllers/service_task_state.h"
+#include "ecs/service_deployments.h"
 
 namespace gantry::controllers {
 
@@ -40,11 +41,37 @@ int desired_of(const ServiceSnapshot& snapshot) {
                                         }));
 }
 
-// The breaker has tripped: the PRIMARY is FAILED and, with rollback, "the
-// most recent deployment that is in a COMPLETED state" becomes the PRIMARY
-// again, "from a COMPLETED to IN_PROGRESS" (Developer Guide, "How the Amazon
-// ECS deployment circuit breaker detects failures"). Without one, the
-// deployment stalls: a FAILED deployment launches nothing.
+// "The most recent deployment that is in a COMPLETED state" becomes the
+// PRIMARY again, "from a COMPLETED to IN_PROGRESS" (Developer Guide, "How
+// the Amazon ECS deployment circuit breaker detects failures"); `from`, the
+// PRIMARY, turns ACTIVE and the scheduler drains it. False when there is no
+// such deployment.
+bool roll_back(const ServiceSnapshot& snapshot, const ServiceDeployment& from,
+               std::string (*target_reason)(std::string_view target_id),
+               std::string rollback_reason, core::SystemTime now, ServicePlan& plan) {
+  auto target = std::find_if(snapshot.deployments.begin(), snapshot.deployments.end(),
+                             [&](const ServiceDeployment& d) {
+                               return d.id != from.id && d.status == DeploymentStatus::kActive &&
+                                      d.rollout_state == RolloutState::kCompleted;
+                             });
+  if (target == snapshot.deployments.end()) return false;
+  change_for(plan, from.id).status = DeploymentStatus::kActive;
+  auto& back = change_for(plan, target->id);
+  back.status = DeploymentStatus::kPrimary;
+  back.rollout_state = RolloutState::kInProgress;
+  back.rollout_state_reason = target_reason(target->id);
+  // Its earlier life's failures are not this rollout's.
+  back.failed_tasks = 0;
+  back.last_failure_at = now;
+  plan.rollback =
+      Rollback{from.id, target->id, target->task_definition, std::move(rollback_reason)};
+  plan.facts.push_back(RollingBackFact{target->id});
+  return true;
+}
+
+// The breaker has tripped: the PRIMARY is FAILED and, with rollback, rolled
+// back. Without one, the deployment stalls: a FAILED deployment launches
+// nothing.
 void trip_breaker(const ServiceSnapshot& snapshot, const ServiceDeployment& primary,
                   core::SystemTime now, ServicePlan& plan) {
   auto& failed = change_for(plan, primary.id);
@@ -52,22 +79,29 @@ void trip_breaker(const ServiceSnapshot& snapshot, const ServiceDeployment& prim
   failed.rollout_state_reason = std::string(kBreakerFailedReason);
   plan.facts.push_back(DeploymentFailedFact{primary.id});
   if (!snapshot.service.rollback) return;
-  auto target = std::find_if(snapshot.deployments.begin(), snapshot.deployments.end(),
-                             [&](const ServiceDeployment& d) {
-                               return d.id != primary.id && d.status == DeploymentStatus::kActive &&
-                                      d.rollout_state == RolloutState::kCompleted;
-                             });
-  if (target == snapshot.deployments.end()) return;
-  failed.status = DeploymentStatus::kActive;
-  auto& back = change_for(plan, target->id);
-  back.status = DeploymentStatus::kPrimary;
-  back.rollout_state = RolloutState::kInProgress;
-  back.rollout_state_reason = rolling_back_reason(target->id);
-  // Its earlier life's failures are not this rollout's.
-  back.failed_tasks = 0;
-  back.last_failure_at = now;
-  plan.rollback = Rollback{primary.id, target->id, target->task_definition};
-  plan.facts.push_back(RollingBackFact{target->id});
+  roll_back(snapshot, primary, rolling_back_reason, std::string(kBreakerFailedReason), now, plan);
+}
+
+// StopServiceDeployment's request, carried out on the PRIMARY: it will not
+// complete (FAILED, as a deployment the breaker stopped, without counting
+// as the breaker's). ROLLBACK rolls back as the breaker does, whatever the
+// service's rollback option; ABORT leaves the tasks where they are.
+void carry_out_stop(const ServiceSnapshot& snapshot, const ServiceDeployment& primary,
+                    core::SystemTime now, ServicePlan& plan) {
+  auto& stopped = change_for(plan, primary.id);
+  stopped.stop_carried_out = true;
+  // It finished before the scheduler could act on the request.
+  if (primary.rollout_state != RolloutState::kInProgress) return;
+  stopped.rollout_state = RolloutState::kFailed;
+  stopped.rollout_state_reason = std::string(ecs::kStoppedByRequestReason);
+  if (*primary.stop_requested == StopType::kAbort) {
+    plan.facts.push_back(DeploymentStoppedFact{primary.id});
+    return;
+  }
+  std::string reason(ecs::kRollbackRequestedReason);
+  if (!roll_back(snapshot, primary, requested_rollback_reason, reason, now, plan)) {
+    plan.rollback = Rollback{primary.id, "", "", std::move(reason)};
+  }
 }
 
 void add_task_facts(const TaskDecisions& decisions, ServicePlan& plan) {
@@ -140,6 +174,12 @@ ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime 
       max_tasks(input.desired, service.maximum_percent.value_or(defaults.maximum_percent));
   input.min_healthy = min_healthy_tasks(
       input.desired, service.minimum_healthy_percent.value_or(defaults.minimum_healthy_percent));
+
+  if (primary && primary->stop_requested) {
+    carry_out_stop(snapshot, *primary, now, plan);
+    plan.next_run = now;  // decide the tasks once the deployments have changed
+    return plan;
+  }
 
   std::optional<core::SystemTime> throttle;
   if (primary) {

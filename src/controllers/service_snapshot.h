@@ -20,6 +20,9 @@ enum class DeploymentStatus { kPrimary, kActive, kInactive };
 
 enum class RolloutState { kInProgress, kCompleted, kFailed };
 
+// What StopServiceDeployment asked of a deployment.
+enum class StopType { kRollback, kAbort };
+
 enum class HealthStatus { kUnknown, kHealthy, kUnhealthy };
 
 // ECS's task stopCode.
@@ -65,6 +68,8 @@ struct ServiceDeployment {
   // are new (the reconcile keeps no memory of its own).
   std::optional<core::SystemTime> last_failure_at;
   core::SystemTime created_at;
+  // StopServiceDeployment asked for this, and the scheduler has not yet acted.
+  std::optional<StopType> stop_requested;
 };
 
 struct ServiceTask {

@@ -100,6 +100,7 @@ ServiceDeployment deployment_of(const json::object& d, const json::object& sched
   deployment.created_at = time_member(d, "createdAt").value_or(core::SystemTime{});
   if (const auto* own = core::object_member(scheduler, deployment.id)) {
     deployment.last_failure_at = time_member(*own, "lastFailureAt");
+    deployment.stop_requested = parse_stop_type(string_member(*own, "stopRequested"));
   }
   return deployment;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The service scheduler's enums as a service's document spells them, both
 // ways, in one place.
+#include <optional>
 #include <string_view>
 
 #include "controllers/service_snapshot.h"
@@ -23,6 +24,13 @@ inline DeploymentStatus parse_deployment_status(std::string_view name) {
   if (name == "PRIMARY") return DeploymentStatus::kPrimary;
   if (name == "INACTIVE") return DeploymentStatus::kInactive;
   return DeploymentStatus::kActive;
+}
+
+// StopServiceDeployment's stopType; none for anything else.
+inline std::optional<StopType> parse_stop_type(std::string_view name) {
+  if (name == "ROLLBACK") return StopType::kRollback;
+  if (name == "ABORT") return StopType::kAbort;
+  return std::nullopt;
 }
 
 inline std::string_view rollout_state_name(RolloutState state) {

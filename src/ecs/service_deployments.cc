@@ -1,5 +1,7 @@
 #include "ecs/service_deployments.h"
 
+#include <algorithm>
+
 #include "core/json_members.h"
 
 namespace gantry::ecs {
@@ -87,6 +89,39 @@ bool remove_deployment(json::object& service, std::string_view id) {
     }
   }
   return false;
+}
+
+const json::object* deployment_memory(const state::ServiceRecord& service, std::string_view id) {
+  return core::object_member(service.scheduler, id);
+}
+
+json::object& deployment_memory(state::ServiceRecord& service, std::string_view id) {
+  json::value& memory = service.scheduler[id];
+  if (!memory.is_object()) memory.emplace_object();
+  return memory.get_object();
+}
+
+const json::array* deployment_history(const state::ServiceRecord& service) {
+  return core::array_member(service.scheduler, kDeploymentHistoryKey);
+}
+
+void drop_deployment(state::ServiceRecord& service, std::string_view id,
+                     std::string_view final_status) {
+  json::array& deployments = array_at(service.doc, "deployments");
+  auto it = std::find_if(deployments.begin(), deployments.end(), [&](const json::value& d) {
+    return d.is_object() && string_member(d.get_object(), "id") == id;
+  });
+  if (it == deployments.end()) return;
+  json::object entry{{"deployment", std::move(*it)}, {"status", final_status}};
+  deployments.erase(it);
+  if (auto memory = service.scheduler.find(id); memory != service.scheduler.end()) {
+    entry["memory"] = std::move(memory->value());
+    entry["memory"].as_object().erase("lastFailureAt");  // the scheduler's alone
+    service.scheduler.erase(memory);
+  }
+  json::array& history = array_at(service.scheduler, kDeploymentHistoryKey);
+  history.insert(history.begin(), std::move(entry));
+  if (history.size() > kMaxDeploymentHistory) history.resize(kMaxDeploymentHistory);
 }
 
 json::object* primary_deployment(json::object& service) {

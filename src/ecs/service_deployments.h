@@ -10,6 +10,7 @@
 
 #include "core/random.h"
 #include "ecs/context.h"
+#include "state/records.h"
 
 namespace gantry::ecs {
 
@@ -42,6 +43,44 @@ void start_deployment(boost::json::object& service, boost::json::object deployme
 // Drops the deployment `id` (once an ACTIVE one has no tasks left, ECS no
 // longer shows it); true when there was one.
 bool remove_deployment(boost::json::object& service, std::string_view id);
+
+// What a service deployment went through beyond its Deployment shape, kept
+// in the record's scheduler memory under the deployment's id (never shown):
+//   "stopRequested": "ROLLBACK" | "ABORT"  StopServiceDeployment asked, the
+//                                          controller has not yet acted
+//   "stoppedAt": seconds                   stopped where it was (ABORT)
+//   "rollback": {"reason", "startedAt", "deploymentId"}
+//                                          rolled back to deploymentId (none:
+//                                          there was no revision to return to)
+// Once the service drops the deployment, the Deployment and this memory move
+// to its history (scheduler["serviceDeploymentHistory"], newest first) with
+// the status the service deployment ended in: ECS keeps a service's
+// deployments after they finish ("the last 90 days"; gantry keeps the last
+// kMaxDeploymentHistory).
+inline constexpr size_t kMaxDeploymentHistory = 20;
+
+// gantry's texts for a stop asked by StopServiceDeployment (ECS documents
+// the statuses, not these words): the statusReason until the scheduler acts,
+// the rolloutStateReason of the deployment it stopped (rolloutState FAILED,
+// as a deployment that will not complete), and the Rollback's reason.
+inline constexpr std::string_view kStopRequestedReason =
+    "A StopServiceDeployment request asked to stop this service deployment.";
+inline constexpr std::string_view kStoppedByRequestReason =
+    "ECS deployment stopped by a StopServiceDeployment request.";
+inline constexpr std::string_view kRollbackRequestedReason =
+    "StopServiceDeployment requested a rollback to the last completed service revision.";
+inline constexpr std::string_view kDeploymentHistoryKey = "serviceDeploymentHistory";
+
+const boost::json::object* deployment_memory(const state::ServiceRecord& service,
+                                             std::string_view id);
+boost::json::object& deployment_memory(state::ServiceRecord& service, std::string_view id);
+// Entries {"deployment", "memory", "status"}, newest first; null when none.
+const boost::json::array* deployment_history(const state::ServiceRecord& service);
+
+// Drops the deployment `id` from the service into its history, with the
+// status its service deployment ended in (`final_status`).
+void drop_deployment(state::ServiceRecord& service, std::string_view id,
+                     std::string_view final_status);
 
 // The PRIMARY deployment; null when the service has none.
 boost::json::object* primary_deployment(boost::json::object& service);

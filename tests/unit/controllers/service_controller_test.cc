@@ -10,6 +10,8 @@
 #include "ecs/container_instance_commands.h"
 #include "ecs/placement_indexes.h"
 #include "ecs/service_commands.h"
+#include "ecs/service_deployment_view.h"
+#include "ecs/service_deployments.h"
 #include "ecs/task_reports.h"
 
 namespace gantry::controllers {
@@ -201,6 +203,54 @@ TEST_F(ServiceControllerTest, RollsANewDefinitionOutAndRetiresTheOldDeployment) 
   EXPECT_EQ(deployments.at(0).at("rolloutState"), "COMPLETED");
   EXPECT_EQ(deployments.at(0).at("taskDefinition"),
             "arn:aws:ecs:eu-west-1:1:task-definition/app:2");
+  EXPECT_EQ(live_tasks().size(), 2u);
+}
+
+// StopServiceDeployment's ROLLBACK of a rolling deployment whose tasks never
+// run: ROLLBACK_REQUESTED, then (the scheduler acts) ROLLBACK_IN_PROGRESS
+// with the old deployment PRIMARY again, then ROLLBACK_SUCCESSFUL from the
+// service's history once it is steady.
+TEST_F(ServiceControllerTest, AStopRequestRollsTheDeploymentBack) {
+  start_steady_service(2);
+  const std::string first(service().at("deployments").as_array().at(0).at("id").as_string());
+  run([](const ecs::Context& context) {
+    auto written = ecs::update_service(
+        context,
+        {json::parse(R"({"cluster":"web","service":"api","taskDefinition":"app:2"})").as_object()});
+    return state::Outcome{written.changes, {}};
+  });
+  settle();
+  const std::string second(service().at("deployments").as_array().at(0).at("id").as_string());
+  auto status = [&](const std::string& id) {
+    return read([id](const state::ClusterState& s) {
+      const auto* record = s.service("web", "api");
+      auto entry = ecs::find_service_deployment(*record, ecs::deployment_number(id));
+      return entry ? ecs::service_deployment_status(*record, *entry) : std::string("MISSING");
+    });
+  };
+  ASSERT_EQ(status(second), "IN_PROGRESS");
+  run([second](const ecs::Context& context) {
+    auto written = ecs::stop_service_deployment(
+        context, {"web", "api", std::string(ecs::deployment_number(second)), "ROLLBACK"});
+    return state::Outcome{written.changes, {}};
+  });
+  EXPECT_EQ(status(second), "ROLLBACK_REQUESTED");
+  settle();
+  EXPECT_EQ(status(second), "ROLLBACK_IN_PROGRESS");
+  auto deployments = service().at("deployments").as_array();
+  ASSERT_EQ(deployments.size(), 2u);
+  EXPECT_EQ(deployments.at(0).at("id").as_string(), first);
+  EXPECT_EQ(deployments.at(0).at("status"), "PRIMARY");
+  EXPECT_EQ(service().at("taskDefinition"), "arn:aws:ecs:eu-west-1:1:task-definition/app:1");
+  EXPECT_TRUE(contains(messages(), "rolling back to deployment " + first));
+
+  report_stops_done();  // app:2's tasks, never RUNNING, are stopped
+  settle();
+  deployments = service().at("deployments").as_array();
+  ASSERT_EQ(deployments.size(), 1u) << json::serialize(deployments);
+  EXPECT_EQ(deployments.at(0).at("rolloutState"), "COMPLETED");
+  EXPECT_EQ(status(second), "ROLLBACK_SUCCESSFUL");
+  EXPECT_EQ(status(first), "SUCCESSFUL");
   EXPECT_EQ(live_tasks().size(), 2u);
 }
 

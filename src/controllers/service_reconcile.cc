@@ -181,7 +181,10 @@ ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime 
     return plan;
   }
 
-  std::optional<core::SystemTime> throttle;
+  // A plain time and a flag, not an optional: GCC 12 at -O3 takes the
+  // optional's value for uninitialized (-Wmaybe-uninitialized).
+  bool throttled = false;
+  core::SystemTime throttle{};
   if (primary) {
     std::optional<core::SystemTime> reset_due;
     FailureCount count = count_failures(*primary, snapshot.tasks, now,
@@ -199,16 +202,18 @@ ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime 
       plan.next_run = now;  // decide the tasks once the deployments have changed
       return plan;
     }
-    throttle = throttled_until(count, options);
-    if (throttle && *throttle <= now) throttle.reset();
+    if (auto until = throttled_until(count, options); until && *until > now) {
+      throttled = true;
+      throttle = *until;
+    }
     input.can_launch =
-        !service.draining && primary->rollout_state != RolloutState::kFailed && !throttle;
+        !service.draining && primary->rollout_state != RolloutState::kFailed && !throttled;
   }
 
   TaskDecisions decisions = daemon ? plan_daemon(input) : plan_replica(input);
-  if (throttle && !service.draining && primary->rollout_state != RolloutState::kFailed) {
+  if (throttled && !service.draining && primary->rollout_state != RolloutState::kFailed) {
     // Old tasks wait for the launches too, so it wakes when they may resume.
-    note_next_run(plan, *throttle);
+    note_next_run(plan, throttle);
     if (decisions.wanted_starts > 0) plan.facts.push_back(StartImpairedFact{});
   }
   add_task_facts(decisions, plan);

@@ -202,22 +202,41 @@ class CapacityProviderTest(GantryTestCase):
         self.assertEqual(self.describe(name, include=["TAGS"])["capacityProviders"][0]["tags"],
                          [{"key": "b", "value": "2"}])
 
-    def test_an_agent_of_a_provider_shows_its_name(self):
+    def test_an_agent_of_a_provider_shows_its_name_and_takes_the_providers_tasks(self):
         name = self.unique("agents")
         self.create(name)
         cluster = self.unique("agent-cluster")
-        self.ecs.create_cluster(clusterName=cluster, capacityProviders=[name])
+        self.ecs.create_cluster(clusterName=cluster, capacityProviders=[name, "FARGATE"])
         agent = GantryAgent(self.gantry, cluster, extra_args=["--capacity-provider", name])
+        other = GantryAgent(self.gantry, cluster)  # an instance of no provider
         try:
             agent.start()
-            arns = self.ecs.list_container_instances(cluster=cluster)["containerInstanceArns"]
-            self.assertEqual(len(arns), 1)
+            other.start()
             instance = self.ecs.describe_container_instances(
-                cluster=cluster, containerInstances=arns)["containerInstances"][0]
+                cluster=cluster, containerInstances=[agent.instance_arn])["containerInstances"][0]
             self.assertEqual(instance["capacityProviderName"], name)
+
+            family = self.unique("provider-task")
+            self.ecs.register_task_definition(family=family, containerDefinitions=[{
+                "name": "main", "image": "busybox", "memory": 16, "essential": True,
+                "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}])
+            ran = self.ecs.run_task(cluster=cluster, taskDefinition=family, count=4,
+                                    capacityProviderStrategy=[{"capacityProvider": name,
+                                                               "weight": 1}])
+            self.assertEqual(ran["failures"], [], ran)
+            for task in ran["tasks"]:
+                self.ecs.stop_task(cluster=cluster, task=task["taskArn"])
+            self.assertEqual({(t["containerInstanceArn"], t["launchType"],
+                               t["capacityProviderName"]) for t in ran["tasks"]},
+                             {(agent.instance_arn, "EC2", name)})
+            self.assertClientError(
+                "InvalidParameterException", self.ecs.run_task, cluster=cluster,
+                taskDefinition=family, capacityProviderStrategy=[
+                    {"capacityProvider": name, "weight": 1},
+                    {"capacityProvider": "FARGATE", "weight": 1}])
         finally:
             agent.cleanup()
-
+            other.cleanup()
 
 if __name__ == "__main__":
     unittest.main()

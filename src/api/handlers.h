@@ -50,6 +50,7 @@ inline void register_all_handlers(Router& router, Services services) {
   register_task_state_change_handlers(router, services);
   register_service_handlers(router, services);
   register_service_deployment_handlers(router, services);
+  register_fargate_handlers(router, services);
 }
 
 }  // namespace gantry::api

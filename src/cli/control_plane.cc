@@ -92,7 +92,6 @@ struct ControlPlane::Impl {
     api::Services services{*state, *resource_ids, placement, url};
     api::register_all_handlers(router, services);
     api::register_task_stats_handlers(router, services, task_stats);
-    api::register_fargate_handlers(router, services);
     api::register_event_stream_handlers(router, state->events(), io);
     api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
                                                   options.account_id);

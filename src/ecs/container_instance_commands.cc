@@ -195,7 +195,11 @@ bool stopped(const state::TaskRecord& task) { return task.last_status() == "STOP
 
 InstanceChanged deregister_instance(const Context& context, const DeregisterInstance& command) {
   const ClusterState& state = context.state;
-  std::string cluster = active_cluster(state, command.cluster).name();
+  // A FARGATE pool host is named by its ARN, whatever cluster the call names.
+  const bool pool_host =
+      core::scoped_cluster(command.container_instance) == state::kFargatePool;
+  std::string cluster = pool_host ? std::string(state::kFargatePool)
+                                  : active_cluster(state, command.cluster).name();
   const ContainerInstanceRecord& instance =
       registered_instance(state, cluster, command.container_instance);
   const bool force = command.force;

@@ -19,17 +19,6 @@ using core::string_member;
 
 namespace {
 
-// Scale.value: "Accepted values are numbers between 0 and 100" (botocore,
-// Scale.value); PERCENT is the one unit.
-void check_scale(const json::object& scale) {
-  if (auto* value = scale.if_contains("value"); value && value->is_number()) {
-    double v = value->to_number<double>();
-    if (v < 0 || v > 100) {
-      throw core::invalid_parameter("The scale value must be between 0 and 100 percent.");
-    }
-  }
-}
-
 // The members of the service that follow its PRIMARY task set: "any task
 // set parameter values that exist on the new primary task set that differ
 // from the old primary task set in a service are updated to the new value"
@@ -103,7 +92,6 @@ TaskSetWritten create_task_set(const Context& context, const CreateTaskSet& comm
         "The platform version must be null when specifying an EC2 launch type.");
   }
   check_definition_fits(definition, capacity, object_member(request, "networkConfiguration"));
-  if (const auto* scale = object_member(request, "scale")) check_scale(*scale);
   if (const auto* tags = array_member(request, "tags")) validate_tags(*tags);
 
   json::object task_set =
@@ -119,15 +107,8 @@ TaskSetWritten update_task_set(const Context& context, const UpdateTaskSet& comm
     // gantry's words: ECS documents no answer for a task set being deleted.
     throw core::invalid_parameter("The task set is DRAINING and can no longer be scaled.");
   }
-  check_scale(command.scale);
+  json::object scale = scale_of(&command.scale);
   const int64_t before = computed_desired_count(located.service.doc, task_set);
-  json::object scale{{"value", 0.0}, {"unit", "PERCENT"}};
-  if (auto* value = command.scale.if_contains("value"); value && value->is_number()) {
-    scale["value"] = value->to_number<double>();
-  }
-  if (auto* unit = command.scale.if_contains("unit"); unit && unit->is_string()) {
-    scale["unit"] = *unit;
-  }
   const double now = context.now_seconds();
   task_set["scale"] = std::move(scale);
   task_set["updatedAt"] = now;

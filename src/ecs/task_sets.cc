@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/arn.h"
+#include "core/error.h"
 #include "core/json_members.h"
 #include "ecs/service_deployments.h"
 #include "ecs/service_view.h"
@@ -99,6 +100,20 @@ int64_t computed_desired_count(const json::object& service, const json::object& 
   return static_cast<int64_t>(std::ceil(desired * scale_value(task_set) / 100.0 - 1e-9));
 }
 
+json::object scale_of(const json::object* given) {
+  json::object scale{{"value", 0.0}, {"unit", "PERCENT"}};
+  if (!given) return scale;
+  if (auto* value = given->if_contains("value"); value && value->is_number()) {
+    double v = value->to_number<double>();
+    if (v < 0 || v > 100) {
+      throw core::invalid_parameter("The scale value must be between 0 and 100 percent.");
+    }
+    scale["value"] = v;
+  }
+  if (auto* unit = given->if_contains("unit"); unit && unit->is_string()) scale["unit"] = *unit;
+  return scale;
+}
+
 void set_stability(json::object& task_set, bool steady, double now) {
   std::string_view status = steady ? "STEADY_STATE" : "STABILIZING";
   if (string_member(task_set, "stabilityStatus") == status) return;
@@ -157,16 +172,7 @@ json::object new_task_set(const Context& context, std::string_view cluster,
     const auto* given = core::array_member(members, member);
     task_set[member] = given ? *given : json::array();
   }
-  // A scale not given is 0 % (the ECS CLI's create-task-set example answers
-  // {"value": 0.0, "unit": "PERCENT"}).
-  json::object scale{{"value", 0.0}, {"unit", "PERCENT"}};
-  if (const auto* given = core::object_member(members, "scale")) {
-    if (auto* value = given->if_contains("value"); value && value->is_number()) {
-      scale["value"] = value->to_number<double>();
-    }
-    if (auto* unit = given->if_contains("unit"); unit && unit->is_string()) scale["unit"] = *unit;
-  }
-  task_set["scale"] = std::move(scale);
+  task_set["scale"] = scale_of(core::object_member(members, "scale"));
   task_set["stabilityStatus"] = "STABILIZING";
   task_set["stabilityStatusAt"] = now;
   const auto* tags = core::array_member(members, "tags");

@@ -39,6 +39,12 @@ const boost::json::object* find_task_set(const boost::json::object& service,
 int64_t computed_desired_count(const boost::json::object& service,
                                const boost::json::object& task_set);
 
+// A Scale as stored: `given`'s value and unit over 0 % (a scale not given
+// is 0 %: the ECS CLI's create-task-set example answers {"value": 0.0,
+// "unit": "PERCENT"}); refuses a value outside 0 to 100 ("Accepted values
+// are numbers between 0 and 100", botocore, Scale.value).
+boost::json::object scale_of(const boost::json::object* given);
+
 // Sets stabilityStatus (STEADY_STATE or STABILIZING) and, when it changes,
 // stabilityStatusAt.
 void set_stability(boost::json::object& task_set, bool steady, double now);

@@ -31,6 +31,7 @@ void register_task_handlers(Router& router, Services services);
 void register_task_state_change_handlers(Router& router, Services services);
 void register_service_handlers(Router& router, Services services);
 void register_service_deployment_handlers(Router& router, Services services);
+void register_task_set_handlers(Router& router, Services services);
 // gantry's own DescribeTaskStats (`gantry stats`): not an ECS operation,
 // so not among register_all_handlers'.
 void register_task_stats_handlers(Router& router, Services services, state::TaskStats& stats);
@@ -50,6 +51,7 @@ inline void register_all_handlers(Router& router, Services services) {
   register_task_state_change_handlers(router, services);
   register_service_handlers(router, services);
   register_service_deployment_handlers(router, services);
+  register_task_set_handlers(router, services);
   register_fargate_handlers(router, services);
 }
 

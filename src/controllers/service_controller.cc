@@ -93,8 +93,7 @@ void ServiceController::plan(const state::ClusterState& state, const state::Serv
   PlannedService target{service.cluster, key.second,
                         primary ? core::string_member(*primary, "id") : std::string()};
   const std::string region = region_of(service);
-  if (planned.starts) {
-    TaskStarts& starts = *planned.starts;
+  auto start = [&](const TaskStarts& starts) {
     const bool on_instances = !starts.instance_ids.empty();
     const int total = on_instances ? static_cast<int>(starts.instance_ids.size()) : starts.count;
     for (int first = 0; first < total; first += kStartsPerCommand) {
@@ -108,7 +107,9 @@ void ServiceController::plan(const state::ClusterState& state, const state::Serv
       decided.mutations.push_back(
           commands_.mutation(start_service_tasks(target, std::move(chunk)), region));
     }
-  }
+  };
+  if (planned.starts) start(*planned.starts);
+  for (const auto& starts : planned.task_set_starts) start(starts);
   if (!planned.stops.empty()) {
     decided.mutations.push_back(
         commands_.mutation(stop_service_tasks(target, std::move(planned.stops)), region));
@@ -122,7 +123,7 @@ void ServiceController::plan(const state::ClusterState& state, const state::Serv
     if (eligible != core::int_member(service.doc, "desiredCount", 0)) daemon_desired = eligible;
   }
   if (!planned.deployment_changes.empty() || planned.rollback || !planned.facts.empty() ||
-      planned.drained || daemon_desired) {
+      !planned.task_set_changes.empty() || planned.drained || daemon_desired) {
     decided.mutations.push_back(commands_.mutation(
         update_service_state(target, std::move(planned), daemon_desired), region));
   }

@@ -52,6 +52,10 @@ std::string requested_rollback_reason(std::string_view deployment_id) {
   return "StopServiceDeployment: rolling back to deploymentId " + std::string(deployment_id) + ".";
 }
 
+std::string task_set_subject(std::string_view service, std::string_view task_set_id) {
+  return std::string(service) + ", taskSet " + std::string(task_set_id);
+}
+
 std::string tasks_started_message(std::string_view service,
                                   const std::vector<std::string>& task_ids,
                                   int replacing_unhealthy) {
@@ -77,7 +81,10 @@ std::optional<std::string> fact_message(std::string_view service, const ServiceF
         if constexpr (std::is_same_v<F, TasksStartedFact>) {
           return std::nullopt;
         } else if constexpr (std::is_same_v<F, TasksStoppedFact>) {
-          return tasks_stopped_message(service, f.task_ids);
+          return tasks_stopped_message(f.task_set_id.empty()
+                                           ? std::string(service)
+                                           : task_set_subject(service, f.task_set_id),
+                                       f.task_ids);
         } else if constexpr (std::is_same_v<F, TaskFailedHealthChecksFact>) {
           return prefix(service) + " (task " + f.task_id + ") failed container health checks.";
         } else if constexpr (std::is_same_v<F, SteadyStateFact>) {
@@ -98,6 +105,8 @@ std::optional<std::string> fact_message(std::string_view service, const ServiceF
                  " was unable to stop or start tasks during a deployment because of the service "
                  "deployment configuration. Update the minimumHealthyPercent or maximumPercent "
                  "value and try again.";
+        } else if constexpr (std::is_same_v<F, TaskSetSteadyStateFact>) {
+          return prefix(task_set_subject(service, f.task_set_id)) + " has reached a steady state.";
         } else {
           static_assert(std::is_same_v<F, StartImpairedFact>);
           return prefix(service) + " is unable to consistently start tasks successfully.";

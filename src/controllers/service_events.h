@@ -44,6 +44,10 @@ std::string rolling_back_reason(std::string_view deployment_id);
 std::string requested_rollback_reason(std::string_view deployment_id);
 
 // Service event messages.
+// What an event about a task set names: "NAME, taskSet ecs-svc/N", which the
+// messages below put in their prefix as ECS writes it: "(service NAME,
+// taskSet ecs-svc/N) has started 1 tasks: (task ID)."
+std::string task_set_subject(std::string_view service, std::string_view task_set_id);
 // "(service NAME) has started 2 tasks: (task ID) (task ID)." and, when some
 // replace tasks that failed their health checks, " Amazon ECS replaced 1 tasks
 // due to an unhealthy status."

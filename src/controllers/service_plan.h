@@ -65,6 +65,7 @@ struct TasksStartedFact {
 };
 struct TasksStoppedFact {
   std::vector<std::string> task_ids;
+  std::string task_set_id;  // the task set they belonged to; empty for a deployment's
 };
 struct TaskFailedHealthChecksFact {
   std::string task_id;
@@ -87,17 +88,32 @@ struct DeploymentStoppedFact {
 struct DeploymentBlockedFact {};
 // The deployment's launches are throttled after repeated failures.
 struct StartImpairedFact {};
+// A task set has its computed count of tasks, all healthy (TASKSET_STEADY_STATE).
+struct TaskSetSteadyStateFact {
+  std::string task_set_id;
+};
 
-using ServiceFact =
-    std::variant<TasksStartedFact, TasksStoppedFact, TaskFailedHealthChecksFact, SteadyStateFact,
-                 DeploymentCompletedFact, DeploymentFailedFact, RollingBackFact,
-                 DeploymentStoppedFact, DeploymentBlockedFact, StartImpairedFact>;
+using ServiceFact = std::variant<TasksStartedFact, TasksStoppedFact, TaskFailedHealthChecksFact,
+                                 SteadyStateFact, DeploymentCompletedFact, DeploymentFailedFact,
+                                 RollingBackFact, DeploymentStoppedFact, DeploymentBlockedFact,
+                                 StartImpairedFact, TaskSetSteadyStateFact>;
+
+// A task set's stabilityStatus to store, or its removal: a DRAINING task set
+// with no task left goes away.
+struct TaskSetChange {
+  std::string id;
+  std::optional<bool> steady;  // STEADY_STATE (true) or STABILIZING
+  bool remove = false;
+};
 
 struct ServicePlan {
   std::optional<TaskStarts> starts;
+  // An external service's starts, one per task set that lacks tasks.
+  std::vector<TaskStarts> task_set_starts;
   std::vector<TaskStop> stops;
   std::vector<DeploymentChange> deployment_changes;
   std::optional<Rollback> rollback;
+  std::vector<TaskSetChange> task_set_changes;
   std::vector<ServiceFact> facts;  // in the order ECS posts them
   // A DRAINING service has no task left that is not STOPPED: it may become INACTIVE.
   bool drained = false;

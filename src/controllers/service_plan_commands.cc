@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "controllers/service_events.h"
 #include "controllers/service_wire_names.h"
 #include "core/arn.h"
@@ -12,6 +14,7 @@
 #include "ecs/service_deployments.h"
 #include "ecs/service_view.h"
 #include "ecs/task_launch.h"
+#include "ecs/task_sets.h"
 #include "ecs/task_stop.h"
 
 namespace gantry::controllers {
@@ -30,13 +33,24 @@ const state::ServiceRecord* current(const ecs::Context& context, const PlannedSe
   return primary_id == planned.primary_deployment ? service : nullptr;
 }
 
+// The deployment, or the task set, whose tasks carry startedBy `id`: both
+// name what their tasks run. Null when gone, or a task set DRAINING now.
 const json::object* deployment_named(const json::object& service, std::string_view id) {
   if (const auto* deployments = core::array_member(service, "deployments")) {
     for (const auto& d : *deployments) {
       if (string_member(d.as_object(), "id") == id) return &d.as_object();
     }
   }
-  return nullptr;
+  const auto* task_set = ecs::find_task_set(service, id);
+  return task_set && string_member(*task_set, "status") != "DRAINING" ? task_set : nullptr;
+}
+
+// What the service's events call the tasks' owner: the service, or the
+// service's task set.
+std::string event_subject(const json::object& service, std::string_view name,
+                          std::string_view started_by) {
+  return ecs::find_task_set(service, started_by) ? task_set_subject(name, started_by)
+                                                 : std::string(name);
 }
 
 std::vector<PostedEvent> posted_events(const json::object& service) {
@@ -103,6 +117,7 @@ ecs::Launched launch(const ecs::Context& context, const state::ServiceRecord& se
   ecs::RunTasks command{std::move(spec)};
   command.count = starts.count;
   ecs::read_launch_members(service.doc, command);
+  if (deployment.contains("launchType")) command.capacity_provider_strategy.clear();
   ecs::read_launch_members(deployment, command);  // the deployment's launch type and strategy
   if (!command.capacity_provider_strategy.empty()) {
     command.running_by_provider =
@@ -146,7 +161,8 @@ ecs::CommandRunner::Command start_service_tasks(PlannedService planned, TaskStar
     }
     if (!started.empty()) {
       post(context, updated.doc,
-           tasks_started_message(planned.name, started, starts.replacing_unhealthy));
+           tasks_started_message(event_subject(service->doc, planned.name, starts.deployment_id),
+                                 started, starts.replacing_unhealthy));
     }
     if (updated.doc != service->doc) outcome.changes.push_back(ecs::service_change(updated));
     return outcome;
@@ -243,6 +259,25 @@ void primary_first(json::object& service) {
   }
 }
 
+// A task set's stability, or its removal once DRAINING with no task left
+// (re-checked here: the plan saw an older state).
+void apply_task_set_change(const ecs::Context& context, state::ServiceRecord& service,
+                           const TaskSetChange& change) {
+  json::object* task_set = ecs::find_task_set(service.doc, change.id);
+  if (!task_set) return;
+  if (change.steady) ecs::set_stability(*task_set, *change.steady, context.now_seconds());
+  if (!change.remove || string_member(*task_set, "status") != "DRAINING") return;
+  for (const state::TaskRecord* task : context.state.tasks_started_by(service.cluster, change.id)) {
+    if (task->last_status() != "STOPPED") return;
+  }
+  json::array& all = ecs::task_sets(service.doc);
+  all.erase(std::remove_if(all.begin(), all.end(),
+                           [&](const json::value& t) {
+                             return string_member(t.as_object(), "id") == change.id;
+                           }),
+            all.end());
+}
+
 }  // namespace
 
 ecs::CommandRunner::Command update_service_state(PlannedService planned, ServicePlan plan,
@@ -256,6 +291,9 @@ ecs::CommandRunner::Command update_service_state(PlannedService planned, Service
       apply_deployment_change(context, updated, change, plan.rollback);
     }
     if (plan.rollback) record_rollback(context, updated, *plan.rollback);
+    for (const auto& change : plan.task_set_changes) {
+      apply_task_set_change(context, updated, change);
+    }
     if (daemon_desired && !plan.drained) {
       updated.doc["desiredCount"] = *daemon_desired;
       if (auto* primary = ecs::primary_deployment(updated.doc)) {

@@ -7,6 +7,7 @@
 #include "controllers/service_breaker.h"
 #include "controllers/service_events.h"
 #include "controllers/service_task_plan.h"
+#include "controllers/service_task_set_plan.h"
 #include "controllers/service_task_state.h"
 #include "ecs/service_deployments.h"
 
@@ -144,6 +145,7 @@ void complete(const ServiceSnapshot& snapshot, const ServiceDeployment& primary,
 
 ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime now,
                               const ReconcileOptions& options) {
+  if (snapshot.service.external) return reconcile_task_sets(snapshot, now, options);
   ServicePlan plan;
   const auto& service = snapshot.service;
   const bool daemon = service.strategy == SchedulingStrategy::kDaemon;

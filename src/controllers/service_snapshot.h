@@ -56,6 +56,20 @@ struct ServiceSettings {
   bool rollback = false;
   std::chrono::seconds health_check_grace_period{0};
   bool draining = false;  // DeleteService: every task stops, then INACTIVE
+  // EXTERNAL or CODE_DEPLOY: the service's task sets say what runs, not
+  // its deployments (reconcile_task_sets).
+  bool external = false;
+};
+
+enum class TaskSetStatus { kPrimary, kActive, kDraining };
+
+// A task set: a deployment whose size its caller sets (its scale).
+struct ServiceTaskSet {
+  std::string id;  // ecs-svc/<number>; its tasks' startedBy
+  TaskSetStatus status = TaskSetStatus::kActive;
+  std::string task_definition;     // ARN
+  int computed_desired_count = 0;  // ceil(desiredCount x scale / 100); DRAINING: 0
+  bool steady = false;             // its stored stabilityStatus is STEADY_STATE
 };
 
 struct ServiceDeployment {
@@ -102,6 +116,7 @@ struct ServiceInstance {
 struct ServiceSnapshot {
   ServiceSettings service;
   std::vector<ServiceDeployment> deployments;  // newest first; the PRIMARY leads
+  std::vector<ServiceTaskSet> task_sets;       // an external service's, in the record's order
   std::vector<ServiceTask> tasks;              // the service's tasks not yet reaped
   std::vector<ServiceInstance> instances;      // the cluster's; DAEMON needs them
 };

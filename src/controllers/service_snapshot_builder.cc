@@ -6,6 +6,7 @@
 #include "core/json_members.h"
 #include "ecs/instance_placement_view.h"
 #include "ecs/service_view.h"
+#include "ecs/task_sets.h"
 #include "scheduler/constraint_filter.h"
 
 namespace gantry::controllers {
@@ -105,6 +106,19 @@ ServiceDeployment deployment_of(const json::object& d, const json::object& sched
   return deployment;
 }
 
+ServiceTaskSet task_set_of(const json::object& service, const json::object& doc) {
+  ServiceTaskSet task_set;
+  task_set.id = string_member(doc, "id");
+  std::string status = string_member(doc, "status");
+  task_set.status = status == "PRIMARY"    ? TaskSetStatus::kPrimary
+                    : status == "DRAINING" ? TaskSetStatus::kDraining
+                                           : TaskSetStatus::kActive;
+  task_set.task_definition = string_member(doc, "taskDefinition");
+  task_set.computed_desired_count = static_cast<int>(ecs::computed_desired_count(service, doc));
+  task_set.steady = string_member(doc, "stabilityStatus") == "STEADY_STATE";
+  return task_set;
+}
+
 ServiceTask task_of(const state::TaskRecord& record, HealthCheckedDefinitions& definitions) {
   state::DocScratch scratch;
   json::object doc = record.doc(scratch.storage());
@@ -174,6 +188,12 @@ ServiceSnapshot service_snapshot(const state::ClusterState& state,
   if (const auto* deployments = core::array_member(service.doc, "deployments")) {
     for (const auto& d : *deployments) {
       snapshot.deployments.push_back(deployment_of(d.as_object(), service.scheduler));
+    }
+  }
+  snapshot.service.external = ecs::uses_task_sets(service.doc);
+  if (const auto* task_sets = ecs::task_sets(service.doc)) {
+    for (const auto& t : *task_sets) {
+      snapshot.task_sets.push_back(task_set_of(service.doc, t.as_object()));
     }
   }
   HealthCheckedDefinitions definitions(state);

@@ -93,6 +93,12 @@ std::string service_revision_arn(std::string_view region, std::string_view accou
                     std::string(service) + "/" + std::string(id));
 }
 
+std::string task_set_arn(std::string_view region, std::string_view account,
+                         std::string_view cluster, std::string_view service, std::string_view id) {
+  return scoped_arn(region, account, "task-set", cluster,
+                    std::string(service) + "/" + std::string(id));
+}
+
 std::string container_arn(std::string_view region, std::string_view account,
                           std::string_view cluster, std::string_view task_id,
                           std::string_view container_id) {

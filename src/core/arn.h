@@ -46,6 +46,10 @@ std::string service_deployment_arn(std::string_view region, std::string_view acc
 std::string service_revision_arn(std::string_view region, std::string_view account,
                                  std::string_view cluster, std::string_view service,
                                  std::string_view id);
+// A task set's: task-set/<cluster>/<service>/<id>, the id with its
+// "ecs-svc/" (the ECS CLI's create-task-set example).
+std::string task_set_arn(std::string_view region, std::string_view account,
+                         std::string_view cluster, std::string_view service, std::string_view id);
 std::string container_arn(std::string_view region, std::string_view account,
                           std::string_view cluster, std::string_view task_id,
                           std::string_view container_id);

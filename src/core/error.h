@@ -39,6 +39,9 @@ inline ApiError service_not_found() {
 inline ApiError service_not_active() {
   return {"ServiceNotActiveException", "Service was not ACTIVE."};
 }
+inline ApiError task_set_not_found() {
+  return {"TaskSetNotFoundException", "The specified task set does not exist."};
+}
 inline ApiError server_error(std::string message) {
   return {"ServerException", std::move(message), 500};
 }

@@ -8,6 +8,7 @@
 #include "ecs/service_rules.h"
 #include "ecs/service_view.h"
 #include "ecs/tags.h"
+#include "ecs/task_sets.h"
 
 namespace gantry::ecs {
 
@@ -33,16 +34,6 @@ json::object comparable_request(const json::object& request) {
 std::string role_arn(const Context& context, const std::string& role) {
   if (role.starts_with("arn:")) return role;
   return "arn:aws:iam::" + context.account_id + ":role/" + role;
-}
-
-// The family a task definition runs on FARGATE ("Linux" unless its
-// runtimePlatform names a Windows one).
-std::string platform_family(const state::TaskDefinitionRecord& definition) {
-  if (auto* platform = object_member(definition.doc, "runtimePlatform")) {
-    std::string family = string_member(*platform, "operatingSystemFamily");
-    if (!family.empty() && family != "LINUX") return family;
-  }
-  return "Linux";
 }
 
 // The answer to a create of a service that exists and is not INACTIVE.
@@ -110,13 +101,26 @@ ServiceWritten create_service(const Context& context, const CreateService& comma
 
   Scheduling scheduling = scheduling_of(request);
   json::object controller = deployment_controller(object_member(request, "deploymentController"));
-  std::string definition_name = string_member(request, "taskDefinition");
-  if (definition_name.empty()) {
-    throw core::invalid_parameter(
-        "A task definition is required for a service that uses the ECS deployment controller.");
+  const std::string controller_type = string_member(controller, "type");
+  const bool external = controller_type == "EXTERNAL";
+  if (controller_type != "ECS" && scheduling.daemon) {
+    // "The Fargate launch type or EXTERNAL deployment controller type don't
+    // support the DAEMON scheduling strategy" (Developer Guide, "Daemon").
+    throw core::invalid_parameter("The " + controller_type +
+                                  " deployment controller does not support the DAEMON "
+                                  "scheduling strategy.");
   }
-  const state::TaskDefinitionRecord& definition =
-      service_task_definition(context.state, definition_name);
+  // "A task definition must be specified if the service uses either the ECS
+  // or CODE_DEPLOY deployment controllers" (botocore,
+  // CreateServiceRequest.taskDefinition): an EXTERNAL service's task sets
+  // name theirs.
+  std::string definition_name = string_member(request, "taskDefinition");
+  if (definition_name.empty() && !external) {
+    throw core::invalid_parameter("A task definition is required for a service that uses the " +
+                                  controller_type + " deployment controller.");
+  }
+  const state::TaskDefinitionRecord* definition =
+      definition_name.empty() ? nullptr : &service_task_definition(context.state, definition_name);
   const json::array* strategy = array_member(request, "capacityProviderStrategy");
   ServiceCapacity capacity =
       service_capacity(cluster, string_member(request, "launchType"), strategy);
@@ -136,7 +140,7 @@ ServiceWritten create_service(const Context& context, const CreateService& comma
         "The platform version must be null when specifying an EC2 launch type.");
   }
   const json::object* network = object_member(request, "networkConfiguration");
-  check_definition_fits(definition, capacity, network);
+  if (definition) check_definition_fits(*definition, capacity, network);
   const json::array* constraints = array_member(request, "placementConstraints");
   const json::array* strategies = array_member(request, "placementStrategy");
   check_placement(constraints, strategies, capacity.fargate, scheduling.daemon);
@@ -162,9 +166,9 @@ ServiceWritten create_service(const Context& context, const CreateService& comma
   }
   if (capacity.fargate) {
     doc["platformVersion"] = string_member(request, "platformVersion", "LATEST");
-    doc["platformFamily"] = platform_family(definition);
+    if (definition) doc["platformFamily"] = platform_family(*definition);
   }
-  doc["taskDefinition"] = definition.doc.at("taskDefinitionArn");
+  if (definition) doc["taskDefinition"] = definition->doc.at("taskDefinitionArn");
   doc["deploymentConfiguration"] = deployment_configuration(
       object_member(request, "deploymentConfiguration"), nullptr, scheduling.daemon);
   if (auto* role = request.if_contains("role"); role && role->is_string()) {
@@ -190,7 +194,21 @@ ServiceWritten create_service(const Context& context, const CreateService& comma
   doc["availabilityZoneRebalancing"] =
       string_member(request, "availabilityZoneRebalancing", "ENABLED");
   doc["deployments"] = json::array();
-  start_deployment(doc, new_deployment(context, doc, request), now);
+  if (controller_type == "ECS") {
+    start_deployment(doc, new_deployment(context, doc, request), now);
+  } else {
+    // Its task sets run its tasks; CodeDeploy's first is the service's own,
+    // PRIMARY at the whole desired count.
+    doc["taskSets"] = json::array();
+    if (controller_type == "CODE_DEPLOY") {
+      json::object members = request;
+      members.erase("clientToken");  // the service's, not the task set's
+      members["scale"] = json::object{{"value", 100.0}, {"unit", "PERCENT"}};
+      json::object first = new_task_set(context, cluster_name, doc, members, *definition, capacity);
+      first["status"] = "PRIMARY";
+      task_sets(doc).push_back(std::move(first));
+    }
+  }
 
   state::ServiceRecord record{cluster_name, std::move(doc), client_token, std::move(comparable)};
   json::object answer = render_service(context.state, record, true);

@@ -142,14 +142,19 @@ json::object deployment_configuration(const json::object* given, const json::obj
   return config;
 }
 
-json::object deployment_controller(const json::object* given) {
-  std::string type = given ? string_member(*given, "type", "ECS") : "ECS";
-  if (type != "ECS") {
-    throw core::invalid_parameter("The " + type +
-                                  " deployment controller is not supported by gantry; use ECS "
-                                  "(rolling updates).");
+std::string platform_family(const state::TaskDefinitionRecord& definition) {
+  if (auto* platform = core::object_member(definition.doc, "runtimePlatform")) {
+    std::string family = string_member(*platform, "operatingSystemFamily");
+    if (!family.empty() && family != "LINUX") return family;
   }
-  return json::object{{"type", "ECS"}};
+  return "Linux";
+}
+
+json::object deployment_controller(const json::object* given) {
+  // The schema has checked the type against ECS's enum (ECS, CODE_DEPLOY,
+  // EXTERNAL).
+  std::string type = given ? string_member(*given, "type", "ECS") : "ECS";
+  return json::object{{"type", type}};
 }
 
 }  // namespace gantry::ecs

@@ -18,6 +18,11 @@ void validate_service_name(const std::string& name);
 const state::TaskDefinitionRecord& service_task_definition(const state::ClusterState& state,
                                                            const std::string& identifier);
 
+// The family a task definition runs on FARGATE ("Linux" unless its
+// runtimePlatform names a Windows one): a FARGATE service's and task set's
+// platformFamily.
+std::string platform_family(const state::TaskDefinitionRecord& definition);
+
 // Where a service's tasks run: a launch type, or a capacity provider
 // strategy (the request's, else the cluster's default), else EC2.
 struct ServiceCapacity {
@@ -46,7 +51,8 @@ void check_placement(const boost::json::array* constraints, const boost::json::a
 boost::json::object deployment_configuration(const boost::json::object* given,
                                              const boost::json::object* current, bool daemon);
 
-// ECS's deploymentController: only ECS (rolling updates) is run by gantry.
+// ECS's deploymentController: ECS (rolling updates, the default), or
+// EXTERNAL and CODE_DEPLOY, whose task sets the caller manages (task_sets.h).
 boost::json::object deployment_controller(const boost::json::object* given);
 
 }  // namespace gantry::ecs

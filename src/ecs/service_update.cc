@@ -1,4 +1,6 @@
 // UpdateService and DeleteService.
+#include <algorithm>
+
 #include "core/arn.h"
 #include "core/error.h"
 #include "core/json_members.h"
@@ -7,6 +9,7 @@
 #include "ecs/service_deployments.h"
 #include "ecs/service_rules.h"
 #include "ecs/service_view.h"
+#include "ecs/task_sets.h"
 
 namespace gantry::ecs {
 
@@ -78,6 +81,70 @@ bool update_deployment_members(json::object& extra, const json::object& request)
   return changed;
 }
 
+// The members UpdateService changes on a service of task sets: "For
+// services using an external deployment controller, you can update only the
+// desired count, task placement constraints and strategies, health check
+// grace period, enable ECS managed tags option, and propagate tags option"
+// (botocore, UpdateService), and the deployment configuration, as for
+// CODE_DEPLOY.
+constexpr std::string_view kTaskSetServiceMembers[] = {"cluster",
+                                                       "service",
+                                                       "desiredCount",
+                                                       "deploymentConfiguration",
+                                                       "healthCheckGracePeriodSeconds",
+                                                       "placementConstraints",
+                                                       "placementStrategy",
+                                                       "enableECSManagedTags",
+                                                       "propagateTags",
+                                                       "deploymentController"};
+
+void refuse_task_set_service_members(const json::object& request, std::string_view controller) {
+  for (const auto& member : request) {
+    if (member.value().is_null()) continue;
+    if (std::find(std::begin(kTaskSetServiceMembers), std::end(kTaskSetServiceMembers),
+                  member.key()) != std::end(kTaskSetServiceMembers)) {
+      continue;
+    }
+    // ECS's answer to a new task definition on a CODE_DEPLOY service, for
+    // every member the task sets own.
+    throw core::invalid_parameter(
+        "Unable to update " + std::string(member.key()) + " on services with a " +
+        std::string(controller) + " deployment controller. " +
+        (controller == "CODE_DEPLOY" ? "Use AWS CodeDeploy to trigger a new deployment."
+                                     : "Use CreateTaskSet to create a new task set instead."));
+  }
+}
+
+// UpdateService of a service whose task sets run its tasks: a new desired
+// count rescales every task set (their computed counts follow it).
+ServiceWritten update_task_set_service(const Context& context, state::ServiceRecord record,
+                                       const json::object& request) {
+  json::object& doc = record.doc;
+  refuse_task_set_service_members(request, deployment_controller_type(doc));
+  const int64_t desired_before = core::int_member(doc, "desiredCount", 0);
+  if (auto* desired = request.if_contains("desiredCount"); desired && desired->is_int64()) {
+    if (desired->get_int64() < 0)
+      throw core::invalid_parameter("desiredCount can not be negative.");
+    doc["desiredCount"] = *desired;
+  }
+  if (auto* config = object_member(request, "deploymentConfiguration")) {
+    doc["deploymentConfiguration"] =
+        deployment_configuration(config, object_member(doc, "deploymentConfiguration"), false);
+  }
+  for (std::string_view member :
+       {"placementConstraints", "placementStrategy", "healthCheckGracePeriodSeconds",
+        "enableECSManagedTags", "propagateTags"}) {
+    assign(doc, request, member);
+  }
+  const json::array* constraints = array_member(doc, "placementConstraints");
+  const json::array* strategies = array_member(doc, "placementStrategy");
+  check_placement(constraints && !constraints->empty() ? constraints : nullptr,
+                  strategies && !strategies->empty() ? strategies : nullptr,
+                  doc.contains("platformVersion"), false);
+  rescale_task_sets(doc, desired_before, context.now_seconds());
+  return written(context, std::move(record));
+}
+
 }  // namespace
 
 ServiceWritten update_service(const Context& context, const UpdateService& command) {
@@ -91,6 +158,15 @@ ServiceWritten update_service(const Context& context, const UpdateService& comma
   const bool daemon = string_member(doc, "schedulingStrategy") == "DAEMON";
   const bool fargate = doc.contains("platformVersion");
   const double now = context.now_seconds();
+
+  if (auto* controller = object_member(request, "deploymentController")) {
+    if (string_member(*controller, "type", "ECS") != deployment_controller_type(doc)) {
+      throw core::invalid_parameter(
+          "gantry does not change a service's deployment controller type; create a new "
+          "service instead.");
+    }
+  }
+  if (uses_task_sets(doc)) return update_task_set_service(context, std::move(record), request);
 
   if (auto* desired = request.if_contains("desiredCount"); desired && desired->is_int64()) {
     if (daemon) {

@@ -3,6 +3,7 @@
 #include "core/arn.h"
 #include "core/json_members.h"
 #include "ecs/service_deployments.h"
+#include "ecs/task_sets.h"
 #include "model/task_lifecycle.h"
 
 namespace gantry::ecs {
@@ -79,6 +80,11 @@ json::object render_service(const state::ClusterState& state, const state::Servi
     }
     service["currentServiceRevisions"] =
         current_revisions(service, arn->region, arn->account_id, record.cluster, name);
+  }
+  if (uses_task_sets(record.doc)) {
+    // Its task sets run its tasks; it has no deployments of its own, and
+    // ECS lists none.
+    service["taskSets"] = render_task_sets(state, record.cluster, record.doc, include_tags);
   }
   if (!include_tags) service.erase("tags");
   return service;

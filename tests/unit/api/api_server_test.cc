@@ -80,10 +80,9 @@ TEST_F(ApiServerTest, WronglySignedRequestsAreRefused) {
 TEST_F(ApiServerTest, UnknownAndUnimplementedOperations) {
   EXPECT_EQ(error_type(call(signed_request("Bogus", "{}"))), "UnknownOperationException");
   // An ECS operation gantry does not serve yet.
-  auto task_set = call(signed_request(
-      "DeleteTaskSet", R"({"cluster":"c","service":"s","taskSet":"t"})"));
-  EXPECT_EQ(task_set.result(), http::status::bad_request);
-  EXPECT_EQ(error_type(task_set), "UnknownOperationException");
+  auto unserved = call(signed_request("GetTaskProtection", R"({"cluster":"c"})"));
+  EXPECT_EQ(unserved.result(), http::status::bad_request);
+  EXPECT_EQ(error_type(unserved), "UnknownOperationException");
 }
 
 TEST_F(ApiServerTest, BadBodiesGetClientErrorsAndWriteNothing) {

@@ -80,7 +80,8 @@ def main():
             service, deployment = primary(ecs)
             return (deployment["taskDefinition"].endswith(":2")
                     and deployment["rolloutState"] == "COMPLETED"
-                    and len(service["deployments"]) == 1)
+                    and len(service["deployments"]) == 1
+                    and deployment["runningCount"] == args.tasks)
 
         wait("the rolling update to complete", rolled_out, interval=0.05)
         rollout_s = time.monotonic() - start

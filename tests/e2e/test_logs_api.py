@@ -35,20 +35,21 @@ def now_ms():
     return int(time.time() * 1000)
 
 
+def logs_client(gantry):
+    """A boto3 `logs` client for `gantry` that does not retry."""
+    return boto3.client(
+        "logs", endpoint_url=gantry.endpoint, region_name=REGION,
+        aws_access_key_id=gantry.access_key, aws_secret_access_key=gantry.secret_key,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                      connect_timeout=5, read_timeout=60))
+
+
 class LogsApiTest(GantryTestCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.logs = cls.logs_client()
-
-    @classmethod
-    def logs_client(cls):
-        return boto3.client(
-            "logs", endpoint_url=cls.gantry.endpoint, region_name=REGION,
-            aws_access_key_id=cls.gantry.access_key, aws_secret_access_key=cls.gantry.secret_key,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"},
-                          connect_timeout=5, read_timeout=60))
+        cls.logs = logs_client(cls.gantry)
 
     def aws_logs(self, *args):
         """`aws logs <args>`: the parsed JSON output, or the CompletedProcess on failure."""
@@ -140,8 +141,7 @@ class LogsApiTest(GantryTestCase):
         self.assertEqual(stored["storedBytes"], sum(len(m) for m in expected))
 
         self.gantry.restart()
-        self.logs = self.logs_client()
-        type(self).logs = self.logs
+        type(self).logs = logs_client(self.gantry)
         again, _ = self.read_all(group, stream, forward=True)
         self.assertEqual(again, expected)
         self.assertEqual(self.logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0],
@@ -302,6 +302,28 @@ class LogsApiTest(GantryTestCase):
 
     def test_ecs_still_answers_beside_logs(self):
         self.assertIn("clusterArns", self.ecs.list_clusters())
+
+
+class LogGroupCapTest(GantryTestCase):
+    """`--log-group-max-bytes`: a group keeps its newest events within the cap."""
+
+    @classmethod
+    def gantry_args(cls):
+        return ["--log-group-max-bytes", "1000"]
+
+    def test_the_oldest_events_go_first(self):
+        logs = logs_client(self.gantry)
+        logs.create_log_group(logGroupName="/capped")
+        logs.create_log_stream(logGroupName="/capped", logStreamName="s")
+        start = now_ms() - 1000
+        for batch in range(5):  # 5 x 50 events of 10 bytes: 2,500 bytes in all
+            logs.put_log_events(logGroupName="/capped", logStreamName="s", logEvents=[
+                {"timestamp": start + batch * 50 + i, "message": "event %04d" % (batch * 50 + i)}
+                for i in range(50)])
+        kept = [e["message"] for e in logs.get_log_events(
+            logGroupName="/capped", logStreamName="s", startFromHead=True)["events"]]
+        self.assertEqual(kept, ["event %04d" % i for i in range(150, 250)])
+        self.assertEqual(logs.describe_log_groups()["logGroups"][0]["storedBytes"], 1000)
 
 
 if __name__ == "__main__":

@@ -203,7 +203,8 @@ void ControlPlane::run(const std::string& role, bool with_agent) {
     throw;
   }
 
-  std::cout << "gantry " << role << " " << GANTRY_VERSION << " serving the Amazon ECS and CloudWatch Logs APIs\n"
+  std::cout << "gantry " << role << " " << GANTRY_VERSION
+            << " serving the Amazon ECS and CloudWatch Logs APIs\n"
             << "  endpoint:    " << url << "\n"
             << "  data:        " << o.data_dir << "\n"
             << "  credentials: " << o.credentials_file << "\n\n"

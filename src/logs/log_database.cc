@@ -25,12 +25,17 @@ CREATE TABLE IF NOT EXISTS log_streams (
   last_ingestion INTEGER,
   UNIQUE (group_id, name));
 CREATE TABLE IF NOT EXISTS log_events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   group_id INTEGER NOT NULL,
   stream_id INTEGER NOT NULL,
   timestamp INTEGER NOT NULL,
   ingestion_time INTEGER NOT NULL,
   message TEXT NOT NULL);
+-- next_seq: the next event's sequence, handed out by the writer; never
+-- reused, even after the newest events are deleted.
+CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO log_meta (key, value)
+  SELECT 'next_seq', coalesce(max(seq), 0) + 1 FROM log_events;
 CREATE INDEX IF NOT EXISTS log_events_by_stream ON log_events (stream_id, timestamp, seq);
 CREATE INDEX IF NOT EXISTS log_events_by_group ON log_events (group_id, timestamp, seq);
 )sql";

@@ -337,6 +337,34 @@ TEST_F(LogStoreOperationsTest, DeletesTakeTheirEventsAlong) {
   EXPECT_TRUE(ok(read(describe_log_groups, {})).at("logGroups").as_array().empty());
 }
 
+TEST_F(LogStoreOperationsTest, EventIdsAreNeverReused) {
+  auto ids = [&] {
+    // A named copy: a range-for does not extend the life of a temporary inside it.
+    json::object response = ok(read(filter_log_events, {{"logGroupName", "app"}}));
+    std::set<std::string> out;
+    for (const auto& e : response.at("events").as_array()) {
+      out.insert(std::string(e.at("eventId").as_string()));
+    }
+    return out;
+  };
+  ok(put("app", "web", numbered(0, 250)));  // more than one multi-row INSERT
+  std::set<std::string> before = ids();
+  ASSERT_EQ(before.size(), 250u);
+  ok(write(delete_log_stream, {{"logGroupName", "app"}, {"logStreamName", "web"}}));
+  open();  // across a restart too
+  ok(write(create_log_stream, {{"logGroupName", "app"}, {"logStreamName", "web"}}));
+  ok(put("app", "web", numbered(0, 250)));
+  std::set<std::string> after = ids();
+  ASSERT_EQ(after.size(), 250u);
+  // The same timestamps: only the sequences tell them apart, and they rose.
+  for (const std::string& id : after) EXPECT_FALSE(before.contains(id)) << id;
+  EXPECT_EQ(messages(ok(read(get_log_events, {{"logGroupName", "app"},
+                                              {"logStreamName", "web"},
+                                              {"startFromHead", true}})))
+                .back(),
+            "line 249");
+}
+
 TEST_F(LogStoreOperationsTest, TagsByArnAndByName) {
   std::string arn = "arn:aws:logs:us-east-1:123456789012:log-group:app";
   ok(write(tag_resource, {{"resourceArn", arn}, {"tags", {{"team", "a"}, {"env", "dev"}}}}));

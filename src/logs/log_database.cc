@@ -26,7 +26,6 @@ CREATE TABLE IF NOT EXISTS log_streams (
   UNIQUE (group_id, name));
 CREATE TABLE IF NOT EXISTS log_events (
   seq INTEGER PRIMARY KEY,
-  group_id INTEGER NOT NULL,
   stream_id INTEGER NOT NULL,
   timestamp INTEGER NOT NULL,
   ingestion_time INTEGER NOT NULL,
@@ -37,7 +36,6 @@ CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value INTEGER NOT NUL
 INSERT OR IGNORE INTO log_meta (key, value)
   SELECT 'next_seq', coalesce(max(seq), 0) + 1 FROM log_events;
 CREATE INDEX IF NOT EXISTS log_events_by_stream ON log_events (stream_id, timestamp, seq);
-CREATE INDEX IF NOT EXISTS log_events_by_group ON log_events (group_id, timestamp, seq);
 )sql";
 
 }  // namespace

@@ -5,11 +5,11 @@
 // commit returned is on disk. Tables:
 //   log_groups (id, name, ...)           one row per group
 //   log_streams (id, group_id, name, ..) one row per stream
-//   log_events (seq, group_id, stream_id, timestamp, ingestion_time, message)
+//   log_events (seq, stream_id, timestamp, ingestion_time, message)
 //     seq: the rising sequence the writer hands out (log_meta's next_seq:
-//     never reused, so eventIds stay unique); indexed by (stream_id, timestamp, seq) for
-//     GetLogEvents and by (group_id, timestamp, seq) for FilterLogEvents,
-//     retention and the size cap.
+//     never reused, so eventIds stay unique); indexed by (stream_id,
+//     timestamp, seq) alone: a group's events are a merge of its streams'
+//     (group_cursor.h).
 #include <sqlite3.h>
 
 #include <memory>

@@ -53,9 +53,13 @@ json::object create_log_group(LogConnection& db, const LogRequest& request) {
 
 json::object delete_log_group(LogConnection& db, const LogRequest& request) {
   GroupRow group = existing_group(db, core::string_member(request.body, "logGroupName"));
+  for (int64_t stream : stream_ids_of(db, group.id)) {
+    auto run = db.statement("DELETE FROM log_events WHERE stream_id = ?1").run();
+    run.bind_int64(1, stream);
+    run.execute();
+  }
   for (const char* sql :
-       {"DELETE FROM log_events WHERE group_id = ?1", "DELETE FROM log_streams WHERE group_id = ?1",
-        "DELETE FROM log_groups WHERE id = ?1"}) {
+       {"DELETE FROM log_streams WHERE group_id = ?1", "DELETE FROM log_groups WHERE id = ?1"}) {
     auto run = db.statement(sql).run();
     run.bind_int64(1, group.id);
     run.execute();

@@ -33,9 +33,9 @@ constexpr size_t kRowsPerInsert = 100;
 
 std::string insert_sql(size_t rows) {
   std::string sql =
-      "INSERT INTO log_events (seq, group_id, stream_id, timestamp, ingestion_time, message) "
+      "INSERT INTO log_events (seq, stream_id, timestamp, ingestion_time, message) "
       "VALUES ";
-  for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?,?,?,?,?,?)" : ",(?,?,?,?,?,?)";
+  for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
   return sql;
 }
 
@@ -53,7 +53,7 @@ int64_t take_sequences(LogConnection& db, size_t count) {
   return next;
 }
 
-void append_events(LogConnection& db, int64_t group_id, int64_t stream_id, const PutBatch& batch,
+void append_events(LogConnection& db, int64_t stream_id, const PutBatch& batch,
                    const BatchVerdict& verdict, int64_t first_sequence) {
   static const std::string kFullInsert = insert_sql(kRowsPerInsert);
   static const std::string kOneInsert = insert_sql(1);
@@ -63,10 +63,10 @@ void append_events(LogConnection& db, int64_t group_id, int64_t stream_id, const
     auto run = db.statement(rows == kRowsPerInsert ? kFullInsert : kOneInsert).run();
     for (size_t row = 0; row < rows; ++row, ++i) {
       const InputLogEvent& event = batch.events[i];
-      int base = static_cast<int>(row * 6);
-      run.bind_int64(base + 1, sequence++).bind_int64(base + 2, group_id);
-      run.bind_int64(base + 3, stream_id).bind_int64(base + 4, event.timestamp);
-      run.bind_int64(base + 5, batch.now_ms).bind_text(base + 6, event.message);
+      int base = static_cast<int>(row * 5);
+      run.bind_int64(base + 1, sequence++).bind_int64(base + 2, stream_id);
+      run.bind_int64(base + 3, event.timestamp).bind_int64(base + 4, batch.now_ms);
+      run.bind_text(base + 5, event.message);
     }
     run.execute();
   }
@@ -100,7 +100,7 @@ json::object put_log_events(LogConnection& db, const PutBatch& batch, int64_t ma
   int64_t last_sequence = 0;
   if (verdict.first_kept < verdict.end_kept) {
     int64_t first_sequence = take_sequences(db, verdict.end_kept - verdict.first_kept);
-    append_events(db, group.id, stream.id, batch, verdict, first_sequence);
+    append_events(db, stream.id, batch, verdict, first_sequence);
     for (size_t i = verdict.first_kept; i < verdict.end_kept; ++i) {
       bytes += static_cast<int64_t>(batch.events[i].message.size());
     }

@@ -28,6 +28,14 @@ StreamRow existing_stream(LogConnection& db, const GroupRow& group, const std::s
   return {run.column_int64(0), name};
 }
 
+std::vector<int64_t> stream_ids_of(LogConnection& db, int64_t group_id) {
+  std::vector<int64_t> ids;
+  auto run = db.statement("SELECT id FROM log_streams WHERE group_id = ?1").run();
+  run.bind_int64(1, group_id);
+  while (run.step()) ids.push_back(run.column_int64(0));
+  return ids;
+}
+
 void adjust_stored_bytes(LogConnection& db, int64_t group_id, int64_t delta) {
   if (delta == 0) return;
   auto run =

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "logs/log_database.h"
 
@@ -25,6 +26,9 @@ std::optional<GroupRow> find_group(LogConnection& db, const std::string& name);
 // Throws ResourceNotFoundException when the group does not exist.
 GroupRow existing_group(LogConnection& db, const std::string& name);
 StreamRow existing_stream(LogConnection& db, const GroupRow& group, const std::string& name);
+
+// The ids of the group's streams.
+std::vector<int64_t> stream_ids_of(LogConnection& db, int64_t group_id);
 
 // Adds `delta` (negative: subtracts) to the group's storedBytes, never
 // below 0: what every append and drop of events keeps true.

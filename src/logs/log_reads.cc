@@ -7,6 +7,7 @@
 #include "core/json_members.h"
 #include "logs/event_tokens.h"
 #include "logs/filter_pattern.h"
+#include "logs/group_cursor.h"
 #include "logs/log_errors.h"
 #include "logs/log_lookup.h"
 #include "logs/put_log_events_rules.h"
@@ -140,42 +141,28 @@ json::object filter_log_events(LogConnection& db, const LogRequest& request) {
   bool more = false;
   size_t bytes = 0;
   int64_t scanned = 0;
-  auto& query = db.statement(
-      "SELECT seq, stream_id, timestamp, ingestion_time, message FROM log_events WHERE "
-      "group_id = ?1 AND (timestamp, seq) > (?2, ?3) AND timestamp < ?4 "
-      "ORDER BY timestamp, seq LIMIT 1000");
-  for (bool chunk_full = !streams.empty(); chunk_full && !more;) {
-    auto run = query.run();
-    run.bind_int64(1, group.id).bind_int64(2, searched.timestamp);
-    run.bind_int64(3, searched.sequence).bind_int64(4, window.end);
-    int rows = 0;
-    while (run.step()) {
-      ++rows;
-      if (static_cast<int64_t>(events.size()) == limit || scanned == kMaxSearchedPerPage) {
-        more = true;  // an event remains beyond this page
+  std::vector<int64_t> stream_ids;
+  for (const auto& [id, name] : streams) stream_ids.push_back(id);
+  GroupCursor cursor(db, std::move(stream_ids), searched, window.end);
+  while (auto event = cursor.next()) {
+    if (static_cast<int64_t>(events.size()) == limit || scanned == kMaxSearchedPerPage) {
+      more = true;  // an event remains beyond this page
+      break;
+    }
+    if (pattern.matches(event->message)) {
+      if (!fits_page(bytes, event->message.size(), events.size())) {
+        more = true;
         break;
       }
-      EventKey key{run.column_int64(2), run.column_int64(0)};
-      auto stream = streams.find(run.column_int64(1));
-      if (stream != streams.end()) {
-        std::string message = run.column_text(4);
-        if (pattern.matches(message)) {
-          if (!fits_page(bytes, message.size(), events.size())) {
-            more = true;
-            break;
-          }
-          bytes += message.size() + kEventOverheadBytes;
-          events.push_back(json::object{{"logStreamName", stream->second},
-                                        {"timestamp", key.timestamp},
-                                        {"message", std::move(message)},
-                                        {"ingestionTime", run.column_int64(3)},
-                                        {"eventId", event_id(key)}});
-        }
-      }
-      searched = key;
-      ++scanned;
+      bytes += event->message.size() + kEventOverheadBytes;
+      events.push_back(json::object{{"logStreamName", streams.at(event->stream_id)},
+                                    {"timestamp", event->key.timestamp},
+                                    {"message", std::move(event->message)},
+                                    {"ingestionTime", event->ingestion_time},
+                                    {"eventId", event_id(event->key)}});
     }
-    chunk_full = rows == 1000;
+    searched = event->key;
+    ++scanned;
   }
   json::array searched_streams;
   for (const auto& [id, name] : streams) {

@@ -312,6 +312,21 @@ TEST_F(LogStoreOperationsTest, TheSizeCapDropsTheOldestEventsFirst) {
   EXPECT_GE(stored, 90);
 }
 
+TEST_F(LogStoreOperationsTest, TheSizeCapDropsTheGroupsOldestAcrossItsStreams) {
+  open(/*max_group_bytes=*/60);
+  ok(write(create_log_stream, {{"logGroupName", "app"}, {"logStreamName", "worker"}}));
+  ok(put("app", "worker", numbered(0, 5, 100)));  // the oldest: "line 0".."line 4"
+  ok(put("app", "web", numbered(5, 5, 50)));
+  ok(put("app", "worker", numbered(10, 5)));  // 7 bytes each: 30 + 30 + 35 bytes
+  json::object response = ok(read(filter_log_events, {{"logGroupName", "app"}}));
+  std::vector<std::string> kept = messages(response);
+  // 35 bytes over: the worker's five oldest (30) and then the web's oldest
+  // (6), in time order across the streams.
+  EXPECT_EQ(kept.front(), "line 6");
+  EXPECT_EQ(kept.size(), 9u);
+  EXPECT_EQ(response.at("events").as_array()[0].at("logStreamName"), "web");
+}
+
 TEST_F(LogStoreOperationsTest, EverythingSurvivesARestart) {
   ok(put("app", "web", numbered(0, 20)));
   ok(write(put_retention_policy, {{"logGroupName", "app"}, {"retentionInDays", 7}}));

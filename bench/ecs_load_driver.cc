@@ -21,7 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
 // DescribeTasks of 100 tasks answers about 100 KiB: this only stops a
 // runaway body.
 constexpr uint64_t kMaxBody = 64 << 20;
@@ -35,8 +34,9 @@ net::HttpRequest signed_request(const agent::EcsEndpoint& endpoint, const std::s
   view.body = call.body;
   view.headers = {{"Host", host},
                   {"Content-Type", "application/x-amz-json-1.1"},
-                  {"X-Amz-Target", std::string(kTargetPrefix) + call.operation}};
-  auth::sign_sigv4(view, endpoint.key, endpoint.region, "ecs", std::chrono::system_clock::now());
+                  {"X-Amz-Target", std::string(call.target_prefix) + call.operation}};
+  auth::sign_sigv4(view, endpoint.key, endpoint.region, std::string(call.signing_name),
+                   std::chrono::system_clock::now());
   net::HttpRequest request{http::verb::post, "/", 11};
   for (const auto& [name, value] : view.headers) request.set(name, value);
   request.body() = std::move(view.body);

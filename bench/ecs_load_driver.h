@@ -1,5 +1,5 @@
 #pragma once
-// Drives ECS API calls (AWS JSON 1.1, SigV4-signed as the agent's EcsClient
+// Drives ECS (or another JSON 1.1 service's) API calls (AWS JSON 1.1, SigV4-signed as the agent's EcsClient
 // signs them) over N keep-alive connections, all on the calling thread: one
 // io_context, no locks, no thread switches, so the client takes as little
 // CPU as possible from a server on the same machine.
@@ -16,6 +16,10 @@ namespace gantry::bench {
 struct EcsCall {
   std::string operation;  // "RunTask"
   std::string body;       // the JSON request
+  // Another service on the same endpoint: CloudWatch Logs' "Logs_20140328."
+  // and "logs".
+  std::string_view target_prefix = "AmazonEC2ContainerServiceV20141113.";
+  std::string_view signing_name = "ecs";
 };
 
 struct DriveLimits {

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Enforces the direction of dependencies between modules (docs/architecture.md):
 #   cli -> {api, controllers, agent} -> ecs -> {state, scheduler} -> {store, model} -> core
+# logs/ (CloudWatch Logs: its own store beside the control plane's) sits
+# beside ecs/: the API serves it, and it builds on store/'s SQLite
+# statement and core/ only.
 # auth and net sit beside them (the API and the agent both sign and speak
 # HTTP); the agent shares only model/, net/, auth/ and core/ with the
 # control plane. Controllers reach the state through ecs/'s commands and
@@ -17,10 +20,11 @@ declare -A allowed=(
   [state]="state store model core"
   [auth]="auth core"
   [ecs]="ecs state scheduler store model core"
-  [api]="api ecs auth state scheduler net store model core"
+  [logs]="logs store core"
+  [api]="api ecs logs auth state scheduler net store model core"
   [controllers]="controllers ecs state scheduler net store model core"
   [agent]="agent auth net model core"
-  [cli]="cli auth api controllers agent ecs state scheduler net store model core"
+  [cli]="cli auth api controllers agent ecs logs state scheduler net store model core"
 )
 
 status=0

@@ -1,3 +1,5 @@
-# Turns the ECS API model JSON into a C++ source holding it as one string.
+# Turns an AWS API model JSON (INPUT) into a C++ source (OUTPUT) holding it as
+# one string named VARIABLE.
 file(READ ${INPUT} content)
-file(WRITE ${OUTPUT} "// Generated from src/model/ecs_schema.json; do not edit.\n#include <string_view>\n#if defined(__clang__)\n#pragma clang diagnostic ignored \"-Woverlength-strings\"\n#endif\nnamespace gantry::model {\nextern const std::string_view kEcsSchemaJson;\nconst std::string_view kEcsSchemaJson = R\"gantry_schema(${content})gantry_schema\";\n}  // namespace gantry::model\n")
+get_filename_component(name ${INPUT} NAME)
+file(WRITE ${OUTPUT} "// Generated from src/model/${name}; do not edit.\n#include <string_view>\n#if defined(__clang__)\n#pragma clang diagnostic ignored \"-Woverlength-strings\"\n#endif\nnamespace gantry::model {\nextern const std::string_view ${VARIABLE};\nconst std::string_view ${VARIABLE} = R\"gantry_schema(${content})gantry_schema\";\n}  // namespace gantry::model\n")

@@ -115,6 +115,13 @@ void ApiServer::handle(net::HttpRequest&& request, net::Responder respond) const
                                service.signing_name + "'.",
                            403);
     }
+    if (request.body().size() > service.max_body_bytes) {
+      throw core::ApiError("RequestEntityTooLargeException",
+                           "The request body is " + std::to_string(request.body().size()) +
+                               " bytes; " + service.signing_name + " takes at most " +
+                               std::to_string(service.max_body_bytes) + ".",
+                           413);
+    }
     std::string operation(target.substr(service.target_prefix.size()));
     const model::Schema& schema = *service.schema;
     const Route* route = service.router->find(operation);

@@ -14,6 +14,7 @@
 #include "api/api_server.h"
 #include "api/event_stream.h"
 #include "api/handlers.h"
+#include "api/logs/logs_handlers.h"
 #include "ecs/command_runner.h"
 #include "ecs/container_instance_commands.h"
 #include "ecs/placement_indexes.h"
@@ -25,6 +26,8 @@
 #include "core/asio_timer_source.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "logs/log_store.h"
+#include "model/schema.h"
 #include "net/http_server.h"
 #include "state/control_state.h"
 #include "state/task_stats.h"
@@ -84,7 +87,7 @@ struct ControlPlane::Impl {
           api_server->handle(std::move(request), std::move(respond));
         },
         [this](auto status, std::string reason) { return api_server->reject(status, std::move(reason)); },
-        net::HttpServerOptions{options.max_body_bytes},
+        net::HttpServerOptions{std::max(options.max_body_bytes, api::kLogsMaxBodyBytes)},
         [this](net::HttpRequest&& request, boost::beast::tcp_stream&& stream) {
           channel->upgrade(std::move(request), std::move(stream));
         });
@@ -93,8 +96,16 @@ struct ControlPlane::Impl {
     api::register_all_handlers(router, services);
     api::register_task_stats_handlers(router, services, task_stats);
     api::register_event_stream_handlers(router, state->events(), io);
-    api_server = std::make_unique<api::ApiServer>(router, credentials, clock, *request_ids,
-                                                  options.account_id);
+    api_server = std::make_unique<api::ApiServer>(
+        std::vector<api::Service>{api::service_of(model::Schema::ecs(), router,
+                                                  options.max_body_bytes)},
+        credentials, clock, *request_ids, options.account_id);
+    // CloudWatch Logs: its own store, file and writer thread.
+    log_store = std::make_unique<logs::LogStore>(
+        logs::LogStoreOptions{options.data_dir + "/logs.db", options.log_group_max_bytes}, clock,
+        timers);
+    api::register_logs_handlers(logs_router, *log_store);
+    api_server->add_service(api::logs_service(logs_router));
     controller_runtime = std::make_unique<controllers::ControllerRuntime>(io.get_executor(), *state,
                                                                           clock, timers);
     controller_runtime->add(std::make_unique<controllers::TaskReaper>());
@@ -108,6 +119,7 @@ struct ControlPlane::Impl {
     // channel with its last batches: the state goes before it.
     controller_runtime.reset();
     state.reset();
+    log_store.reset();
   }
 
   ControlPlaneOptions options;
@@ -133,8 +145,10 @@ struct ControlPlane::Impl {
   std::unique_ptr<net::HttpServer> server;
   std::string url;
   api::Router router;
-  std::unique_ptr<api::ApiServer> api_server;
   core::AsioTimerSource timers{io.get_executor()};
+  api::Router logs_router;
+  std::unique_ptr<logs::LogStore> log_store;
+  std::unique_ptr<api::ApiServer> api_server;
   std::unique_ptr<controllers::ControllerRuntime> controller_runtime;
 };
 
@@ -188,7 +202,8 @@ void ControlPlane::run(const std::string& role, bool with_agent) {
     throw;
   }
 
-  std::cout << "gantry " << role << " " << GANTRY_VERSION << " serving the Amazon ECS API\n"
+  std::cout << "gantry " << role << " " << GANTRY_VERSION
+            << " serving the Amazon ECS and CloudWatch Logs APIs\n"
             << "  endpoint:    " << url << "\n"
             << "  data:        " << o.data_dir << "\n"
             << "  credentials: " << o.credentials_file << "\n\n"
@@ -197,6 +212,7 @@ void ControlPlane::run(const std::string& role, bool with_agent) {
             << "  export AWS_SECRET_ACCESS_KEY=" << secret << "\n"
             << "  export AWS_DEFAULT_REGION=" << o.region << "\n"
             << "  export AWS_ENDPOINT_URL_ECS=" << url << "\n"
+            << "  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=" << url << "\n"
             << "  aws ecs list-clusters    # or: aws ecs --endpoint-url " << url
             << " list-clusters\n"
             << std::endl;

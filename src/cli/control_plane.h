@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,9 @@ struct ControlPlaneOptions {
   // The cluster the local agent joins with its EC2 capacity, made when
   // missing; its FARGATE capacity serves every cluster.
   std::string dev_cluster = "default";
+  // What one CloudWatch Logs group may hold, in bytes of messages; its
+  // oldest events go first above it. 0: no cap.
+  int64_t log_group_max_bytes = 0;
 };
 
 class ControlPlane {

@@ -37,6 +37,11 @@ void add_control_plane_options(CLI::App& command, gantry::cli::ControlPlaneOptio
                      "Seconds an agent channel may stay silent before the agent counts as "
                      "disconnected")
       ->capture_default_str();
+  command.add_option("--log-group-max-bytes", options.log_group_max_bytes,
+                     "Bytes of messages one CloudWatch Logs group may hold; its oldest events "
+                     "are dropped first above it (0: no cap)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 }
 
 void add_driver_options(CLI::App& command, gantry::cli::DriverOptions& options) {

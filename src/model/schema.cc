@@ -8,9 +8,10 @@
 
 namespace gantry::model {
 
-// Defined in the .cc that CMake generates from src/model/ecs_schema.json
-// (tools/embed_schema.cmake).
+// Defined in the .cc files that CMake generates from src/model/ecs_schema.json
+// and logs_schema.json (tools/embed_schema.cmake).
 extern const std::string_view kEcsSchemaJson;
+extern const std::string_view kLogsSchemaJson;
 
 namespace {
 
@@ -61,6 +62,11 @@ std::unique_ptr<Schema> Schema::parse(std::string_view model_json) {
 
 const Schema& Schema::ecs() {
   static const std::unique_ptr<Schema> schema = parse(kEcsSchemaJson);
+  return *schema;
+}
+
+const Schema& Schema::logs() {
+  static const std::unique_ptr<Schema> schema = parse(kLogsSchemaJson);
   return *schema;
 }
 

@@ -147,9 +147,7 @@ class ProtocolTest(GantryTestCase):
 
     def test_operation_not_implemented(self):
         # An ECS operation in the API model that gantry does not serve.
-        response = self.call("CreateCapacityProvider", {
-            "name": "not-implemented",
-            "autoScalingGroupProvider": {"autoScalingGroupArn": "arn:aws:autoscaling:x"}})
+        response = self.call("ListDaemons", {})
         self.assertError(response, 400, "UnknownOperationException")
 
     def test_malformed_json(self):

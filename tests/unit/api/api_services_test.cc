@@ -110,6 +110,46 @@ TEST_F(ApiServicesTest, AnUnknownTargetNamesEveryService) {
             "AmazonEC2ContainerServiceV20141113.<Operation> or Logs_20140328.<Operation>.");
 }
 
+TEST_F(ApiServicesTest, EachServiceHasItsOwnBodyLimit) {
+  // ECS keeps 1 MiB; the registered logs service (default limit) too.
+  std::string big = R"({"logGroupName":")" + std::string((1 << 20) + 10, 'x') + R"("})";
+  auto refused = call("Logs_20140328.CreateLogGroup", "logs", big);
+  EXPECT_EQ(refused.result(), http::status::payload_too_large);
+  EXPECT_EQ(body_of(refused).at("__type"), "RequestEntityTooLargeException");
+
+  Router roomy_router;
+  roomy_router.add("CreateLogGroup", [](RequestContext&, Reply reply) { reply(json::object{}); });
+  ApiServer roomy({service_of(*logs_schema_, roomy_router, 4 << 20)}, credentials_, clock_,
+                  *random_, "123456789012");
+  auth::HttpRequestView view{"POST",
+                             "/",
+                             {{"Host", "127.0.0.1:8246"},
+                              {"Content-Type", "application/x-amz-json-1.1"},
+                              {"X-Amz-Target", "Logs_20140328.CreateLogGroup"}},
+                             big};
+  auto [key_id, secret] = credentials_.first_key();
+  auth::sign_sigv4(view, auth::SigningKey{key_id, secret}, "us-east-1", "logs", clock_.now());
+  net::HttpRequest request{http::verb::post, "/", 11};
+  for (auto& [name, value] : view.headers) request.set(name, value);
+  request.body() = big;
+  EXPECT_EQ(test_support::answer_of(roomy, std::move(request)).result(), http::status::ok);
+}
+
+TEST(CompiledLogsModelTest, IsCloudWatchLogsAndKnowsItsOperations) {
+  const model::Schema& logs = model::Schema::logs();
+  EXPECT_EQ(logs.target_prefix(), "Logs_20140328");
+  EXPECT_EQ(logs.signing_name(), "logs");
+  for (const char* operation : {"PutLogEvents", "GetLogEvents", "FilterLogEvents",
+                                "DescribeLogStreams", "PutRetentionPolicy", "TagResource"}) {
+    EXPECT_TRUE(logs.has_operation(operation)) << operation;
+  }
+  json::object empty{{"logGroupName", "g"}, {"logStreamName", "s"}, {"logEvents", json::array{}}};
+  EXPECT_THROW(logs.validate_request("PutLogEvents", empty), core::ApiError);
+  json::object one = empty;
+  one["logEvents"] = json::array{json::object{{"timestamp", 1}, {"message", "m"}}};
+  logs.validate_request("PutLogEvents", one);
+}
+
 TEST_F(ApiServicesTest, AServiceIsRegisteredOnce) {
   EXPECT_THROW(server_.add_service(service_of(*logs_schema_, logs_router_)), std::logic_error);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes src/model/ecs_schema.json from botocore's model of the ECS API.
+"""Writes src/model/<service>_schema.json from botocore's model of an AWS
+service (ecs, logs): the models request validation is compiled from.
 
 The output keeps botocore's service-2.json layout (metadata, operations,
 shapes) without the prose: every "documentation" and "deprecatedMessage" is
@@ -7,7 +8,8 @@ dropped, and operations keep only name, input, output and errors. Keys are
 sorted and each operation and shape sits on its own line, so that a botocore
 upgrade shows up as a readable diff.
 
-Usage: tools/gen_ecs_schema.py [path/to/service-2.json[.gz]] [output.json]
+Usage: tools/gen_schema.py SERVICE [path/to/service-2.json[.gz]] [output.json]
+  e.g. tools/gen_schema.py ecs; tools/gen_schema.py logs
 """
 import gzip
 import json
@@ -19,12 +21,13 @@ OPERATION_KEYS = ("name", "input", "output", "errors")
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def default_model_path():
-    import botocore
+def default_model_path(service):
+    import botocore.loaders
 
-    return os.path.join(
-        os.path.dirname(botocore.__file__), "data", "ecs", "2014-11-13", "service-2.json.gz"
-    )
+    loader = botocore.loaders.Loader()
+    version = loader.determine_latest_version(service, "service-2")
+    base = os.path.join(loader.BUILTIN_DATA_PATH, service, version, "service-2.json")
+    return base + ".gz" if os.path.exists(base + ".gz") else base
 
 
 def load_model(path):
@@ -65,8 +68,12 @@ def render(model):
 
 
 def main(argv):
-    source = argv[1] if len(argv) > 1 else default_model_path()
-    target = argv[2] if len(argv) > 2 else os.path.join(REPO_ROOT, "src", "model", "ecs_schema.json")
+    if len(argv) < 2:
+        sys.exit(__doc__)
+    service = argv[1]
+    source = argv[2] if len(argv) > 2 else default_model_path(service)
+    target = argv[3] if len(argv) > 3 else os.path.join(
+        REPO_ROOT, "src", "model", service + "_schema.json")
     text = render(load_model(source))
     json.loads(text)  # the output must stay valid JSON
     with open(target, "w", encoding="utf-8") as f:

@@ -46,6 +46,8 @@ def cpu_s(pid):
 
 
 def wait(what, predicate, interval=0.2):
+    if os.environ.get("BENCH_VERBOSE"):
+        print("waiting for " + what, file=sys.stderr)
     deadline = time.monotonic() + DEADLINE_S
     while not predicate():
         if time.monotonic() > deadline:

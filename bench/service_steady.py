@@ -29,7 +29,7 @@ from scale_run import cpu_s, wait  # noqa: E402
 
 CLUSTER = "services"
 FAMILY = "svc"
-THREADS = 8
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 
 
 def create_services(server, count, tasks):

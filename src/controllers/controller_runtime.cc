@@ -132,10 +132,12 @@ void ControllerRuntime::drain_log() {
     auto read = log.read_after(cursor_);
     lost = lost || read.lost;
     for (const auto& change : read.changes) {
+      // Every change reaches every controller, also once one has asked to
+      // run: interested() is where a controller notes what a change touched
+      // (the service scheduler plans only the services it was told of).
       for (size_t i = 0; i < slots_.size(); ++i) {
-        if (dirty[i]) continue;
         try {
-          dirty[i] = slots_[i]->controller->interested(change);
+          if (slots_[i]->controller->interested(change)) dirty[i] = true;
         } catch (const std::exception&) {
           dirty[i] = true;  // when in doubt, reconcile
         }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "runtime_fixture.h"
 
@@ -26,6 +28,7 @@ class ScriptedController final : public Controller {
 
   std::string_view name() const override { return "scripted"; }
   bool interested(const state::LoggedChange& change) override {
+    shown.push_back(change.key);
     return !prefix_.empty() && change.key.starts_with(prefix_);
   }
   void resync() override { ++*resyncs_; }
@@ -33,6 +36,8 @@ class ScriptedController final : public Controller {
     ++*runs_;
     return decide_(state, now);
   }
+
+  std::vector<std::string> shown;  // every change's key interested() was given
 
  private:
   std::string prefix_;
@@ -52,9 +57,12 @@ state::Mutation create_cluster(std::string name) {
 
 class ControllerRuntimeTest : public RuntimeFixture {
  protected:
-  void add(std::string prefix, ScriptedController::Decide decide) {
-    runtime_.add(
-        std::make_unique<ScriptedController>(std::move(prefix), std::move(decide), &runs_, &resyncs_));
+  ScriptedController& add(std::string prefix, ScriptedController::Decide decide) {
+    auto controller =
+        std::make_unique<ScriptedController>(std::move(prefix), std::move(decide), &runs_, &resyncs_);
+    ScriptedController& added = *controller;
+    runtime_.add(std::move(controller));
+    return added;
   }
   ControllerStatus status() const { return runtime_.status("scripted"); }
   bool has_cluster(const std::string& name) {
@@ -79,6 +87,20 @@ TEST_F(ControllerRuntimeTest, ReconcilesAtStartAndOnTheChangesItWants) {
 
   put({cluster("other")});
   settle();
+  EXPECT_EQ(runs_, 2);
+}
+
+TEST_F(ControllerRuntimeTest, EveryChangeReachesInterestedAlsoAfterTheFirstThatWakesIt) {
+  // A controller notes in interested() what each change touched, so it must
+  // see the changes after the one that already woke it.
+  ScriptedController& controller = add("clusters/", nothing);
+  runtime_.start();
+  settle();
+  put({cluster("a"), cluster("b"), cluster("c")});
+  settle();
+  EXPECT_EQ(controller.shown, (std::vector<std::string>{state::cluster_key("a"),
+                                                        state::cluster_key("b"),
+                                                        state::cluster_key("c")}));
   EXPECT_EQ(runs_, 2);
 }
 

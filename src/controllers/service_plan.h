@@ -120,6 +120,11 @@ struct ServicePlan {
   // When to reconcile again even if nothing changes (a grace period or a
   // back-off ending; at or before now: as soon as this plan is applied).
   std::optional<core::SystemTime> next_run;
+
+  // Asks for a reconcile at `at` too: the earliest asked for wins.
+  void run_again_by(core::SystemTime at) {
+    if (!next_run || at < *next_run) next_run = at;
+  }
 };
 
 }  // namespace gantry::controllers

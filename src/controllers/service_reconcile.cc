@@ -28,10 +28,6 @@ DeploymentChange& change_for(ServicePlan& plan, const std::string& id) {
   return plan.deployment_changes.back();
 }
 
-void note_next_run(ServicePlan& plan, core::SystemTime at) {
-  if (!plan.next_run || at < *plan.next_run) plan.next_run = at;
-}
-
 int desired_of(const ServiceSnapshot& snapshot) {
   const auto& service = snapshot.service;
   if (service.draining) return 0;
@@ -169,7 +165,7 @@ ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime 
     auto found = instances.find(task.instance_id);
     input.tasks.push_back(
         classify(task, found == instances.end() ? nullptr : found->second, context));
-    if (auto at = next_change(task, context)) note_next_run(plan, *at);
+    if (auto at = next_change(task, context)) plan.run_again_by(*at);
   }
   input.desired = desired_of(snapshot);
   input.max_tasks =
@@ -191,7 +187,7 @@ ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime 
     std::optional<core::SystemTime> reset_due;
     FailureCount count = count_failures(*primary, snapshot.tasks, now,
                                         options.breaker_reset_after_running, &reset_due);
-    if (reset_due) note_next_run(plan, *reset_due);
+    if (reset_due) plan.run_again_by(*reset_due);
     if (count != FailureCount{primary->failed_tasks, primary->last_failure_at}) {
       auto& change = change_for(plan, primary->id);
       change.failed_tasks = count.failed_tasks;
@@ -215,7 +211,7 @@ ServicePlan reconcile_service(const ServiceSnapshot& snapshot, core::SystemTime 
   TaskDecisions decisions = daemon ? plan_daemon(input) : plan_replica(input);
   if (throttled && !service.draining && primary->rollout_state != RolloutState::kFailed) {
     // Old tasks wait for the launches too, so it wakes when they may resume.
-    note_next_run(plan, throttle);
+    plan.run_again_by(throttle);
     if (decisions.wanted_starts > 0) plan.facts.push_back(StartImpairedFact{});
   }
   add_task_facts(decisions, plan);

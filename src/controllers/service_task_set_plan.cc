@@ -19,10 +19,6 @@ struct TaskSetTally {
   bool all_kept_healthy = true;
 };
 
-void note_next_run(ServicePlan& plan, core::SystemTime at) {
-  if (!plan.next_run || at < *plan.next_run) plan.next_run = at;
-}
-
 // The stops that bring `tally` to `desired` tasks, in ECS's scale-in order.
 std::vector<TaskStop> stops_for(const TaskSetTally& tally, int desired,
                                 const std::vector<TaskState>& all) {
@@ -53,7 +49,7 @@ ServicePlan reconcile_task_sets(const ServiceSnapshot& snapshot, core::SystemTim
   for (const auto& task : snapshot.tasks) {
     auto found = instances.find(task.instance_id);
     states.push_back(classify(task, found == instances.end() ? nullptr : found->second, context));
-    if (auto at = next_change(task, context)) note_next_run(plan, *at);
+    if (auto at = next_change(task, context)) plan.run_again_by(*at);
   }
   for (const auto& state : states) {
     TaskSetTally& tally = tallies[state.task->deployment_id];

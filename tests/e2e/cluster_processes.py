@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 
 from gantry_process import GantryProcess, GantryTestCase, LoggedProcess, gantry_binary
 
@@ -488,3 +489,50 @@ class PrintsLogsOnFailure:
                 sys.stderr.write("\n--- %s log (%s), last 4000 chars ---\n%s--- end ---\n"
                                  % (name, self.id(), text[-4000:]))
         return outcome
+
+
+class ServerWithAgentsTestCase(PrintsLogsOnFailure, unittest.TestCase):
+    """A `gantry server` (GantryServer(**server_options)) for the class and
+    the agents its start_agents() starts; both are cleaned up however
+    setUpClass ends, and their logs printed when a test fails."""
+
+    server_options = {}
+    server = None
+    agents = ()
+    ecs = None
+
+    @classmethod
+    def start_agents(cls):
+        """Makes the class's clusters and starts its agents, each put in
+        cls.agents before it starts (so that cleanup finds it)."""
+
+    @classmethod
+    def add_agent(cls, *args, **kwargs):
+        """A GantryAgent of the class's server, started and connected."""
+        agent = GantryAgent(cls.server, *args, **kwargs)
+        cls.agents.append(agent)
+        return agent.start()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agents = []
+        cls.server = None
+        try:
+            cls.server = GantryServer(**cls.server_options).start()
+            cls.ecs = cls.server.client()
+            cls.start_agents()
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for agent in cls.agents:
+            agent.cleanup()
+        if cls.server:
+            cls.server.cleanup()
+        super().tearDownClass()
+
+    def logged_processes(self):
+        return [("server", self.server)] + [("agent %d" % i, a) for i, a in enumerate(self.agents)]

@@ -13,7 +13,7 @@ import unittest
 import boto3
 from botocore.config import Config
 
-from cluster_processes import (DevTestCase, GantryAgent, GantryServer, PrintsLogsOnFailure,
+from cluster_processes import (DevTestCase, ServerWithAgentsTestCase,
                                assert_holds, container_of, describe_task, instance_of,
                                process_alive, shell, wait_for, wait_for_connected_instance,
                                wait_for_task)
@@ -40,48 +40,25 @@ def no_retry_client(gantry):
 GPUS = ["gpu-a0", "gpu-a1", "gpu-a2"]
 
 
-class AgentsTestCase(PrintsLogsOnFailure, unittest.TestCase):
+class AgentsTestCase(ServerWithAgentsTestCase):
     """A `gantry server` (agents count as gone after 2 silent seconds) and
     two agents, zone=a (with three GPUs) and zone=b, in a cluster of the
     class's own."""
 
-    server = None
-    agents = ()
-    ecs = None
+    server_options = {"agent_idle_timeout_s": 2}
     cluster = None
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agents = []
-        try:
-            cls.server = GantryServer(agent_idle_timeout_s=2).start()
-            cls.ecs = cls.server.client()
-            cls.cluster = "agents-%d" % os.getpid()
-            cls.ecs.create_cluster(clusterName=cls.cluster)
-            for zone in ("a", "b"):
-                agent = GantryAgent(cls.server, cls.cluster, attributes={"zone": zone},
-                                    gpu_ids=GPUS if zone == "a" else ())
-                cls.agents.append(agent)
-                agent.start()
-            for agent in cls.agents:
-                wait_for(lambda a=agent: instance_of(cls.ecs, a.instance_arn,
-                                                     cls.cluster)["agentConnected"],
-                         10, "agent %s to show as connected" % agent.instance_arn)
-        except Exception:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
+    def start_agents(cls):
+        cls.cluster = "agents-%d" % os.getpid()
+        cls.ecs.create_cluster(clusterName=cls.cluster)
+        for zone in ("a", "b"):
+            cls.add_agent(cls.cluster, attributes={"zone": zone},
+                          gpu_ids=GPUS if zone == "a" else ())
         for agent in cls.agents:
-            agent.cleanup()
-        if cls.server:
-            cls.server.cleanup()
-        super().tearDownClass()
-
-    def logged_processes(self):
-        return [("server", self.server)] + [("agent %d" % i, a) for i, a in enumerate(self.agents)]
+            wait_for(lambda a=agent: instance_of(cls.ecs, a.instance_arn,
+                                                 cls.cluster)["agentConnected"],
+                     10, "agent %s to show as connected" % agent.instance_arn)
 
     _counter = 0
 

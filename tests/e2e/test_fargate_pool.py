@@ -17,9 +17,8 @@ import subprocess
 import time
 import unittest
 
-from cluster_processes import (GantryAgent, GantryServer, PrintsLogsOnFailure, container_of,
-                               describe_task, wait_for, wait_for_connected_instance,
-                               wait_for_task)
+from cluster_processes import (ServerWithAgentsTestCase, container_of,
+                               wait_for_connected_instance, wait_for_task)
 from gantry_process import GantryTestCase, gantry_binary
 
 NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-0123456789abcdef0"],
@@ -109,40 +108,17 @@ class DevClusterFlagTest(GantryTestCase):
                                taskDefinition=family)  # no "default" cluster was made
 
 
-class FargatePoolTest(PrintsLogsOnFailure, unittest.TestCase):
+class FargatePoolTest(ServerWithAgentsTestCase):
     """A `gantry server`, a FARGATE host that named cluster "pool-home" and an
     EC2 instance of cluster "ec2-home"."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agents = []
-        cls.server = None
-        try:
-            cls.server = GantryServer().start()
-            cls.ecs = cls.server.client()
-            cls.ecs.create_cluster(clusterName="ec2-home")
-            cls.ecs.create_cluster(clusterName="pool-home")
-            cls.fargate = GantryAgent(cls.server, "pool-home", capacity="FARGATE",
-                                      cpu=HOST_CPU_UNITS, memory=HOST_MEMORY_MIB)
-            cls.ec2 = GantryAgent(cls.server, "ec2-home")
-            cls.agents = [cls.fargate, cls.ec2]
-            for agent in cls.agents:
-                agent.start()
-        except Exception:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        for agent in cls.agents:
-            agent.cleanup()
-        if cls.server:
-            cls.server.cleanup()
-        super().tearDownClass()
-
-    def logged_processes(self):
-        return [("server", self.server), ("fargate host", self.fargate), ("ec2", self.ec2)]
+    def start_agents(cls):
+        cls.ecs.create_cluster(clusterName="ec2-home")
+        cls.ecs.create_cluster(clusterName="pool-home")
+        cls.fargate = cls.add_agent("pool-home", capacity="FARGATE", cpu=HOST_CPU_UNITS,
+                                    memory=HOST_MEMORY_MIB)
+        cls.ec2 = cls.add_agent("ec2-home")
 
     _counter = 0
 

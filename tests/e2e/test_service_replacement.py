@@ -7,8 +7,7 @@ import shutil
 import tempfile
 import unittest
 
-from cluster_processes import (DevTestCase, GantryAgent, GantryServer, PrintsLogsOnFailure,
-                               shell, wait_for)
+from cluster_processes import DevTestCase, ServerWithAgentsTestCase, shell, wait_for
 from docker_support import DockerDevTestCase, busybox, containers_of_task, docker
 
 SERVICE_TIMEOUT_S = 60
@@ -122,37 +121,15 @@ class DockerServiceTest(ServiceHelpers, DockerDevTestCase):
         self.assertEqual(stopped["containers"][0]["exitCode"], 137)
 
 
-class DaemonServiceTest(ServiceHelpers, PrintsLogsOnFailure, unittest.TestCase):
+class DaemonServiceTest(ServiceHelpers, ServerWithAgentsTestCase):
     """A `gantry server` and agents of one cluster; a DAEMON service."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agents = []
-        cls.server = None
-        try:
-            cls.server = GantryServer().start()
-            cls.ecs = cls.server.client()
-            cls.cluster_name = "daemons-%d" % os.getpid()
-            cls.ecs.create_cluster(clusterName=cls.cluster_name)
-            for role in ("web", "db"):
-                cls.agents.append(GantryAgent(cls.server, cls.cluster_name,
-                                              attributes={"role": role}))
-                cls.agents[-1].start()
-        except Exception:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        for agent in cls.agents:
-            agent.cleanup()
-        if cls.server:
-            cls.server.cleanup()
-        super().tearDownClass()
-
-    def logged_processes(self):
-        return [("server", self.server)] + [("agent %d" % i, a) for i, a in enumerate(self.agents)]
+    def start_agents(cls):
+        cls.cluster_name = "daemons-%d" % os.getpid()
+        cls.ecs.create_cluster(clusterName=cls.cluster_name)
+        for role in ("web", "db"):
+            cls.add_agent(cls.cluster_name, attributes={"role": role})
 
     def test_one_task_per_instance_a_joining_one_gets_one_a_draining_one_loses_it(self):
         family = "daemon-%d" % os.getpid()
@@ -168,9 +145,7 @@ class DaemonServiceTest(ServiceHelpers, PrintsLogsOnFailure, unittest.TestCase):
             return tasks if len(instances) == count else None
         wait_for(lambda: one_per_instance(2), SERVICE_TIMEOUT_S, "a task on each of 2 instances")
 
-        joined = GantryAgent(self.server, self.cluster_name, attributes={"role": "web"})
-        type(self).agents.append(joined)
-        joined.start()
+        joined = self.add_agent(self.cluster_name, attributes={"role": "web"})
         tasks = wait_for(lambda: one_per_instance(3), SERVICE_TIMEOUT_S, "the joined agent's task")
         self.assertIn(joined.instance_arn, {t["containerInstanceArn"] for t in tasks})
         self.assertEqual(self.describe(name)["desiredCount"], 3)

@@ -247,7 +247,8 @@ def process_alive(pid):
         with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
             state = f.read().rsplit(")", 1)[1].split()[0]
         return state not in ("Z", "X")
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        # Reading the stat of a process that has just been reaped raises ESRCH.
         return False
 
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 
+#include "agent/logs/awslogs_driver.h"
 #include "agent/task_spec_resolver.h"
 #include "core/arn.h"
 #include "core/error.h"
@@ -51,7 +52,10 @@ Agent::Agent(AgentOptions options, const core::Clock& clock, DriverFactory make_
       clock_(clock),
       store_(options_.state_dir),
       work_(io_.get_executor()),
-      driver_(make_driver(io_.get_executor())),
+      driver_(std::make_unique<AwslogsDriver>(
+          make_driver(io_.get_executor()),
+          LogShipperOptions{options_.endpoint, options_.state_dir / "awslogs"}, clock_,
+          io_.get_executor())),
       reconnect_timer_(io_) {}
 
 Agent::~Agent() {

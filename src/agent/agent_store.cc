@@ -15,6 +15,8 @@ namespace {
 
 std::string task_id_of(const std::string& arn) { return arn.substr(arn.rfind('/') + 1); }
 
+}  // namespace
+
 json::object read_json(const fs::path& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path.string());
@@ -24,8 +26,6 @@ json::object read_json(const fs::path& path) {
   if (!parsed.is_object()) throw std::runtime_error(path.string() + " is not a JSON object");
   return std::move(parsed.as_object());
 }
-
-}  // namespace
 
 void write_file_atomically(const fs::path& path, const std::string& content) {
   fs::path temporary = path;

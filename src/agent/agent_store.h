@@ -39,6 +39,9 @@ class AgentStore {
   std::filesystem::path dir_;
 };
 
+// The JSON object in the file at `path`; throws std::exception when it is
+// not one.
+boost::json::object read_json(const std::filesystem::path& path);
 // Writes `content` to `path` atomically.
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);
 

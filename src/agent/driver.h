@@ -7,12 +7,14 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "agent/logs/log_source.h"
 #include "agent/task_spec.h"
 
 namespace gantry::agent {
@@ -108,6 +110,11 @@ class Driver {
   // directory, user): how health checks run. Calls `done` on the executor.
   virtual void exec(const ContainerHandle& handle, std::vector<std::string> argv,
                     std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) = 0;
+
+  // The container's output, for the agent to ship (awslogs): callable from
+  // any thread, the source is read on the caller's. nullptr where the
+  // driver keeps none.
+  virtual std::unique_ptr<LogSource> output(const ContainerHandle& /*handle*/) { return nullptr; }
 
   // Frees what the container left behind (cgroups, runtime files; logs stay).
   virtual void remove(const ContainerHandle& handle) = 0;

@@ -10,38 +10,39 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 
 namespace {
-constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
 // A control plane that does not answer in this time is treated as down.
 constexpr std::chrono::seconds kTimeout{10};
 }  // namespace
 
 net::HttpRequest signed_ecs_request(const std::string& host_header, std::string_view operation,
                                     std::string body, const auth::SigningKey& key,
-                                    const std::string& region, core::SystemTime now) {
+                                    const std::string& region, core::SystemTime now,
+                                    AwsService service) {
   auth::HttpRequestView view;
   view.method = "POST";
   view.target = "/";
   view.body = std::move(body);
   view.headers = {{"Host", host_header},
                   {"Content-Type", "application/x-amz-json-1.1"},
-                  {"X-Amz-Target", std::string(kTargetPrefix) + std::string(operation)}};
-  auth::sign_sigv4(view, key, region, "ecs", now);
+                  {"X-Amz-Target", std::string(service.target_prefix) + std::string(operation)}};
+  auth::sign_sigv4(view, key, region, std::string(service.signing_name), now);
   net::HttpRequest request{http::verb::post, "/", 11};
   for (const auto& [name, value] : view.headers) request.set(name, value);
   request.body() = std::move(view.body);
   return request;
 }
 
-EcsClient::EcsClient(EcsEndpoint endpoint, const core::Clock& clock)
+EcsClient::EcsClient(EcsEndpoint endpoint, const core::Clock& clock, AwsService service)
     : endpoint_(std::move(endpoint)),
       clock_(clock),
+      service_(service),
       http_(net::split_http_url(endpoint_.url).first, net::split_http_url(endpoint_.url).second,
             kTimeout) {}
 
 json::object EcsClient::call(std::string_view operation, const json::object& body) {
   net::HttpResponse response = http_.send(signed_ecs_request(
       http_.host_header(), operation, json::serialize(body), endpoint_.key, endpoint_.region,
-      clock_.now()));
+      clock_.now(), service_));
 
   json::error_code ec;
   json::value parsed = json::parse(response.body(), ec);

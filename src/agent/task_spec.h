@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "agent/logs/awslogs_options.h"
+
 namespace gantry::agent {
 
 struct Ulimit {
@@ -141,6 +143,8 @@ struct ContainerSpec {
   std::vector<std::string> docker_security_options;
   bool interactive = false;     // keep stdin open
   bool pseudo_terminal = false;  // allocate a TTY
+  // logConfiguration with the awslogs driver: the agent ships the output.
+  std::optional<AwslogsOptions> awslogs;
 };
 
 struct TaskSpec {

@@ -268,6 +268,7 @@ void runtime_members_from(ContainerSpec& c, const json::object& o) {
       strings_at(o, "dockerSecurityOptions").value_or(std::vector<std::string>{});
   c.interactive = bool_at(o, "interactive").value_or(false);
   c.pseudo_terminal = bool_at(o, "pseudoTerminal").value_or(false);
+  c.awslogs = awslogs_options_of(o);
 }
 
 ContainerSpec container_from(const json::object& o) {

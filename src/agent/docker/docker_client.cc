@@ -317,11 +317,11 @@ void DockerClient::follow_events(net::HttpClient& connection, int64_t since_unix
 }
 
 void DockerClient::follow_logs(net::HttpClient& connection, const std::string& id, bool follow,
-                               const OnFrame& on_frame) {
+                               const OnFrame& on_frame, std::string_view options) {
   StreamDemuxer demuxer;
   auto response = connection.stream(
       request(http::verb::get, "/containers/" + id + "/logs?stdout=1&stderr=1" +
-                                   (follow ? "&follow=1" : "")),
+                                   (follow ? "&follow=1" : "") + std::string(options)),
       [&](std::string_view data) {
         demuxer.feed(data, on_frame);
         return true;

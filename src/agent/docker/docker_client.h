@@ -94,10 +94,11 @@ class DockerClient {
   std::unique_ptr<net::HttpClient> streaming_connection() const;
 
   // GET /containers/{id}/logs; with `follow`, until the container exits or
-  // the connection is interrupted.
+  // the connection is interrupted. `options` are more query parameters
+  // ("&timestamps=1&since=...").
   using OnFrame = std::function<void(StreamKind, std::string_view)>;
   void follow_logs(net::HttpClient& connection, const std::string& id, bool follow,
-                   const OnFrame& on_frame);
+                   const OnFrame& on_frame, std::string_view options = {});
 
  private:
   net::HttpResponse call(net::HttpRequest request,

@@ -15,6 +15,7 @@
 #include "agent/docker/engine_json.h"
 #include "agent/docker/pause_image.h"
 #include "agent/drivers/docker_container_config.h"
+#include "agent/logs/docker_log_source.h"
 
 namespace gantry::agent {
 
@@ -399,6 +400,10 @@ void DockerDriver::exec(const ContainerHandle& handle, std::vector<std::string> 
       if (!weak.expired()) done(result);
     });
   });
+}
+
+std::unique_ptr<LogSource> DockerDriver::output(const ContainerHandle& handle) {
+  return std::make_unique<DockerLogSource>(client_, handle.runtime_id);
 }
 
 void DockerDriver::remove(const ContainerHandle& handle) {

@@ -73,6 +73,7 @@ class DockerDriver final : public Driver {
   void stop(const ContainerHandle& handle, std::chrono::milliseconds timeout) override;
   void exec(const ContainerHandle& handle, std::vector<std::string> argv,
             std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) override;
+  std::unique_ptr<LogSource> output(const ContainerHandle& handle) override;
   void remove(const ContainerHandle& handle) override;
 
   bool checks_health() const override { return true; }

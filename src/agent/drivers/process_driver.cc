@@ -4,6 +4,7 @@
 #include "agent/drivers/process_launch.h"
 #include "agent/drivers/process_runtime_state.h"
 #include "agent/drivers/process_stats.h"
+#include "agent/logs/file_log_source.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -611,6 +612,11 @@ void ProcessDriver::exec(const ContainerHandle& handle, std::vector<std::string>
   } catch (const std::exception& e) {
     return refuse(126, std::string("cannot run the command: ") + e.what());
   }
+}
+
+std::unique_ptr<LogSource> ProcessDriver::output(const ContainerHandle& handle) {
+  // The workload writes its files itself; they outlive it.
+  return std::make_unique<FileLogSource>(runtime_state_from_json(handle.state).dir);
 }
 
 void ProcessDriver::remove(const ContainerHandle& handle) {

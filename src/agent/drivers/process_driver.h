@@ -79,6 +79,7 @@ class ProcessDriver final : public Driver {
 
   // Reaps the shim, removes the cgroup (killing leftovers) and the runtime
   // files; the logs stay.
+  std::unique_ptr<LogSource> output(const ContainerHandle& handle) override;
   void remove(const ContainerHandle& handle) override;
 
   // Docker's stats shape from the cgroup and /proc (drivers/process_stats.h);

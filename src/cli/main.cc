@@ -10,6 +10,7 @@
 #include "cli/control_plane.h"
 #include "cli/events_command.h"
 #include "cli/fargate_command.h"
+#include "cli/logs_command.h"
 #include "cli/stats_command.h"
 
 namespace {
@@ -130,6 +131,8 @@ int main(int argc, char** argv) {
   auto* events = gantry::cli::add_events_command(app, events_options);
   gantry::cli::FargateCommandOptions fargate_options;
   auto* fargate = gantry::cli::add_fargate_command(app, fargate_options);
+  gantry::cli::LogsCommandOptions logs_options;
+  auto* logs = gantry::cli::add_logs_command(app, logs_options);
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -142,6 +145,7 @@ int main(int argc, char** argv) {
   if (stats->parsed()) return gantry::cli::run_stats(stats_options);
   if (events->parsed()) return gantry::cli::run_events(events_options);
   if (fargate->parsed()) return gantry::cli::run_fargate(*fargate, fargate_options);
+  if (logs->parsed()) return gantry::cli::run_logs(logs_options);
   try {
     if (agent->parsed()) {
       agent_options.access_key = agent_key(agent_credentials);

@@ -1,7 +1,9 @@
 #include "agent/logs/awslogs_options.h"
 
+#include <regex>
 #include <stdexcept>
 
+#include "agent/logs/log_event_builder.h"
 #include "core/json_members.h"
 
 namespace gantry::agent {
@@ -39,6 +41,22 @@ std::optional<AwslogsOptions> awslogs_options_of(const json::object& container) 
     throw std::invalid_argument(
         "failed to initialize logging driver: you cannot configure log opt "
         "'awslogs-datetime-format' and 'awslogs-multiline-pattern' at the same time");
+  }
+  // The agent compiles the pattern with std::regex, whose recursion a long
+  // pattern could take past the stack: no real pattern needs more.
+  constexpr size_t kMaxPatternBytes = 512;
+  if (o.datetime_format.size() > kMaxPatternBytes || o.multiline_pattern.size() > kMaxPatternBytes) {
+    throw std::invalid_argument("failed to initialize logging driver: the awslogs pattern is "
+                                "longer than " + std::to_string(kMaxPatternBytes) + " bytes");
+  }
+  try {
+    if (!o.datetime_format.empty()) datetime_format_pattern(o.datetime_format);
+    if (!o.multiline_pattern.empty()) multiline_pattern(o.multiline_pattern);
+  } catch (const std::regex_error& e) {
+    throw std::invalid_argument(
+        std::string("failed to initialize logging driver: ") +
+        (o.datetime_format.empty() ? "awslogs-multiline-pattern" : "awslogs-datetime-format") +
+        " is not a valid regular expression: " + e.what());
   }
   return o;
 }

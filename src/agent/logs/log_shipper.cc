@@ -329,7 +329,13 @@ void LogShipper::run_commands() {
     std::lock_guard lock(mutex_);
     commands.swap(commands_);
   }
-  for (auto& command : commands) command();
+  for (auto& command : commands) {
+    try {
+      command();
+    } catch (const std::exception& e) {
+      spdlog::error("awslogs: {}", e.what());
+    }
+  }
 }
 
 bool LogShipper::step(ContainerLog& log) {

@@ -427,8 +427,9 @@ bool LogShipper::send(ContainerLog& log) {
   if (log.outputs.empty()) return false;
   LogOutput& front = log.outputs.front();
   if (log.unsent.empty()) {
-    if (front.source->exhausted()) end_front_output(log);
-    return !log.outputs.empty();
+    if (!front.source->exhausted()) return false;  // nothing new: wait
+    end_front_output(log);
+    return !log.outputs.empty();  // the next output may be read at once
   }
   json::array events;
   std::vector<std::pair<int64_t, std::string_view>> digested;

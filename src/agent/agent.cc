@@ -11,6 +11,7 @@
 #include "core/arn.h"
 #include "core/error.h"
 #include "model/agent_protocol.h"
+#include "model/gpu_health.h"
 
 namespace gantry::agent {
 
@@ -60,7 +61,8 @@ Agent::Agent(AgentOptions options, const core::Clock& clock, DriverFactory make_
 
 Agent::~Agent() {
   stopping_ = true;
-  // Both read through the agent's thread and the driver: they go first.
+  // They read through the agent's thread and the driver: they go first.
+  gpus_.reset();
   stats_.reset();
   metadata_.reset();
   asio::post(io_, [this] {
@@ -75,6 +77,7 @@ Agent::~Agent() {
 }
 
 void Agent::start() {
+  discover_gpus();
   if (!register_instance()) return;
   reporter_ = std::make_unique<StateReporter>(options_.endpoint, clock_, options_.cluster);
   start_metadata_server();
@@ -97,6 +100,43 @@ void Agent::start() {
         });
       },
       clock_);
+  if (gpus_) gpus_->start();
+}
+
+void Agent::discover_gpus() {
+  if (!options_.offer.gpu_ids.empty() || options_.nvml_library.empty()) return;
+  try {
+    auto nvml = gpu::NvmlLibrary::open(options_.nvml_library);
+    gpu::GpuInventory inventory = gpu::discover(*nvml);
+    if (inventory.devices.empty()) {
+      spdlog::info("agent: NVML {} lists no GPUs", inventory.driver_version);
+      return;
+    }
+    for (const auto& device : inventory.devices) {
+      spdlog::info("agent: GPU {} {} ({} MiB, {})", device.uuid, device.name, device.memory_mib,
+                   device.pci_bus_id);
+      options_.offer.gpu_ids.push_back(device.uuid);
+    }
+    for (auto& attribute : gpu::gpu_attributes(inventory)) {
+      options_.offer.attributes.push_back(std::move(attribute));
+    }
+    gpus_ = std::make_unique<gpu::GpuWatcher>(
+        std::move(nvml), std::move(inventory), clock_,
+        [this](std::vector<model::GpuHealth> health) {
+          asio::post(io_, [this, message = json::serialize(model::gpu_health_message(health))] {
+            gpu_health_ = message;
+            send_gpu_health();
+          });
+        },
+        options_.gpu_watch);
+    gpu_health_ = json::serialize(model::gpu_health_message(gpus_->health()));
+  } catch (const std::exception& error) {
+    spdlog::info("agent: no GPUs: {}", error.what());
+  }
+}
+
+void Agent::send_gpu_health() {
+  if (channel_ && !gpu_health_.empty()) channel_->send(std::string(gpu_health_));
 }
 
 bool Agent::register_instance() {
@@ -203,7 +243,8 @@ void Agent::connect() {
                   schedule_reconnect();
                 });
               });
-          // Level-triggered both ways: say again where every task stands.
+          // Level-triggered both ways: say again where every task and GPU stands.
+          send_gpu_health();
           for (auto& [arn, entry] : tasks_) {
             reporter_->report(entry.runner->status());
             entry.health_sent.clear();

@@ -24,6 +24,8 @@
 #include "agent/agent_store.h"
 #include "agent/driver.h"
 #include "agent/ecs_client.h"
+#include "agent/gpu/gpu_watcher.h"
+#include "agent/gpu/nvml_library.h"
 #include "agent/host_resources.h"
 #include "agent/metadata/metadata_server.h"
 #include "agent/state_reporter.h"
@@ -48,6 +50,10 @@ struct AgentOptions {
   // address the driver's containers reach this machine at; 0: any free port.
   // Fixed by default, so containers keep a working URL across agent restarts.
   uint16_t metadata_port = 51679;
+  // NVML, to find the GPUs and watch their health; empty: no GPUs. Unused
+  // when offer.gpu_ids names them (the operator's --gpu-ids).
+  std::string nvml_library = gpu::kDefaultNvmlLibrary;
+  gpu::GpuWatcherOptions gpu_watch;
 };
 
 using DriverFactory =
@@ -97,6 +103,9 @@ class Agent {
   void send_address(Entry& entry);
   TaskView view_of(const Entry& entry) const;
   void start_metadata_server();
+  // Finds the GPUs through NVML and adds them to the offer.
+  void discover_gpus();
+  void send_gpu_health();
   // What a task's spec gets from this agent: its instance ARN, and for each
   // container where its task metadata endpoint is.
   void take_task(TaskSpec& spec) const;
@@ -114,6 +123,8 @@ class Agent {
   std::unique_ptr<StateReporter> reporter_;
   std::unique_ptr<metadata::MetadataServer> metadata_;
   std::unique_ptr<StatsCollector> stats_;
+  std::unique_ptr<gpu::GpuWatcher> gpus_;
+  std::string gpu_health_;  // the latest gpuHealth message, sent on every connect
   Tasks tasks_;
   std::shared_ptr<net::WebSocket> channel_;
   model::TaskDefinitions channel_definitions_;  // those the channel carried

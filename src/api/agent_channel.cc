@@ -12,6 +12,7 @@
 #include "api/handler_support.h"
 #include "api/task_state_changes.h"
 #include "ecs/container_instance_commands.h"
+#include "ecs/gpu_health_report.h"
 #include "ecs/task_reports.h"
 #include "model/agent_protocol.h"
 #include "model/instance_lifecycle.h"
@@ -186,6 +187,8 @@ void AgentChannel::received(const std::string& cluster, const std::string& insta
       received_address(cluster, model::parse_task_address(object));
     } else if (type == "taskStates") {
       received_task_states(cluster, object);
+    } else if (type == "gpuHealth") {
+      received_gpu_health(cluster, instance_arn, model::parse_gpu_health(object));
     } else if (type == "stats") {
       task_stats_.record(instance_arn, model::parse_stats(object), clock_.now());
     } else {
@@ -238,6 +241,15 @@ void AgentChannel::received_address(const std::string& cluster,
     return state::Outcome{
         ecs::report_task_address(context, task.first, task.second, address.private_ipv4_address),
         {}};
+  });
+}
+
+void AgentChannel::received_gpu_health(const std::string& cluster, const std::string& instance_arn,
+                                       std::vector<model::GpuHealth> gpus) {
+  commands_.submit([command = ecs::ReportGpuHealth{cluster,
+                                                   std::string(core::arn_last_segment(instance_arn)),
+                                                   std::move(gpus)}](const ecs::Context& context) {
+    return state::Outcome{ecs::report_gpu_health(context, command), {}};
   });
 }
 

@@ -22,6 +22,7 @@
 #include "ecs/command_runner.h"
 #include "ecs/task_reports.h"
 #include "model/agent_protocol.h"
+#include "model/gpu_health.h"
 #include "net/http_server.h"
 #include "net/websocket.h"
 #include "state/control_state.h"
@@ -79,6 +80,8 @@ class AgentChannel {
                 const std::string& message);
   void received_address(const std::string& cluster, const model::TaskAddress& address);
   void received_health(const std::string& cluster, const boost::json::object& message);
+  void received_gpu_health(const std::string& cluster, const std::string& instance_arn,
+                           std::vector<model::GpuHealth> gpus);
   void received_task_states(const std::string& cluster, const boost::json::object& message);
   // Adds what a logged change means to the instance it touched.
   static void note(const state::LoggedChange& change, ByInstance<PendingPush>& pending);

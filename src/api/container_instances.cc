@@ -4,6 +4,7 @@
 #include "api/handler_support.h"
 #include "api/pagination.h"
 #include "ecs/container_instance_commands.h"
+#include "ecs/container_instance_health.h"
 #include "ecs/container_instance_view.h"
 #include "ecs/instance_placement_view.h"
 #include "scheduler/query_language.h"
@@ -100,11 +101,7 @@ json::object describe_instances(const RequestContext& context, const ClusterStat
     json::object rendered = ecs::render_container_instance(
         *instance, ecs::usage_of(state, *instance), connected, includes(body, "TAGS"));
     if (includes(body, "CONTAINER_INSTANCE_HEALTH")) {
-      // The agent's channel is the health gantry can vouch for.
-      std::string runtime = connected ? "OK" : "INSUFFICIENT_DATA";
-      rendered["healthStatus"] = json::object{
-          {"overallStatus", runtime},
-          {"details", json::array{json::object{{"type", "CONTAINER_RUNTIME"}, {"status", runtime}}}}};
+      rendered["healthStatus"] = ecs::instance_health(*instance, connected);
     }
     found.push_back(std::move(rendered));
   }

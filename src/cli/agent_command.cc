@@ -124,6 +124,8 @@ std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
   agent_options.state_dir = options.data_dir;
   agent_options.offer = offer_of(options);
   agent_options.metadata_port = options.driver.metadata_port;
+  agent_options.nvml_library =
+      options.driver.nvml_library == "none" ? "" : options.driver.nvml_library;
   std::filesystem::path containers = std::filesystem::path(options.data_dir) / "containers";
   return std::make_unique<agent::Agent>(std::move(agent_options), system_clock(),
                                         driver_factory(options.driver, containers));

@@ -14,6 +14,8 @@ struct DriverOptions {
   std::vector<std::string> efs_volumes;  // "fs-12345678=/mnt/efs/fs-12345678"
   std::string registry_secrets;          // file of repositoryCredentials
   uint16_t metadata_port = 51679;        // the task metadata endpoint's; 0: any free one
+  // NVML, which finds the GPUs and watches their health; "none": no GPUs.
+  std::string nvml_library = "libnvidia-ml.so.1";
 };
 
 }  // namespace gantry::cli

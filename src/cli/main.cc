@@ -60,6 +60,10 @@ void add_driver_options(CLI::App& command, gantry::cli::DriverOptions& options) 
   command.add_option("--metadata-port", options.metadata_port,
                      "The task metadata endpoint's port (0: any free port)")
       ->capture_default_str();
+  command.add_option("--nvml-library", options.nvml_library,
+                     "The NVML library that finds the GPUs and watches their health (none: "
+                     "no GPUs; --gpu-ids names GPUs without it)")
+      ->capture_default_str();
 }
 
 void add_agent_options(CLI::App& command, gantry::cli::AgentCommandOptions& options,

@@ -74,10 +74,13 @@ std::vector<std::string> registered_strings(const json::object& doc, std::string
   return out;
 }
 
-RegisteredResources registered_resources(const json::object& doc) {
+RegisteredResources registered_resources(const state::ContainerInstanceRecord& instance) {
+  const json::object& doc = instance.doc;
+  std::vector<std::string> gpus = registered_strings(doc, "GPU");
+  std::erase_if(gpus, [&](const std::string& uuid) { return instance.gpu_unhealthy(uuid); });
   return {registered_integer(doc, "CPU"), registered_integer(doc, "MEMORY"),
           port_set(registered_strings(doc, "PORTS")),
-          port_set(registered_strings(doc, "PORTS_UDP")), registered_strings(doc, "GPU")};
+          port_set(registered_strings(doc, "PORTS_UDP")), std::move(gpus)};
 }
 
 InstanceUsage usage_of(const RegisteredResources& registered, const state::InstanceHoldings& held,
@@ -107,7 +110,7 @@ InstanceUsage usage_of(const RegisteredResources& registered, const state::Insta
 
 InstanceUsage usage_of(const state::ClusterState& state,
                        const state::ContainerInstanceRecord& instance) {
-  return usage_of(registered_resources(instance.doc), state.holdings(instance.id()),
+  return usage_of(registered_resources(instance), state.holdings(instance.id()),
                   instance.cluster);
 }
 

@@ -31,7 +31,9 @@ struct RegisteredResources {
   std::set<int32_t> udp_ports;
   std::vector<std::string> gpu_ids;
 };
-RegisteredResources registered_resources(const boost::json::object& instance_doc);
+// What the instance registered, less the GPUs its agent reports unhealthy:
+// placement never gives those out, and remainingResources does not list them.
+RegisteredResources registered_resources(const state::ContainerInstanceRecord& instance);
 
 // The host's usage as `cluster` sees it: every task's resources, and the
 // groups of the cluster's own tasks (none when `cluster` is empty). Without

@@ -54,7 +54,7 @@ void PlacementIndexes::refresh(const state::ClusterState& draft, ClusterIndex& e
     return;
   }
   auto [it, fresh] = entry.registered.try_emplace(id);
-  if (fresh) it->second.resources = registered_resources(instance.doc);
+  if (fresh) it->second.resources = registered_resources(instance);
   take_usage(view, it->second, draft.holdings(id), entry.cluster, true);
   entry.index.upsert(std::move(view));
 }

@@ -23,6 +23,8 @@
 //                                   "memoryBytes", "memoryLimitBytes"}]}]}
 //   every kStatsInterval, the CPU and memory of the instance's running
 //   containers (ECS sends these over its telemetry channel).
+// agent -> server: {"type": "gpuHealth", ...} (model/gpu_health.h)
+//   every GPU's health, on each change and on connect.
 // agent -> server: {"type": "taskAddress", "taskArn", "privateIPv4Address"}
 //   an awsvpc task's address once its network namespace exists (ECS learns
 //   it from the ENI it attached; the public API has no member for it).

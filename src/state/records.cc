@@ -140,6 +140,15 @@ bool ContainerInstanceRecord::agent_connected() const {
   auto* v = doc.if_contains("agentConnected");
   return v && v->is_bool() && v->get_bool();
 }
+bool ContainerInstanceRecord::gpu_unhealthy(std::string_view uuid) const {
+  for (const auto& gpu : gpu_health) {
+    if (!gpu.is_object()) continue;
+    if (string_member(gpu.get_object(), "uuid") == uuid) {
+      return string_member(gpu.get_object(), "healthStatus") == "UNHEALTHY";
+    }
+  }
+  return false;
+}
 
 std::string ServiceRecord::name() const { return string_member(doc, "serviceName"); }
 std::string ServiceRecord::arn() const { return string_member(doc, "serviceArn"); }
@@ -211,8 +220,12 @@ std::string encode_record(const Record& record) {
         } else if constexpr (std::is_same_v<T, AccountSettingRecord>) {
           return json::serialize(json::object{
               {"principalArn", r.principal_arn}, {"name", r.name}, {"value", r.value}});
-        } else if constexpr (std::is_same_v<T, ContainerInstanceRecord> ||
-                             std::is_same_v<T, CapacityProviderRecord>) {
+        } else if constexpr (std::is_same_v<T, ContainerInstanceRecord>) {
+          if (r.gpu_health.empty()) return json::serialize(r.doc);
+          json::object stored = r.doc;
+          stored[kGpuHealthMember] = r.gpu_health;
+          return json::serialize(stored);
+        } else if constexpr (std::is_same_v<T, CapacityProviderRecord>) {
           return json::serialize(r.doc);
         } else if constexpr (std::is_same_v<T, ServiceRecord>) {
           return json::serialize(json::object{
@@ -249,8 +262,14 @@ Record decode_record(std::string_view key, std::string_view value) {
                                 string_member(doc, "value")};
   }
   if (key.starts_with(kContainerInstancePrefix)) {
+    json::array gpu_health;
+    if (auto* stored = doc.if_contains(kGpuHealthMember)) {
+      if (!stored->is_array()) throw std::runtime_error("corrupt GPU health under key " + std::string(key));
+      gpu_health = std::move(stored->get_array());
+      doc.erase(kGpuHealthMember);
+    }
     return ContainerInstanceRecord{parse_scoped_key(key, kContainerInstancePrefix).first,
-                                   std::move(doc)};
+                                   std::move(doc), std::move(gpu_health)};
   }
   if (key.starts_with(kCapacityProviderPrefix)) return CapacityProviderRecord{std::move(doc)};
   if (key.starts_with(kServicePrefix)) {
@@ -272,6 +291,7 @@ bool only_agent_connection_changed(const Record* before, const Record* after) {
   auto* was = before ? std::get_if<ContainerInstanceRecord>(before) : nullptr;
   auto* now = after ? std::get_if<ContainerInstanceRecord>(after) : nullptr;
   if (!was || !now || was->agent_connected() == now->agent_connected()) return false;
+  if (was->gpu_health != now->gpu_health) return false;
   constexpr std::string_view kConnected = "agentConnected";
   auto others = [&](const boost::json::object& doc) { return doc.size() - doc.contains(kConnected); };
   if (others(was->doc) != others(now->doc)) return false;

@@ -39,16 +39,23 @@ struct AccountSettingRecord {
 };
 
 // A registered node: the ECS ContainerInstance shape minus what is derived
-// at read time (remainingResources, task counts). agentConnected is kept:
-// the agent channel sets it when an agent connects and when it goes.
+// at read time (remainingResources, task counts, healthStatus). agentConnected
+// is kept: the agent channel sets it when an agent connects and when it goes.
+// gpu_health: each GPU's as its agent last reported it (model/gpu_health's
+// documents; empty: no report), stored beside the document under
+// kGpuHealthMember.
 struct ContainerInstanceRecord {
   std::string cluster;
   boost::json::object doc;
+  boost::json::array gpu_health;
   std::string arn() const;
   std::string id() const;  // the last segment of the ARN
   std::string status() const;
   bool agent_connected() const;  // false when the record never said
+  bool gpu_unhealthy(std::string_view uuid) const;
 };
+// Not an ECS member name, so it cannot meet one.
+inline constexpr std::string_view kGpuHealthMember = "gantry:gpuHealth";
 
 // A service: the ECS Service shape as DescribeServices returns it, minus
 // what is derived at read time (the service's and each deployment's

@@ -1,0 +1,50 @@
+#pragma once
+// Every GPU's health, from what NVML reports: XID events as they come and
+// what a poll reads. Pure: the watcher feeds it, and reports what it holds
+// whenever a call says that changed. A GPU found unhealthy stays so until
+// the agent starts again: the driver's recovery (a GPU reset, a reboot)
+// restarts the agent too.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/gpu_health.h"
+
+namespace gantry::agent::gpu {
+
+// What one poll read of a GPU; a member NVML could not read stays unset.
+struct GpuPoll {
+  bool lost = false;                        // NVML_ERROR_GPU_IS_LOST
+  std::optional<uint64_t> uncorrected_ecc;  // volatile, since the driver loaded
+  bool remap_pending = false;               // rows to remap at the next reset
+  unsigned recovery_action = 0;             // nvmlDeviceGpuRecoveryAction_t
+  bool hardware_slowdown = false;           // not a fault: said in the log only
+};
+
+class GpuHealthBook {
+ public:
+  explicit GpuHealthBook(const std::vector<std::string>& uuids);
+
+  // Each returns true when a GPU's health changed. `now` is epoch seconds.
+  bool on_xid(std::string_view uuid, int xid, double now);
+  bool on_poll(std::string_view uuid, const GpuPoll& poll, double now);
+
+  const std::vector<model::GpuHealth>& gpus() const { return gpus_; }
+
+ private:
+  struct Counters {
+    std::optional<uint64_t> uncorrected_ecc;  // the last poll's
+    bool contained_ecc_since_poll = false;    // XID 94 explains a rise
+    bool slowdown = false;
+  };
+  model::GpuHealth* find(std::string_view uuid, Counters** counters);
+  static bool make_unhealthy(model::GpuHealth& gpu, std::string reason, std::string message,
+                             std::string action, double now);
+
+  std::vector<model::GpuHealth> gpus_;
+  std::vector<Counters> counters_;  // beside gpus_
+};
+
+}  // namespace gantry::agent::gpu

@@ -1,0 +1,64 @@
+#pragma once
+// One watcher per agent: a thread that waits on NVML's XID and ECC events
+// and polls what the driver reports every poll interval, keeping a
+// GpuHealthBook. Each change reaches `changed` at once, on the watcher's
+// thread, with every GPU's health.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "agent/gpu/gpu_health_book.h"
+#include "agent/gpu/gpu_inventory.h"
+#include "agent/gpu/nvml_library.h"
+#include "core/clock.h"
+
+namespace gantry::agent::gpu {
+
+struct GpuWatcherOptions {
+  std::chrono::milliseconds poll_interval{2000};
+  // How long one wait for events lasts: the bound on how late a stop is.
+  std::chrono::milliseconds event_wait{250};
+};
+
+class GpuWatcher {
+ public:
+  using Changed = std::function<void(std::vector<model::GpuHealth>)>;
+
+  // Registers for the events of every GPU in `inventory`; a GPU that cannot
+  // deliver them is watched by polls alone.
+  GpuWatcher(std::unique_ptr<NvmlLibrary> nvml, GpuInventory inventory, const core::Clock& clock,
+             Changed changed, GpuWatcherOptions options = {});
+  ~GpuWatcher();  // stops the thread
+  GpuWatcher(const GpuWatcher&) = delete;
+  GpuWatcher& operator=(const GpuWatcher&) = delete;
+
+  void start();
+  // One round, as the thread runs it: waits up to `wait` for events, and
+  // polls every GPU when the poll is due (or an event asked for one).
+  void run_once(std::chrono::milliseconds wait);
+  std::vector<model::GpuHealth> health() const;
+
+ private:
+  void take_events(std::chrono::milliseconds wait, bool& poll_now);
+  GpuPoll poll(const GpuDevice& device) const;
+  const GpuDevice* device_of(nvmlDevice_t handle) const;
+  void publish();
+
+  std::unique_ptr<NvmlLibrary> nvml_;
+  GpuInventory inventory_;
+  const core::Clock& clock_;
+  Changed changed_;
+  GpuWatcherOptions options_;
+  nvmlEventSet_t events_ = nullptr;
+  core::SystemTime next_poll_{};
+  mutable std::mutex mutex_;  // guards book_
+  GpuHealthBook book_;
+  std::atomic<bool> stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace gantry::agent::gpu

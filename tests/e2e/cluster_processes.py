@@ -47,8 +47,9 @@ class GantryAgent(LoggedProcess):
     """One `gantry agent` process, restartable on the same data directory."""
 
     def __init__(self, server, cluster, data_dir=None, attributes=(), capacity=None, cpu=None,
-                 memory=None, gpu_ids=(), driver="process", extra_args=()):
+                 memory=None, gpu_ids=(), driver="process", extra_args=(), env=None):
         self.binary = gantry_binary()
+        self.env = dict(env or {})  # added to the test's environment
         self.driver = driver
         self.extra_args = list(extra_args)
         self.server = server
@@ -101,6 +102,7 @@ class GantryAgent(LoggedProcess):
         env["AWS_ACCESS_KEY_ID"] = self.server.access_key
         env["AWS_SECRET_ACCESS_KEY"] = self.server.secret_key
         env.pop("AWS_SESSION_TOKEN", None)
+        env.update(self.env)
         self._connected = threading.Event()
         args = self.args()
         self._append_log("=== start: %s\n" % " ".join(args))

@@ -13,6 +13,7 @@
 #include "agent/drivers/docker_container_config.h"
 #include "agent/task_spec_resolver.h"
 #include "model/agent_protocol.h"
+#include "model/gpu_health.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -57,6 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto first = gantry::model::stats_message(gantry::model::parse_stats(message.get_object()));
     auto second = gantry::model::stats_message(gantry::model::parse_stats(first));
     if (boost::json::serialize(first) != boost::json::serialize(second)) __builtin_trap();
+  } catch (const std::exception&) {
+  }
+  try {
+    auto gpus = gantry::model::parse_gpu_health(message.get_object());
+    if (gantry::model::parse_gpu_health(gantry::model::gpu_health_message(gpus)) != gpus) {
+      __builtin_trap();
+    }
   } catch (const std::exception&) {
   }
   return 0;

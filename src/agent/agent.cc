@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "model/agent_protocol.h"
 #include "model/gpu_health.h"
+#include "model/gpu_requests.h"
 
 namespace gantry::agent {
 
@@ -61,7 +62,9 @@ Agent::Agent(AgentOptions options, const core::Clock& clock, DriverFactory make_
 
 Agent::~Agent() {
   stopping_ = true;
-  // They read through the agent's thread and the driver: they go first.
+  // They read through the agent's thread and the driver: they go first;
+  // the GPU requests act through the watcher.
+  gpu_requests_.reset();
   gpus_.reset();
   stats_.reset();
   metadata_.reset();
@@ -89,6 +92,7 @@ void Agent::start() {
   } catch (const std::exception& error) {
     spdlog::warn("agent: cannot look for orphaned containers: {}", error.what());
   }
+  start_gpu_requests();  // before the channel: its messages reach it
   connect();
   thread_ = std::thread([this] { io_.run(); });
   // After the thread: running_tasks() reads through it.
@@ -116,6 +120,7 @@ void Agent::discover_gpus() {
       spdlog::info("agent: GPU {} {} ({} MiB, {})", device.uuid, device.name, device.memory_mib,
                    device.pci_bus_id);
       options_.offer.gpu_ids.push_back(device.uuid);
+      gpu_identities_.push_back({device.uuid, device.pci_bus_id});
     }
     for (auto& attribute : gpu::gpu_attributes(inventory)) {
       options_.offer.attributes.push_back(std::move(attribute));
@@ -137,6 +142,42 @@ void Agent::discover_gpus() {
 
 void Agent::send_gpu_health() {
   if (channel_ && !gpu_health_.empty()) channel_->send(std::string(gpu_health_));
+}
+
+void Agent::start_gpu_requests() {
+  // GPUs named by --gpu-ids have no NVML behind them: a request finds them
+  // "not watched" unless the operator's command does the work.
+  std::vector<gpu::GpuIdentity> identities = gpu_identities_;
+  if (!gpus_) {
+    for (const auto& id : options_.offer.gpu_ids) identities.push_back({id, ""});
+  }
+  auto read = [this](const std::vector<std::string>& uuids, bool forget) {
+    if (!gpus_) return std::vector<model::GpuHealth>{};
+    return forget ? gpus_->forget_faults(uuids) : gpus_->check_now(uuids);
+  };
+  gpu_requests_ = std::make_unique<gpu::GpuRequestRunner>(
+      std::move(identities),
+      gpu::GpuHealthActions{
+          .check_now = [read](const std::vector<std::string>& uuids) { return read(uuids, false); },
+          .forget_faults = [read](const std::vector<std::string>& uuids) {
+            return read(uuids, true);
+          }},
+      options_.gpu_requests,
+      [this](const model::GpuRequestResult& result) {
+        asio::post(io_, [this, result] { send_gpu_request_result(result); });
+      });
+}
+
+void Agent::take_gpu_requests(const std::vector<model::GpuRequest>& requests) {
+  // Those run already are answered again: the control plane lists a request
+  // until it has taken its result.
+  for (const auto& result : gpu_requests_->offer(requests)) send_gpu_request_result(result);
+}
+
+void Agent::send_gpu_request_result(const model::GpuRequestResult& result) {
+  // Without a channel the result waits in the runner's memory: the next
+  // connect lists the request again.
+  if (channel_) channel_->send(json::serialize(model::gpu_request_result_message(result)));
 }
 
 bool Agent::register_instance() {
@@ -269,7 +310,11 @@ void Agent::schedule_reconnect() {
 void Agent::received(const std::string& message) {
   try {
     json::value parsed = json::parse(message);
-    reconcile(model::parse_desired_tasks(parsed.as_object(), channel_definitions_));
+    const json::object& object = parsed.as_object();
+    if (model::message_type(object) == "gpuRequests") {
+      return take_gpu_requests(model::parse_gpu_requests(object));
+    }
+    reconcile(model::parse_desired_tasks(object, channel_definitions_));
   } catch (const std::exception& error) {
     spdlog::warn("agent: ignoring a malformed channel message: {}", error.what());
   }

@@ -24,6 +24,7 @@
 #include "agent/agent_store.h"
 #include "agent/driver.h"
 #include "agent/ecs_client.h"
+#include "agent/gpu/gpu_request_runner.h"
 #include "agent/gpu/gpu_watcher.h"
 #include "agent/gpu/nvml_library.h"
 #include "agent/host_resources.h"
@@ -54,6 +55,8 @@ struct AgentOptions {
   // when offer.gpu_ids names them (the operator's --gpu-ids).
   std::string nvml_library = gpu::kDefaultNvmlLibrary;
   gpu::GpuWatcherOptions gpu_watch;
+  // The operator's commands for the control plane's GPU requests.
+  gpu::GpuRequestOptions gpu_requests;
 };
 
 using DriverFactory =
@@ -106,6 +109,11 @@ class Agent {
   // Finds the GPUs through NVML and adds them to the offer.
   void discover_gpus();
   void send_gpu_health();
+  // The control plane's GPU requests: run on the runner's thread, answered
+  // over the channel.
+  void start_gpu_requests();
+  void take_gpu_requests(const std::vector<model::GpuRequest>& requests);
+  void send_gpu_request_result(const model::GpuRequestResult& result);
   // What a task's spec gets from this agent: its instance ARN, and for each
   // container where its task metadata endpoint is.
   void take_task(TaskSpec& spec) const;
@@ -125,6 +133,8 @@ class Agent {
   std::unique_ptr<StatsCollector> stats_;
   std::unique_ptr<gpu::GpuWatcher> gpus_;
   std::string gpu_health_;  // the latest gpuHealth message, sent on every connect
+  std::vector<gpu::GpuIdentity> gpu_identities_;  // the GPUs NVML found
+  std::unique_ptr<gpu::GpuRequestRunner> gpu_requests_;
   Tasks tasks_;
   std::shared_ptr<net::WebSocket> channel_;
   model::TaskDefinitions channel_definitions_;  // those the channel carried

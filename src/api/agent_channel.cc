@@ -13,6 +13,7 @@
 #include "api/task_state_changes.h"
 #include "ecs/container_instance_commands.h"
 #include "ecs/gpu_health_report.h"
+#include "ecs/gpu_requests.h"
 #include "ecs/task_reports.h"
 #include "model/agent_protocol.h"
 #include "model/instance_lifecycle.h"
@@ -189,6 +190,8 @@ void AgentChannel::received(const std::string& cluster, const std::string& insta
       received_task_states(cluster, object);
     } else if (type == "gpuHealth") {
       received_gpu_health(cluster, instance_arn, model::parse_gpu_health(object));
+    } else if (type == "gpuRequestResult") {
+      received_gpu_request_result(cluster, instance_arn, model::parse_gpu_request_result(object));
     } else if (type == "stats") {
       task_stats_.record(instance_arn, model::parse_stats(object), clock_.now());
     } else {
@@ -250,6 +253,17 @@ void AgentChannel::received_gpu_health(const std::string& cluster, const std::st
                                                    std::string(core::arn_last_segment(instance_arn)),
                                                    std::move(gpus)}](const ecs::Context& context) {
     return state::Outcome{ecs::report_gpu_health(context, command), {}};
+  });
+}
+
+void AgentChannel::received_gpu_request_result(const std::string& cluster,
+                                               const std::string& instance_arn,
+                                               model::GpuRequestResult result) {
+  std::string instance_id(core::arn_last_segment(instance_arn));
+  // The GPUs' health first: what the job does next reads it.
+  if (!result.gpus.empty()) received_gpu_health(cluster, instance_arn, result.gpus);
+  commands_.submit([cluster, instance_id, result = std::move(result)](const ecs::Context& context) {
+    return state::Outcome{ecs::close_gpu_request(context, cluster, instance_id, result), {}};
   });
 }
 
@@ -359,6 +373,15 @@ void AgentChannel::push(const InstanceKey& instance, const PendingPush& pending)
     return model::desired_tasks_message(desired, &sent->arns);
   });
   if (message) socket->send(json::serialize(*message));
+  // The instance's record changed (or the channel is new): its open GPU
+  // requests may have. Sent whole, as the agent runs each id once.
+  if (pending.complete) {
+    auto requests = state_.read([&](const state::ClusterState& s) {
+      const state::ContainerInstanceRecord* record = s.host(instance);
+      return record ? ecs::open_gpu_requests(*record) : std::vector<model::GpuRequest>{};
+    });
+    if (!requests.empty()) socket->send(json::serialize(model::gpu_requests_message(requests)));
+  }
 }
 
 }  // namespace gantry::api

@@ -23,6 +23,7 @@
 #include "ecs/task_reports.h"
 #include "model/agent_protocol.h"
 #include "model/gpu_health.h"
+#include "model/gpu_requests.h"
 #include "net/http_server.h"
 #include "net/websocket.h"
 #include "state/control_state.h"
@@ -82,6 +83,8 @@ class AgentChannel {
   void received_health(const std::string& cluster, const boost::json::object& message);
   void received_gpu_health(const std::string& cluster, const std::string& instance_arn,
                            std::vector<model::GpuHealth> gpus);
+  void received_gpu_request_result(const std::string& cluster, const std::string& instance_arn,
+                                   model::GpuRequestResult result);
   void received_task_states(const std::string& cluster, const boost::json::object& message);
   // Adds what a logged change means to the instance it touched.
   static void note(const state::LoggedChange& change, ByInstance<PendingPush>& pending);

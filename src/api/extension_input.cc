@@ -17,6 +17,10 @@ void check_member(const ExtensionMember& expected, const boost::json::value& val
     if (!value.is_string()) throw wrong_type(name, "a string");
     return;
   }
+  if (expected.kind == ExtensionMember::Kind::kInteger) {
+    if (!value.is_int64() && !value.is_uint64()) throw wrong_type(name, "an integer");
+    return;
+  }
   if (!value.is_array()) throw wrong_type(name, "a list");
   const boost::json::array& items = value.get_array();
   if (items.size() > expected.max_items) {

@@ -11,7 +11,7 @@
 namespace gantry::api {
 
 struct ExtensionMember {
-  enum class Kind { kString, kStringList };
+  enum class Kind { kString, kStringList, kInteger };
   std::string_view name;
   Kind kind;
   size_t max_items = 100;  // a list's

@@ -37,6 +37,9 @@ void register_task_set_handlers(Router& router, Services services);
 void register_task_stats_handlers(Router& router, Services services, state::TaskStats& stats);
 // gantry's own DescribeFargateHosts and InterruptSpotTasks (`gantry fargate`).
 void register_fargate_handlers(Router& router, Services services);
+// gantry's own ListJobs, DescribeJobs, DescribeGpus and ReturnGpusToService
+// (`gantry jobs`, `gantry gpus`).
+void register_job_handlers(Router& router, Services services);
 
 inline void register_all_handlers(Router& router, Services services) {
   register_cluster_handlers(router, services);
@@ -53,6 +56,7 @@ inline void register_all_handlers(Router& router, Services services) {
   register_service_deployment_handlers(router, services);
   register_task_set_handlers(router, services);
   register_fargate_handlers(router, services);
+  register_job_handlers(router, services);
 }
 
 }  // namespace gantry::api

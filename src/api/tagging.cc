@@ -16,22 +16,45 @@ namespace {
 struct TaggedRecord {
   std::string key;
   state::Record record;
-  json::array& tags() {
-    if (auto* definition = std::get_if<state::TaskDefinitionRecord>(&record)) {
+
+  json::array tags() const {
+    if (const auto* definition = std::get_if<state::TaskDefinitionRecord>(&record)) {
       return definition->tags;
     }
-    json::object& doc = std::visit(
-        [](auto& r) -> json::object& {
-          if constexpr (requires { r.doc; }) {
-            return r.doc;
-          } else {
-            throw std::logic_error("an untaggable record");
-          }
+    if (const auto* task = std::get_if<state::TaskRecord>(&record)) return tags_of(task->doc());
+    json::array tags;
+    std::visit(
+        [&](const auto& r) {
+          if constexpr (requires { r.doc.if_contains(""); }) tags = tags_of(r.doc);
         },
         record);
-    json::value& tags = doc["tags"];
-    if (!tags.is_array()) tags.emplace_array();
-    return tags.get_array();
+    return tags;
+  }
+
+  void set_tags(json::array tags) {
+    if (auto* definition = std::get_if<state::TaskDefinitionRecord>(&record)) {
+      definition->tags = std::move(tags);
+    } else if (auto* task = std::get_if<state::TaskRecord>(&record)) {
+      json::object doc = task->doc();  // kept compressed: read, change, write back
+      doc["tags"] = std::move(tags);
+      task->set_doc(doc);
+    } else {
+      std::visit(
+          [&](auto& r) {
+            if constexpr (requires { r.doc.if_contains(""); }) {
+              r.doc["tags"] = std::move(tags);
+            } else {
+              throw std::logic_error("an untaggable record");
+            }
+          },
+          record);
+    }
+  }
+
+ private:
+  static json::array tags_of(const json::object& doc) {
+    const json::value* tags = doc.if_contains("tags");
+    return tags && tags->is_array() ? tags->get_array() : json::array{};
   }
 };
 
@@ -94,7 +117,7 @@ TaggedRecord find_tagged(const ClusterState& state, std::string_view resource_ar
 }
 
 state::Outcome store_tags(TaggedRecord tagged, json::array tags) {
-  tagged.tags() = std::move(tags);
+  tagged.set_tags(std::move(tags));
   return {{state::put_change(std::move(tagged.key), std::move(tagged.record))}, json::object{}};
 }
 

@@ -1,7 +1,8 @@
 // RunTask and StartTask: their bodies as ecs::run_tasks and
-// ecs::start_tasks commands.
+// ecs::start_tasks commands; a RunTask tagged as a job starts the job too.
 #include "api/handler_support.h"
-#include "ecs/launch_members.h"
+#include "ecs/job_launch.h"
+#include "ecs/run_task_request.h"
 #include "ecs/task_launch.h"
 
 namespace gantry::api {
@@ -10,40 +11,6 @@ namespace json = boost::json;
 using state::ClusterState;
 
 namespace {
-
-ecs::TaskSpec task_spec(const json::object& body) {
-  ecs::TaskSpec spec;
-  spec.cluster = string_member(body, "cluster", "default");
-  spec.task_definition = string_member(body, "taskDefinition");
-  if (auto* overrides = object_member(body, "overrides")) spec.overrides = *overrides;
-  if (auto* group = body.if_contains("group"); group && group->is_string()) {
-    spec.group = std::string(group->get_string());
-  }
-  spec.started_by = string_member(body, "startedBy");
-  if (auto* tags = array_member(body, "tags")) spec.tags = *tags;
-  spec.propagate_tags = string_member(body, "propagateTags", "NONE");
-  spec.enable_execute_command = bool_member(body, "enableExecuteCommand", false);
-  if (auto* network = object_member(body, "networkConfiguration")) {
-    spec.network_configuration = *network;
-  }
-  return spec;
-}
-
-ecs::RunTasks run_tasks_command(const json::object& body) {
-  ecs::RunTasks command{task_spec(body)};
-  command.count = int_member(body, "count", 1);
-  command.client_token = string_member(body, "clientToken");
-  ecs::read_launch_members(body, command);
-  return command;
-}
-
-ecs::StartTasks start_tasks_command(const json::object& body) {
-  ecs::StartTasks command{task_spec(body)};
-  for (const auto& item : *array_member(body, "containerInstances")) {
-    command.container_instances.emplace_back(item.as_string());
-  }
-  return command;
-}
 
 state::Outcome launched_outcome(ecs::Launched launched) {
   json::array failures;
@@ -62,13 +29,16 @@ state::Outcome launched_outcome(ecs::Launched launched) {
 void register_task_launch_handlers(Router& router, Services services) {
   router.add("RunTask", write_handler(services, [services](const RequestContext& c,
                                                            const ClusterState& s) {
-               return launched_outcome(
-                   ecs::run_tasks(ecs_context(c, s, services), run_tasks_command(c.body)));
+               ecs::Context context = ecs_context(c, s, services);
+               ecs::Launched launched =
+                   ecs::run_tasks(context, ecs::run_tasks_from_request(c.body));
+               ecs::start_job(context, c.body, launched);
+               return launched_outcome(std::move(launched));
              }));
   router.add("StartTask", write_handler(services, [services](const RequestContext& c,
                                                              const ClusterState& s) {
                return launched_outcome(
-                   ecs::start_tasks(ecs_context(c, s, services), start_tasks_command(c.body)));
+                   ecs::start_tasks(ecs_context(c, s, services), ecs::start_tasks_from_request(c.body)));
              }));
 }
 

@@ -4,6 +4,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <stdexcept>
 #include <thread>
@@ -126,6 +128,10 @@ std::unique_ptr<agent::Agent> make_agent(const AgentCommandOptions& options) {
   agent_options.metadata_port = options.driver.metadata_port;
   agent_options.nvml_library =
       options.driver.nvml_library == "none" ? "" : options.driver.nvml_library;
+  agent_options.gpu_requests.diagnostic_command = options.driver.gpu_diagnostic_command;
+  agent_options.gpu_requests.recovery_command = options.driver.gpu_recovery_command;
+  agent_options.gpu_requests.command_timeout = std::chrono::milliseconds(
+      std::max<int64_t>(1, std::llround(options.driver.gpu_command_timeout * 1000)));
   std::filesystem::path containers = std::filesystem::path(options.data_dir) / "containers";
   return std::make_unique<agent::Agent>(std::move(agent_options), system_clock(),
                                         driver_factory(options.driver, containers));

@@ -47,4 +47,9 @@ int run_reporting_errors(std::string_view command, const std::function<int()>& b
   return 1;
 }
 
+agent::EcsClient ecs_client(const ClientOptions& options, const core::Clock& clock) {
+  return agent::EcsClient(
+      {options.endpoint, client_signing_key(options.credentials_file), options.region}, clock);
+}
+
 }  // namespace gantry::cli

@@ -21,6 +21,8 @@
 #include "auth/credentials.h"
 #include "cli/agent_command.h"
 #include "controllers/controller_runtime.h"
+#include "controllers/job_controller.h"
+#include "controllers/job_notifier.h"
 #include "controllers/service_controller.h"
 #include "controllers/task_reaper.h"
 #include "core/asio_timer_source.h"
@@ -72,6 +74,8 @@ struct ControlPlane::Impl {
     store = store::open_sqlite_store(options.data_dir + "/gantry.db");
     state = std::make_unique<state::ControlState>(*store, 1024, &clock);
     state->set_draft_listener(&placement);
+    // Early: a webhook URL it refuses is a startup error, before anything serves.
+    job_notifier = std::make_unique<controllers::JobNotifier>(*state, timers, options.notify_urls);
     commands = std::make_unique<ecs::CommandRunner>(*state, placement, *resource_ids, clock,
                                                     options.account_id);
     // No agent is connected yet, whatever the records said when the last
@@ -110,7 +114,9 @@ struct ControlPlane::Impl {
                                                                           clock, timers);
     controller_runtime->add(std::make_unique<controllers::TaskReaper>());
     controller_runtime->add(std::make_unique<controllers::ServiceController>(*commands));
+    controller_runtime->add(std::make_unique<controllers::JobController>(*commands));
     controller_runtime->start();
+    job_notifier->start();
   }
 
   ~Impl() {
@@ -118,6 +124,7 @@ struct ControlPlane::Impl {
     // stop first (the io threads have stopped by now). The writer wakes the
     // channel with its last batches: the state goes before it.
     controller_runtime.reset();
+    job_notifier.reset();  // follows the state's event log
     state.reset();
     log_store.reset();
   }
@@ -150,6 +157,7 @@ struct ControlPlane::Impl {
   std::unique_ptr<logs::LogStore> log_store;
   std::unique_ptr<api::ApiServer> api_server;
   std::unique_ptr<controllers::ControllerRuntime> controller_runtime;
+  std::unique_ptr<controllers::JobNotifier> job_notifier;
 };
 
 ControlPlane::ControlPlane(ControlPlaneOptions options)

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/driver_options.h"
 
@@ -30,6 +31,8 @@ struct ControlPlaneOptions {
   // What one CloudWatch Logs group may hold, in bytes of messages; its
   // oldest events go first above it. 0: no cap.
   int64_t log_group_max_bytes = 0;
+  // Webhooks (http://host:port/path) every GPU job's state change is POSTed to.
+  std::vector<std::string> notify_urls;
 };
 
 class ControlPlane {

@@ -2,10 +2,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <array>
 #include <iostream>
 
 #include "agent/ecs_client.h"
+#include "cli/text_table.h"
 #include "core/arn.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -17,7 +17,7 @@ namespace json = boost::json;
 
 namespace {
 
-using Row = std::array<std::string, 6>;
+using Row = std::vector<std::string>;
 
 int64_t integer_resource(const json::object& instance, std::string_view list,
                          std::string_view name) {
@@ -51,11 +51,6 @@ std::string tasks_of(const json::object& host) {
   return out.empty() ? "-" : out;
 }
 
-agent::EcsClient client_of(const ClientOptions& options, const core::Clock& clock) {
-  return agent::EcsClient(
-      {options.endpoint, client_signing_key(options.credentials_file), options.region}, clock);
-}
-
 }  // namespace
 
 std::string fargate_hosts_table(const json::object& answer) {
@@ -74,19 +69,7 @@ std::string fargate_hosts_table(const json::object& answer) {
   }
   std::sort(rows.begin(), rows.end());
   rows.insert(rows.begin(), Row{"HOST", "STATUS", "CONNECTED", "CPU", "MEMORY", "TASKS"});
-  std::array<size_t, 5> width{};  // the last column is not padded
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < width.size(); ++i) {
-      out += row[i];
-      out.append(width[i] - row[i].size() + 3, ' ');
-    }
-    out += row.back() + "\n";
-  }
-  return out;
+  return text_table(rows);
 }
 
 CLI::App* add_fargate_command(CLI::App& app, FargateCommandOptions& options) {
@@ -106,7 +89,7 @@ CLI::App* add_fargate_command(CLI::App& app, FargateCommandOptions& options) {
 int run_fargate(const CLI::App& command, const FargateCommandOptions& options) {
   return run_reporting_errors("fargate", [&]() -> int {
     core::SystemClock clock;
-    agent::EcsClient client = client_of(options.client, clock);
+    agent::EcsClient client = ecs_client(options.client, clock);
     if (command.get_subcommand("hosts")->parsed()) {
       std::cout << fargate_hosts_table(client.call("DescribeFargateHosts", json::object{}))
                 << std::flush;

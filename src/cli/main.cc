@@ -10,6 +10,8 @@
 #include "cli/control_plane.h"
 #include "cli/events_command.h"
 #include "cli/fargate_command.h"
+#include "cli/gpus_command.h"
+#include "cli/jobs_command.h"
 #include "cli/logs_command.h"
 #include "cli/stats_command.h"
 
@@ -43,6 +45,9 @@ void add_control_plane_options(CLI::App& command, gantry::cli::ControlPlaneOptio
                      "are dropped first above it (0: no cap)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  command.add_option("--notify-url", options.notify_urls,
+                     "POST every GPU job's state change to URL (repeatable)")
+      ->type_name("URL");
 }
 
 void add_driver_options(CLI::App& command, gantry::cli::DriverOptions& options) {
@@ -64,6 +69,19 @@ void add_driver_options(CLI::App& command, gantry::cli::DriverOptions& options) 
                      "The NVML library that finds the GPUs and watches their health (none: "
                      "no GPUs; --gpu-ids names GPUs without it)")
       ->capture_default_str();
+  command.add_option("--gpu-diagnostic-command", options.gpu_diagnostic_command,
+                     "Shell command that diagnoses GPUs when the control plane asks (exit 0: "
+                     "healthy), with GANTRY_GPU_UUIDS, NVIDIA_VISIBLE_DEVICES and "
+                     "GANTRY_GPU_PCI_BUS_IDS naming them; default: a fresh NVML check");
+  command.add_option("--gpu-recovery-command", options.gpu_recovery_command,
+                     "Shell command that recovers GPUs (a GPU reset) when the control plane "
+                     "asks, with the same environment; exit 0 clears their faults. Without it "
+                     "an unhealthy GPU stays out of service until an operator returns it");
+  command.add_option("--gpu-command-timeout", options.gpu_command_timeout,
+                     "Seconds a GPU diagnostic or recovery command may run before its process "
+                     "group is killed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 }
 
 void add_agent_options(CLI::App& command, gantry::cli::AgentCommandOptions& options,
@@ -137,6 +155,10 @@ int main(int argc, char** argv) {
   auto* fargate = gantry::cli::add_fargate_command(app, fargate_options);
   gantry::cli::LogsCommandOptions logs_options;
   auto* logs = gantry::cli::add_logs_command(app, logs_options);
+  gantry::cli::JobsCommandOptions jobs_options;
+  auto* jobs = gantry::cli::add_jobs_command(app, jobs_options);
+  gantry::cli::GpusCommandOptions gpus_options;
+  auto* gpus = gantry::cli::add_gpus_command(app, gpus_options);
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -150,6 +172,8 @@ int main(int argc, char** argv) {
   if (events->parsed()) return gantry::cli::run_events(events_options);
   if (fargate->parsed()) return gantry::cli::run_fargate(*fargate, fargate_options);
   if (logs->parsed()) return gantry::cli::run_logs(logs_options);
+  if (jobs->parsed()) return gantry::cli::run_jobs(*jobs, jobs_options);
+  if (gpus->parsed()) return gantry::cli::run_gpus(*gpus, gpus_options);
   try {
     if (agent->parsed()) {
       agent_options.access_key = agent_key(agent_credentials);

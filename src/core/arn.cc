@@ -74,6 +74,11 @@ std::string task_arn(std::string_view region, std::string_view account, std::str
   return scoped_arn(region, account, "task", cluster, id);
 }
 
+std::string job_arn(std::string_view region, std::string_view account, std::string_view cluster,
+                    std::string_view id) {
+  return scoped_arn(region, account, "job", cluster, id);
+}
+
 std::string service_arn(std::string_view region, std::string_view account,
                         std::string_view cluster, std::string_view name) {
   return scoped_arn(region, account, "service", cluster, name);

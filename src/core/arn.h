@@ -36,6 +36,9 @@ std::string container_instance_arn(std::string_view region, std::string_view acc
                                    std::string_view cluster, std::string_view id);
 std::string task_arn(std::string_view region, std::string_view account, std::string_view cluster,
                      std::string_view id);
+// gantry's own: a recovering job's, job/<cluster>/<id>.
+std::string job_arn(std::string_view region, std::string_view account, std::string_view cluster,
+                    std::string_view id);
 // A service's ARN in ECS's long format: service/<cluster>/<name>.
 std::string service_arn(std::string_view region, std::string_view account,
                         std::string_view cluster, std::string_view name);

@@ -10,6 +10,7 @@ namespace json = boost::json;
 
 json::object gpu_health_document(const GpuHealth& gpu) {
   json::object out{{"uuid", gpu.uuid}, {"healthStatus", gpu.health_status}};
+  if (!gpu.pci_bus_id.empty()) out["pciBusId"] = gpu.pci_bus_id;
   if (!gpu.reason.empty()) out["reason"] = gpu.reason;
   if (!gpu.message.empty()) out["message"] = gpu.message;
   if (!gpu.action.empty()) out["action"] = gpu.action;
@@ -26,6 +27,7 @@ GpuHealth gpu_health_from(const json::object& document) {
   if (gpu.health_status != kGpuHealthy && gpu.health_status != kGpuUnhealthy) {
     throw std::runtime_error("GPU " + gpu.uuid + ": healthStatus is HEALTHY or UNHEALTHY");
   }
+  gpu.pci_bus_id = core::string_member(document, "pciBusId");
   gpu.reason = core::string_member(document, "reason");
   gpu.message = core::string_member(document, "message");
   gpu.action = core::string_member(document, "action");

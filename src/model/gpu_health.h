@@ -4,7 +4,8 @@
 // change and on every connect), and the ECS health detail it makes.
 //
 // agent -> server: {"type": "gpuHealth", "gpus": [{"uuid", "healthStatus",
-//                   "reason", "message", "action", "lastXid", "changedAt"}]}
+//                   "pciBusId", "reason", "message", "action", "lastXid",
+//                   "changedAt"}]}
 #include <boost/json.hpp>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ inline constexpr std::string_view kGpuUnhealthy = "UNHEALTHY";
 
 struct GpuHealth {
   std::string uuid;
+  std::string pci_bus_id;  // NVML's, e.g. "00000000:18:00.0"; empty when unknown
   std::string health_status{kGpuHealthy};  // HEALTHY | UNHEALTHY
   // Why it is unhealthy, as ECS writes an ACCELERATED_COMPUTE statusReason:
   // XID_79, GPU_IS_LOST, ECC_UNCORRECTED, ROW_REMAP_PENDING, RECOVERY_ACTION_*.

@@ -93,6 +93,10 @@ ClusterState::Applied ClusterState::apply_change(const Change& change) {
     auto [cluster, name] = parse_scoped_key(key, kServicePrefix);
     return {std::nullopt, replace(slices_[cluster].services, name, change)};
   }
+  if (key.starts_with(kJobPrefix)) {
+    auto [cluster, id] = parse_scoped_key(key, kJobPrefix);
+    return {std::nullopt, replace(slices_[cluster].jobs, id, change)};
+  }
   if (key.starts_with(kTaskPrefix)) {
     auto [cluster, id] = parse_scoped_key(key, kTaskPrefix);
     auto& slice = slices_[cluster];
@@ -251,6 +255,18 @@ const ClusterState::ByName<ServiceRecord>& ClusterState::services(
   static const ByName<ServiceRecord> kNone;
   const ClusterSlice* s = slice(cluster);
   return s ? s->services : kNone;
+}
+
+const ClusterState::ByName<JobRecord>& ClusterState::jobs(std::string_view cluster) const {
+  static const ByName<JobRecord> kNone;
+  const ClusterSlice* s = slice(cluster);
+  return s ? s->jobs : kNone;
+}
+
+const JobRecord* ClusterState::job(std::string_view cluster, std::string_view id) const {
+  const auto& all = jobs(cluster);
+  auto it = all.find(id);
+  return it == all.end() ? nullptr : it->second.get();
 }
 
 const ServiceRecord* ClusterState::service(std::string_view cluster,

@@ -127,6 +127,10 @@ class ClusterState {
   const ByName<ServiceRecord>& services(std::string_view cluster) const;
   const ServiceRecord* service(std::string_view cluster, std::string_view name) const;
 
+  // A cluster's recovering jobs by id, finished ones included.
+  const ByName<JobRecord>& jobs(std::string_view cluster) const;
+  const JobRecord* job(std::string_view cluster, std::string_view id) const;
+
   const TaskDefinitionRecord* task_definition(std::string_view family, int64_t revision) const;
   // The same record, shared: for a caller that holds it past this view.
   std::shared_ptr<const TaskDefinitionRecord> shared_task_definition(std::string_view family,
@@ -155,6 +159,7 @@ class ClusterState {
   struct ClusterSlice {
     ByName<ContainerInstanceRecord> instances;
     ByName<ServiceRecord> services;
+    ByName<JobRecord> jobs;
     // The same records by id, for lookups, which need no order.
     core::StringMap<const ContainerInstanceRecord*> instances_by_id;
     TasksById tasks;

@@ -44,6 +44,10 @@ std::string service_key(std::string_view cluster, std::string_view name) {
   return std::string(kServicePrefix) + std::string(cluster) + "/" + std::string(name);
 }
 
+std::string job_key(std::string_view cluster, std::string_view id) {
+  return std::string(kJobPrefix) + std::string(cluster) + "/" + std::string(id);
+}
+
 std::string capacity_provider_key(std::string_view name) {
   return std::string(kCapacityProviderPrefix) + std::string(name);
 }

@@ -16,6 +16,7 @@ inline constexpr std::string_view kAccountSettingPrefix = "settings/";
 inline constexpr std::string_view kContainerInstancePrefix = "instances/";
 inline constexpr std::string_view kTaskPrefix = "tasks/";
 inline constexpr std::string_view kServicePrefix = "services/";
+inline constexpr std::string_view kJobPrefix = "jobs/";
 // Account-wide: one namespace of names for every cluster.
 inline constexpr std::string_view kCapacityProviderPrefix = "capacity-providers/";
 
@@ -32,10 +33,11 @@ std::string container_instance_key(std::string_view cluster, std::string_view id
 std::string task_key(std::string_view cluster, std::string_view id);
 std::string service_key(std::string_view cluster, std::string_view name);
 std::string capacity_provider_key(std::string_view name);
+std::string job_key(std::string_view cluster, std::string_view id);
 
 // The parts of a key; each throws std::runtime_error for a key of its kind
 // that does not parse (a corrupt store is a fault, not a client error).
-// "<prefix><cluster>/<id>" (instances, tasks, services) -> (cluster, id)
+// "<prefix><cluster>/<id>" (instances, tasks, services, jobs) -> (cluster, id)
 std::pair<std::string, std::string> parse_scoped_key(std::string_view key, std::string_view prefix);
 // -> (family, revision)
 std::pair<std::string, int64_t> parse_task_definition_key(std::string_view key);

@@ -154,6 +154,10 @@ std::string ServiceRecord::name() const { return string_member(doc, "serviceName
 std::string ServiceRecord::arn() const { return string_member(doc, "serviceArn"); }
 std::string ServiceRecord::status() const { return string_member(doc, "status"); }
 
+std::string JobRecord::id() const { return string_member(doc, "jobId"); }
+std::string JobRecord::arn() const { return string_member(doc, "jobArn"); }
+std::string JobRecord::status() const { return string_member(doc, "status"); }
+
 std::string CapacityProviderRecord::name() const { return string_member(doc, "name"); }
 std::string CapacityProviderRecord::status() const { return string_member(doc, "status"); }
 
@@ -221,12 +225,15 @@ std::string encode_record(const Record& record) {
           return json::serialize(json::object{
               {"principalArn", r.principal_arn}, {"name", r.name}, {"value", r.value}});
         } else if constexpr (std::is_same_v<T, ContainerInstanceRecord>) {
-          if (r.gpu_health.empty()) return json::serialize(r.doc);
+          if (r.gpu_health.empty() && r.gpu_requests.empty()) return json::serialize(r.doc);
           json::object stored = r.doc;
-          stored[kGpuHealthMember] = r.gpu_health;
+          if (!r.gpu_health.empty()) stored[kGpuHealthMember] = r.gpu_health;
+          if (!r.gpu_requests.empty()) stored[kGpuRequestsMember] = r.gpu_requests;
           return json::serialize(stored);
         } else if constexpr (std::is_same_v<T, CapacityProviderRecord>) {
           return json::serialize(r.doc);
+        } else if constexpr (std::is_same_v<T, JobRecord>) {
+          return json::serialize(json::object{{"job", r.doc}, {"request", r.request}});
         } else if constexpr (std::is_same_v<T, ServiceRecord>) {
           return json::serialize(json::object{
               {"service", r.doc},
@@ -262,14 +269,22 @@ Record decode_record(std::string_view key, std::string_view value) {
                                 string_member(doc, "value")};
   }
   if (key.starts_with(kContainerInstancePrefix)) {
-    json::array gpu_health;
-    if (auto* stored = doc.if_contains(kGpuHealthMember)) {
-      if (!stored->is_array()) throw std::runtime_error("corrupt GPU health under key " + std::string(key));
-      gpu_health = std::move(stored->get_array());
-      doc.erase(kGpuHealthMember);
-    }
+    auto take_array = [&](std::string_view member) {
+      json::array out;
+      if (auto* stored = doc.if_contains(member)) {
+        if (!stored->is_array()) {
+          throw std::runtime_error("corrupt " + std::string(member) + " under key " +
+                                   std::string(key));
+        }
+        out = std::move(stored->get_array());
+        doc.erase(member);
+      }
+      return out;
+    };
+    json::array gpu_health = take_array(kGpuHealthMember);
+    json::array gpu_requests = take_array(kGpuRequestsMember);
     return ContainerInstanceRecord{parse_scoped_key(key, kContainerInstancePrefix).first,
-                                   std::move(doc), std::move(gpu_health)};
+                                   std::move(doc), std::move(gpu_health), std::move(gpu_requests)};
   }
   if (key.starts_with(kCapacityProviderPrefix)) return CapacityProviderRecord{std::move(doc)};
   if (key.starts_with(kServicePrefix)) {
@@ -277,6 +292,10 @@ Record decode_record(std::string_view key, std::string_view value) {
                          object_member(doc, "service", key), string_member(doc, "clientToken"),
                          object_member(doc, "request", key),
                          object_member(doc, "scheduler", key)};
+  }
+  if (key.starts_with(kJobPrefix)) {
+    return JobRecord{parse_scoped_key(key, kJobPrefix).first, object_member(doc, "job", key),
+                     object_member(doc, "request", key)};
   }
   if (key.starts_with(kTaskPrefix)) {
     // Before the compact format, tasks were all JSON.
@@ -291,7 +310,7 @@ bool only_agent_connection_changed(const Record* before, const Record* after) {
   auto* was = before ? std::get_if<ContainerInstanceRecord>(before) : nullptr;
   auto* now = after ? std::get_if<ContainerInstanceRecord>(after) : nullptr;
   if (!was || !now || was->agent_connected() == now->agent_connected()) return false;
-  if (was->gpu_health != now->gpu_health) return false;
+  if (was->gpu_health != now->gpu_health || was->gpu_requests != now->gpu_requests) return false;
   constexpr std::string_view kConnected = "agentConnected";
   auto others = [&](const boost::json::object& doc) { return doc.size() - doc.contains(kConnected); };
   if (others(was->doc) != others(now->doc)) return false;

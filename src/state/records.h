@@ -43,19 +43,24 @@ struct AccountSettingRecord {
 // is kept: the agent channel sets it when an agent connects and when it goes.
 // gpu_health: each GPU's as its agent last reported it (model/gpu_health's
 // documents; empty: no report), stored beside the document under
-// kGpuHealthMember.
+// kGpuHealthMember. gpu_requests: what the control plane asks of its GPUs
+// and the agent has not answered yet (model/gpu_requests' documents, each
+// with "job" when a job's recovery asked: "<cluster>/<job id>"), under
+// kGpuRequestsMember.
 struct ContainerInstanceRecord {
   std::string cluster;
   boost::json::object doc;
   boost::json::array gpu_health;
+  boost::json::array gpu_requests;
   std::string arn() const;
   std::string id() const;  // the last segment of the ARN
   std::string status() const;
   bool agent_connected() const;  // false when the record never said
   bool gpu_unhealthy(std::string_view uuid) const;
 };
-// Not an ECS member name, so it cannot meet one.
+// Not ECS member names, so they cannot meet one.
 inline constexpr std::string_view kGpuHealthMember = "gantry:gpuHealth";
+inline constexpr std::string_view kGpuRequestsMember = "gantry:gpuRequests";
 
 // A service: the ECS Service shape as DescribeServices returns it, minus
 // what is derived at read time (the service's and each deployment's
@@ -83,6 +88,20 @@ struct CapacityProviderRecord {
   boost::json::object doc;
   std::string name() const;
   std::string status() const;  // ACTIVE | INACTIVE
+};
+
+// A multi-node job that recovers by itself (gantry's own, not ECS's): the
+// tasks one RunTask started with the tag gantry:recovery = job. `doc` is
+// the Job shape DescribeJobs returns (ecs/jobs.h names its members);
+// `request` is the RunTask request that made it, without clientToken, so
+// that a restart launches the same tasks again.
+struct JobRecord {
+  std::string cluster;
+  boost::json::object doc;
+  boost::json::object request;
+  std::string id() const;
+  std::string arn() const;
+  std::string status() const;
 };
 
 // What a task holds on its container instance until it is STOPPED.
@@ -160,7 +179,7 @@ class DocScratch {
 
 using Record = std::variant<ClusterRecord, TaskDefinitionRecord, AccountSettingRecord,
                             ContainerInstanceRecord, TaskRecord, ServiceRecord,
-                            CapacityProviderRecord>;
+                            CapacityProviderRecord, JobRecord>;
 
 // A record as the views hold it: the shared Record a change put there, seen
 // as its kind. Sharing the Record itself (not an alias of its alternative)

@@ -19,8 +19,14 @@ import threading
 import time
 import unittest
 
+import urllib.error
+import urllib.request
+
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 START_TIMEOUT_S = 20
@@ -188,6 +194,26 @@ class GantryProcess(LoggedProcess):
             aws_secret_access_key=secret_key or self.secret_key,
             config=Config(retries={"max_attempts": 1, "mode": "standard"},
                           connect_timeout=5, read_timeout=30))
+
+    def gantry_call(self, operation, payload, region=REGION):
+        """One of gantry's own operations on the ECS endpoint (botocore's model
+        has none of them), SigV4-signed as boto3 signs ECS's: the parsed
+        answer, or a ClientError with the error's __type and message."""
+        request = AWSRequest(method="POST", url=self.endpoint + "/",
+                             data=json.dumps(payload).encode(),
+                             headers={"X-Amz-Target": TARGET_PREFIX + operation,
+                                      "Content-Type": "application/x-amz-json-1.1"})
+        SigV4Auth(Credentials(self.access_key, self.secret_key), "ecs", region).add_auth(request)
+        http = urllib.request.Request(request.url, data=request.body, method="POST",
+                                      headers=dict(request.headers.items()))
+        try:
+            with urllib.request.urlopen(http, timeout=CLI_TIMEOUT_S) as answer:
+                return json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            body = json.loads(error.read() or b"{}")
+            code = body.get("__type", str(error.code)).split("#")[-1]
+            raise ClientError({"Error": {"Code": code, "Message": body.get("message", "")}},
+                              operation) from None
 
     def cli_env(self, region=REGION):
         env = dict(os.environ)

@@ -8,55 +8,15 @@ rewriting that file (an XID to deliver, a GPU lost) and watches what ECS
 shows: DescribeContainerInstances' ACCELERATED_COMPUTE health check, the
 GPUs remainingResources lists, and where placement puts GPU tasks.
 """
-import json
-import os
 import tempfile
 import unittest
 
 from cluster_processes import (ServerWithAgentsTestCase, container_of, instance_of, resource,
                                shell, wait_for, wait_for_task)
-from gantry_process import gantry_binary
+from fake_gpus import DRIVER, MODEL, FakeGpus, fake_nvml_library
 
 CLUSTER = "gpu"
-DRIVER = "550.54.15"
-MODEL = "NVIDIA H100 80GB HBM3"
 FAULT_TIMEOUT_S = 10  # a poll is every 2 s; an XID is reported at once
-
-
-def fake_nvml_library():
-    return os.path.join(os.path.dirname(gantry_binary()), "libnvidia-ml-fake.so")
-
-
-def gpu_uuid(node, index):
-    return "GPU-%08d-0000-4000-8000-%012d" % (node, index)
-
-
-class FakeGpus:
-    """One agent's fake NVML file: two H100s, and the faults written to it."""
-
-    def __init__(self, directory, node):
-        self.path = os.path.join(directory, "nvml-%d.json" % node)
-        self.gpus = [{"uuid": gpu_uuid(node, i), "name": MODEL, "memory_mib": 81559,
-                      "pci_bus_id": "00000000:%02X:00.0" % (0x18 + i), "xids": []}
-                     for i in range(2)]
-        self.write()
-
-    @property
-    def uuids(self):
-        return [gpu["uuid"] for gpu in self.gpus]
-
-    def write(self):
-        # A rename, so that NVML never reads a half-written file.
-        with open(self.path + ".new", "w") as f:
-            json.dump({"driver_version": DRIVER, "gpus": self.gpus}, f)
-        os.replace(self.path + ".new", self.path)
-
-    def fault(self, index, **members):
-        xid = members.pop("xid", None)
-        if xid is not None:
-            self.gpus[index]["xids"].append(xid)
-        self.gpus[index].update(members)
-        self.write()
 
 
 class GpuHealthTest(ServerWithAgentsTestCase):

@@ -113,4 +113,17 @@ bool GpuHealthBook::on_poll(std::string_view uuid, const GpuPoll& poll, double n
   return false;
 }
 
+bool GpuHealthBook::forget_faults(std::string_view uuid, double now) {
+  Counters* counters = nullptr;
+  model::GpuHealth* gpu = find(uuid, &counters);
+  if (!gpu || gpu->healthy()) return false;
+  spdlog::info("agent: GPU {}: its fault ({}) is forgotten", gpu->uuid, gpu->message);
+  gpu->health_status = model::kGpuHealthy;
+  gpu->reason.clear();
+  gpu->message.clear();
+  gpu->action.clear();
+  gpu->changed_at = now;
+  return true;
+}
+
 }  // namespace gantry::agent::gpu

@@ -2,8 +2,9 @@
 // Every GPU's health, from what NVML reports: XID events as they come and
 // what a poll reads. Pure: the watcher feeds it, and reports what it holds
 // whenever a call says that changed. A GPU found unhealthy stays so until
-// the agent starts again: the driver's recovery (a GPU reset, a reboot)
-// restarts the agent too.
+// its faults are forgotten: after a recovery that succeeded (a GPU reset,
+// run by the operator's recovery command) or an operator's return of the GPU
+// to service. A fault still there is found again by the next poll.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@ class GpuHealthBook {
   // Each returns true when a GPU's health changed. `now` is epoch seconds.
   bool on_xid(std::string_view uuid, int xid, double now);
   bool on_poll(std::string_view uuid, const GpuPoll& poll, double now);
+  // Makes the GPU healthy again; what it last raised (last_xid) stays.
+  bool forget_faults(std::string_view uuid, double now);
 
   const std::vector<model::GpuHealth>& gpus() const { return gpus_; }
 

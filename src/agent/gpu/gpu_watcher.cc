@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace gantry::agent::gpu {
 
 namespace {
@@ -66,13 +68,59 @@ void GpuWatcher::run_once(std::chrono::milliseconds wait) {
   core::SystemTime now = clock_.now();
   if (!poll_now && now < next_poll_) return;
   next_poll_ = now + options_.poll_interval;
+  std::vector<const GpuDevice*> devices;
+  for (const auto& device : inventory_.devices) devices.push_back(&device);
   bool changed = false;
-  for (const auto& device : inventory_.devices) {
-    GpuPoll read = poll(device);
-    std::lock_guard lock(mutex_);
-    changed |= book_.on_poll(device.uuid, read, core::to_epoch_seconds(now));
+  {
+    std::lock_guard poll_lock(poll_mutex_);
+    changed = poll_devices(devices, now);
   }
   if (changed) publish();
+}
+
+bool GpuWatcher::poll_devices(const std::vector<const GpuDevice*>& devices,
+                              core::SystemTime now) {
+  bool changed = false;
+  for (const GpuDevice* device : devices) {
+    GpuPoll read = poll(*device);
+    std::lock_guard lock(mutex_);
+    changed |= book_.on_poll(device->uuid, read, core::to_epoch_seconds(now));
+  }
+  return changed;
+}
+
+std::vector<model::GpuHealth> GpuWatcher::check_now(const std::vector<std::string>& uuids) {
+  return recheck(uuids, false);
+}
+
+std::vector<model::GpuHealth> GpuWatcher::forget_faults(const std::vector<std::string>& uuids) {
+  return recheck(uuids, true);
+}
+
+std::vector<model::GpuHealth> GpuWatcher::recheck(const std::vector<std::string>& uuids,
+                                                  bool forget) {
+  std::vector<const GpuDevice*> devices;
+  for (const auto& device : inventory_.devices) {
+    if (std::find(uuids.begin(), uuids.end(), device.uuid) != uuids.end()) {
+      devices.push_back(&device);
+    }
+  }
+  std::vector<model::GpuHealth> before;
+  {
+    std::lock_guard poll_lock(poll_mutex_);
+    before = health();
+    core::SystemTime now = clock_.now();
+    if (forget) {
+      std::lock_guard lock(mutex_);
+      for (const GpuDevice* device : devices) {
+        book_.forget_faults(device->uuid, core::to_epoch_seconds(now));
+      }
+    }
+    poll_devices(devices, now);
+  }
+  std::vector<model::GpuHealth> after = health();
+  if (after != before) publish();
+  return after;
 }
 
 void GpuWatcher::take_events(std::chrono::milliseconds wait, bool& poll_now) {
@@ -159,6 +207,9 @@ std::vector<model::GpuHealth> GpuWatcher::health() const {
   return book_.gpus();
 }
 
-void GpuWatcher::publish() { changed_(health()); }
+void GpuWatcher::publish() {
+  std::lock_guard lock(publish_mutex_);
+  changed_(health());
+}
 
 }  // namespace gantry::agent::gpu

@@ -1,0 +1,73 @@
+#include "controllers/job_controller.h"
+
+#include "controllers/job_facts.h"
+#include "controllers/job_plan.h"
+#include "controllers/job_step.h"
+#include "core/arn.h"
+#include "core/json_members.h"
+#include "ecs/jobs.h"
+
+namespace gantry::controllers {
+
+namespace {
+
+template <class T>
+const T* as(const std::shared_ptr<const state::Record>& record) {
+  return record ? std::get_if<T>(record.get()) : nullptr;
+}
+
+}  // namespace
+
+void JobController::note_tasks(const state::JobRecord& job) {
+  if (const auto* tasks = core::array_member(job.doc, "tasks")) {
+    for (const auto& entry : *tasks) {
+      job_tasks_.emplace(
+          core::arn_last_segment(core::string_member(entry.as_object(), "taskArn")));
+    }
+  }
+}
+
+bool JobController::interested(const state::LoggedChange& change) {
+  if (change.key.starts_with(state::kJobPrefix)) {
+    if (const auto* job = as<state::JobRecord>(change.after)) note_tasks(*job);
+    return true;
+  }
+  if (change.key.starts_with(state::kTaskPrefix)) {
+    const auto* task = as<state::TaskRecord>(change.after);
+    if (!task) task = as<state::TaskRecord>(change.before);
+    return task && job_tasks_.contains(std::string(task->id()));
+  }
+  if (change.key.starts_with(state::kContainerInstancePrefix)) {
+    const auto* before = as<state::ContainerInstanceRecord>(change.before);
+    const auto* after = as<state::ContainerInstanceRecord>(change.after);
+    if (!before || !after) return true;
+    return before->gpu_health != after->gpu_health || before->gpu_requests != after->gpu_requests;
+  }
+  return false;
+}
+
+Reconcile JobController::reconcile(const state::ClusterState& state, core::SystemTime now) {
+  Reconcile decided;
+  auto wake = [&](core::SystemTime at) {
+    if (!decided.next_run || at < *decided.next_run) decided.next_run = at;
+  };
+  job_tasks_.clear();  // those of finished jobs matter no more
+  for (const auto& [cluster, record] : state.clusters()) {
+    for (const auto& [id, job] : state.jobs(cluster)) {
+      if (ecs::job_finished(job->status())) continue;
+      note_tasks(*job);
+      JobStep step = plan_job(gather_job_facts(state, *job), now);
+      if (step.wake_at) wake(*step.wake_at);
+      if (step.action == JobAction::kNone) continue;
+      // A restart that finds no room waits in RESTARTING: try it again.
+      if (step.action == JobAction::kRestart) wake(now + kRestartRetry);
+      decided.mutations.push_back(commands_.mutation(
+          [cluster = job->cluster, id = job->id()](const ecs::Context& context) {
+            return advance_job(context, cluster, id);
+          }));
+    }
+  }
+  return decided;
+}
+
+}  // namespace gantry::controllers

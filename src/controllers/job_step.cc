@@ -1,0 +1,167 @@
+#include "controllers/job_step.h"
+
+#include "controllers/job_facts.h"
+#include "controllers/job_plan.h"
+#include "core/arn.h"
+#include "core/json_members.h"
+#include "ecs/gpu_requests.h"
+#include "ecs/job_documents.h"
+#include "ecs/job_launch.h"
+#include "ecs/jobs.h"
+#include "ecs/task_stop.h"
+
+namespace gantry::controllers {
+
+namespace json = boost::json;
+using core::string_member;
+
+namespace {
+
+// A stoppedReason ECS would take: at most 255 characters.
+std::string fitted(std::string reason) {
+  if (reason.size() > 255) reason.resize(255);
+  return reason;
+}
+
+void stop_tasks(const ecs::Context& context, const JobFacts& facts, const JobStep& step,
+                std::vector<state::Change>& changes) {
+  for (const JobTaskFacts& task : facts.tasks) {
+    if (!task.found || task.desired_status == "STOPPED") continue;
+    ecs::StopTask stop{facts.cluster, task.arn, fitted(step.stop_reason),
+                       "ServiceSchedulerInitiated"};
+    auto stopped = ecs::stop_task(context, stop);
+    std::ranges::move(stopped.changes, std::back_inserter(changes));
+  }
+}
+
+void avoid(json::object& job, const std::string& instance_arn) {
+  json::array& list = job["avoidInstances"].is_array() ? job["avoidInstances"].as_array()
+                                                       : job["avoidInstances"].emplace_array();
+  for (const auto& known : list) {
+    if (known.is_string() && known.get_string() == instance_arn) return;
+  }
+  list.emplace_back(instance_arn);
+}
+
+// Opens the request on the instance; the job keeps it as its diagnostic or
+// recovery. False when the instance is gone.
+bool open_request(const ecs::Context& context, const JobFacts& facts, const JobStep& step,
+                  state::JobRecord& job, std::vector<state::Change>& changes) {
+  const state::ContainerInstanceRecord* instance =
+      context.state.instance(facts.cluster, step.instance_id);
+  if (!instance) return false;
+  const bool recover = step.action == JobAction::kRecover;
+  model::GpuRequest request{
+      facts.id.substr(0, 8) + "-" + std::to_string(facts.attempt) + "-" +
+          (recover ? "recover" : "diagnose") + "-" + context.ids.hex(8),
+      std::string(recover ? model::kGpuRecover : model::kGpuDiagnose), step.gpus};
+  changes.push_back(state::put_change(
+      state::container_instance_key(facts.cluster, step.instance_id),
+      ecs::with_gpu_request(*instance, request, facts.cluster + "/" + facts.id,
+                            context.now_seconds())));
+  json::array gpus;
+  for (const auto& gpu : step.gpus) gpus.emplace_back(gpu);
+  json::object check{{"containerInstanceArn", instance->arn()},
+                     {"gpuIds", std::move(gpus)},
+                     {"requestId", request.id},
+                     {"status", "PENDING"},
+                     {"requestedAt", context.now_seconds()}};
+  if (!recover) check["afterRecovery"] = step.after_recovery;
+  job.doc[recover ? "recovery" : "diagnostic"] = std::move(check);
+  if (step.avoid_instance) avoid(job.doc, instance->arn());
+  return true;
+}
+
+// Attempt k+1, when its tasks fit; else the job waits in RESTARTING.
+void restart(const ecs::Context& context, const JobFacts& facts, const JobStep& step,
+             state::JobRecord& job, std::vector<state::Change>& changes) {
+  const double now = context.now_seconds();
+  if (facts.status != ecs::kJobRestarting) {
+    ecs::move_job(job.doc, now, ecs::kJobRestarting, step.event_action, step.message);
+  }
+  ecs::Launched launched = ecs::launch_attempt(context, job);
+  if (!launched.failures.empty() || launched.changes.empty()) {
+    std::string why = launched.failures.empty() ? "no task launched" : launched.failures[0].reason;
+    job.doc["statusReason"] = "attempt " + std::to_string(facts.attempt + 1) +
+                              " waits for room to launch its tasks: " + why;
+    return;
+  }
+  const int attempt = facts.attempt + 1;
+  json::array entries = ecs::job_task_entries(launched.tasks, attempt);
+  std::string where;
+  for (const auto& entry : entries) {
+    std::string instance(core::arn_last_segment(
+        string_member(entry.as_object(), "containerInstanceArn")));
+    if (!instance.empty()) where += (where.empty() ? "" : ", ") + instance;
+  }
+  job.doc["attempt"] = attempt;
+  job.doc["attemptStartedAt"] = now;
+  job.doc["gpuBaseline"] = ecs::gpu_baseline(context.state, facts.cluster, entries);
+  job.doc["tasks"] = std::move(entries);
+  // What ended the attempt before stays in view, beside the new one.
+  json::object previous{{"attempt", facts.attempt}};
+  for (std::string_view member : {"fault", "diagnostic", "recovery"}) {
+    if (json::value* value = job.doc.if_contains(member)) previous[member] = std::move(*value);
+    job.doc.erase(member);
+  }
+  job.doc["previousAttempt"] = std::move(previous);
+  ecs::move_job(job.doc, now, ecs::kJobRunning, "RESTARTED",
+                "attempt " + std::to_string(attempt) + " of " +
+                    std::to_string(facts.max_attempts) + ": " +
+                    std::to_string(launched.tasks.size()) + " tasks started" +
+                    (where.empty() ? std::string() : " on " + where));
+  std::ranges::move(launched.changes, std::back_inserter(changes));
+}
+
+}  // namespace
+
+state::Outcome advance_job(const ecs::Context& context, const std::string& cluster,
+                           const std::string& job_id) {
+  const state::JobRecord* current = context.state.job(cluster, job_id);
+  if (!current) return {};
+  JobFacts facts = gather_job_facts(context.state, *current);
+  JobStep step = plan_job(facts, context.now);
+  if (step.action == JobAction::kNone) return {};
+  state::JobRecord job = *current;
+  std::vector<state::Change> changes;
+  const double now = context.now_seconds();
+  switch (step.action) {
+    case JobAction::kNone:
+      break;
+    case JobAction::kStop:
+      stop_tasks(context, facts, step, changes);
+      job.doc["fault"] = step.fault;
+      if (step.avoid_instance) avoid(job.doc, string_member(step.fault, "containerInstanceArn"));
+      ecs::move_job(job.doc, now, ecs::kJobStopping, step.event_action, step.message);
+      break;
+    case JobAction::kDiagnose:
+    case JobAction::kRecover:
+      if (open_request(context, facts, step, job, changes)) {
+        ecs::move_job(job.doc, now,
+                      step.action == JobAction::kRecover ? ecs::kJobRecovering
+                                                         : ecs::kJobDiagnosing,
+                      step.event_action, step.message);
+      } else if (facts.attempt >= facts.max_attempts) {  // the instance is gone
+        ecs::move_job(job.doc, now, ecs::kJobFailed, "GIVE_UP",
+                      "instance " + step.instance_id + " is gone, and attempt " +
+                          std::to_string(facts.attempt) + " of " +
+                          std::to_string(facts.max_attempts) + " was the last: the job failed");
+      } else {
+        JobStep gone = step;
+        gone.event_action = "RESTART";
+        gone.message = "instance " + step.instance_id + " is gone: restarting the job";
+        restart(context, facts, gone, job, changes);
+      }
+      break;
+    case JobAction::kRestart:
+      restart(context, facts, step, job, changes);
+      break;
+    case JobAction::kFinish:
+      ecs::move_job(job.doc, now, step.status, step.event_action, step.message);
+      break;
+  }
+  if (job.doc != current->doc) changes.push_back(ecs::put_job(std::move(job)));
+  return {std::move(changes), {}};
+}
+
+}  // namespace gantry::controllers

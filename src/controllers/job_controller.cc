@@ -61,10 +61,13 @@ Reconcile JobController::reconcile(const state::ClusterState& state, core::Syste
       if (step.action == JobAction::kNone) continue;
       // A restart that finds no room waits in RESTARTING: try it again.
       if (step.action == JobAction::kRestart) wake(now + kRestartRetry);
+      // A restart's tasks take the job's region, as its first tasks did.
+      auto arn = core::parse_arn(job->arn());
       decided.mutations.push_back(commands_.mutation(
           [cluster = job->cluster, id = job->id()](const ecs::Context& context) {
             return advance_job(context, cluster, id);
-          }));
+          },
+          arn ? arn->region : std::string()));
     }
   }
   return decided;

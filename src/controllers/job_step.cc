@@ -9,6 +9,7 @@
 #include "ecs/job_launch.h"
 #include "ecs/jobs.h"
 #include "ecs/task_stop.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::controllers {
 
@@ -49,7 +50,7 @@ bool open_request(const ecs::Context& context, const JobFacts& facts, const JobS
                   state::JobRecord& job, std::vector<state::Change>& changes) {
   const state::ContainerInstanceRecord* instance =
       context.state.instance(facts.cluster, step.instance_id);
-  if (!instance) return false;
+  if (!instance || !model::is_registered(instance->status())) return false;
   const bool recover = step.action == JobAction::kRecover;
   model::GpuRequest request{
       facts.id.substr(0, 8) + "-" + std::to_string(facts.attempt) + "-" +

@@ -31,8 +31,12 @@ std::string_view recovery_action_name(unsigned action) {
 
 }  // namespace
 
-GpuHealthBook::GpuHealthBook(const std::vector<std::string>& uuids) {
-  for (const auto& uuid : uuids) gpus_.push_back(model::GpuHealth{.uuid = uuid});
+GpuHealthBook::GpuHealthBook(const std::vector<std::string>& uuids,
+                             const std::vector<std::string>& pci_bus_ids) {
+  for (size_t i = 0; i < uuids.size(); ++i) {
+    gpus_.push_back(model::GpuHealth{
+        .uuid = uuids[i], .pci_bus_id = i < pci_bus_ids.size() ? pci_bus_ids[i] : ""});
+  }
   counters_.resize(gpus_.size());
 }
 

@@ -26,7 +26,9 @@ struct GpuPoll {
 
 class GpuHealthBook {
  public:
-  explicit GpuHealthBook(const std::vector<std::string>& uuids);
+  // `pci_bus_ids`, when given, in the order of `uuids`: what a fault names.
+  explicit GpuHealthBook(const std::vector<std::string>& uuids,
+                         const std::vector<std::string>& pci_bus_ids = {});
 
   // Each returns true when a GPU's health changed. `now` is epoch seconds.
   bool on_xid(std::string_view uuid, int xid, double now);

@@ -13,6 +13,12 @@ constexpr int kRecoveryActionChangedXid = 154;
 // The XID a double-bit ECC event stands for, when NVML sends that instead.
 constexpr int kDoubleBitEccXid = 48;
 
+std::vector<std::string> pci_bus_ids_of(const GpuInventory& inventory) {
+  std::vector<std::string> ids;
+  for (const auto& device : inventory.devices) ids.push_back(device.pci_bus_id);
+  return ids;
+}
+
 std::vector<std::string> uuids_of(const GpuInventory& inventory) {
   std::vector<std::string> uuids;
   for (const auto& device : inventory.devices) uuids.push_back(device.uuid);
@@ -28,7 +34,7 @@ GpuWatcher::GpuWatcher(std::unique_ptr<NvmlLibrary> nvml, GpuInventory inventory
       clock_(clock),
       changed_(std::move(changed)),
       options_(options),
-      book_(uuids_of(inventory_)) {
+      book_(uuids_of(inventory_), pci_bus_ids_of(inventory_)) {
   const NvmlFunctions& api = nvml_->api();
   if (nvmlReturn_t code = api.event_set_create(&events_); code != NVML_SUCCESS) {
     spdlog::warn("agent: no NVML events ({}); GPU health is polled only", nvml_->error_text(code));

@@ -71,7 +71,8 @@ class GpuRequestRunnerTest : public testing::Test {
   void fault(std::string_view fault) {
     json::object doc = json::parse(kHealthy).as_object();
     json::object& gpu = doc.at("gpus").as_array().at(1).as_object();
-    for (auto& [key, value] : json::parse(fault).as_object()) gpu[key] = value;
+    json::value added = json::parse(fault);  // outlives the loop
+    for (auto& [key, value] : added.as_object()) gpu[key] = value;
     write(file_, json::serialize(doc));
   }
   void start(GpuRequestOptions options = {}) {

@@ -6,8 +6,10 @@
 #include "agent/gpu/gpu_request_runner.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -194,20 +196,19 @@ TEST_F(GpuRequestRunnerTest, ACommandTimesOutAndItsGroupIsKilled) {
   EXPECT_FALSE(result.ok);
   EXPECT_FALSE(result.exit_code);
   EXPECT_EQ(result.output, "timed out after 0.2 s\nstarted\n");
-  // The shell's child went with it: dead (a zombie until init reaps it) or gone.
+  // The shell's child went with it: its pidfd turns readable when it exits
+  // (SIGKILL is delivered asynchronously), and it is no child of ours to wait.
   pid_t sleeper = std::stoi(read_file(pid_file));
-  auto state = [&] {
-    std::string stat = read_file("/proc/" + std::to_string(sleeper) + "/stat");
-    auto close = stat.rfind(')');
-    return close == std::string::npos || close + 2 >= stat.size() ? 'X' : stat[close + 2];
-  };
-  auto until = std::chrono::steady_clock::now() + kBound;
-  while (state() != 'X' && state() != 'Z' && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(milliseconds(10));  // SIGKILL is delivered asynchronously
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, sleeper, 0));
+  if (fd < 0) {
+    EXPECT_EQ(errno, ESRCH);  // gone already
+    return;
   }
-  char final_state = state();
-  EXPECT_TRUE(final_state == 'X' || final_state == 'Z') << final_state;
-  if (final_state != 'X' && final_state != 'Z') ::kill(sleeper, SIGKILL);
+  pollfd exited{fd, POLLIN, 0};
+  int ready = ::poll(&exited, 1, static_cast<int>(kBound.count() * 1000));
+  ::close(fd);
+  EXPECT_EQ(ready, 1) << "the command's child outlived its group's SIGKILL";
+  if (ready != 1) ::kill(sleeper, SIGKILL);
 }
 
 TEST_F(GpuRequestRunnerTest, TheCommandSeesTheGpusInItsEnvironment) {

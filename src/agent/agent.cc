@@ -159,11 +159,14 @@ void Agent::start_gpu_requests() {
       std::move(identities),
       gpu::GpuHealthActions{
           .check_now = [read](const std::vector<std::string>& uuids) { return read(uuids, false); },
-          .forget_faults = [read](const std::vector<std::string>& uuids) {
-            return read(uuids, true);
-          }},
-      options_.gpu_requests,
-      [this](const model::GpuRequestResult& result) {
+          .forget_faults =
+              [read](const std::vector<std::string>& uuids) { return read(uuids, true); },
+          .hold_out =
+              [this](const std::vector<std::string>& uuids, const std::string& message) {
+                if (!gpus_) return std::vector<model::GpuHealth>{};
+                return gpus_->hold_out(uuids, message);
+              }},
+      options_.gpu_requests, [this](const model::GpuRequestResult& result) {
         asio::post(io_, [this, result] { send_gpu_request_result(result); });
       });
 }

@@ -4,6 +4,7 @@
 
 #include "core/arn.h"
 #include "core/error.h"
+#include "core/utf8_text.h"
 
 namespace gantry::agent {
 
@@ -17,7 +18,8 @@ json::object state_change_request(const std::string& cluster, const TaskStatus& 
                         {"networkBindings", network_bindings_to_json(c.network_bindings)}};
     if (!c.runtime_id.empty()) change["runtimeId"] = c.runtime_id;
     if (c.exit_code) change["exitCode"] = *c.exit_code;
-    if (!c.reason.empty()) change["reason"] = c.reason.substr(0, 255);
+    if (!c.reason.empty())
+      change["reason"] = core::utf8_prefix(c.reason, core::kMaxStoppedReasonBytes);
     containers.push_back(std::move(change));
   }
   json::object body{{"cluster", cluster},
@@ -25,7 +27,7 @@ json::object state_change_request(const std::string& cluster, const TaskStatus& 
                     {"status", status.last_status},
                     {"containers", std::move(containers)}};
   if (status.last_status == kStatusStopped && !status.stopped_reason.empty()) {
-    body["reason"] = status.stopped_reason.substr(0, 255);
+    body["reason"] = core::utf8_prefix(status.stopped_reason, core::kMaxStoppedReasonBytes);
   }
   if (status.pull_started_at) body["pullStartedAt"] = *status.pull_started_at;
   if (status.pull_stopped_at) body["pullStoppedAt"] = *status.pull_stopped_at;

@@ -5,7 +5,9 @@
 //   DescribeJobs         input:  {"cluster"?, "jobs": [id or ARN, 1 to 100]}
 //                        output: {"jobs": [Job (ecs/jobs.h), each task with its
 //                                 lastStatus and stoppedReason], "failures": [{"arn", "reason"}]}
-//     (`gantry jobs`)
+//   StopJob              input:  {"cluster"?, "job": id or ARN, "reason"?}
+//                        output: {"job": Job}: STOPPED_BY_USER, or as it finished
+//     (`gantry jobs`, `gantry jobs describe`, `gantry jobs stop`)
 //   DescribeGpus         input:  {"cluster"?}
 //                        output: {"gpus": [{"containerInstanceArn", "ec2InstanceId", "gpuId",
 //                                 "healthStatus", "reason"?, "message"?, "action"?, "lastXid"?,
@@ -13,12 +15,14 @@
 //   ReturnGpusToService  input:  {"cluster"?, "containerInstance", "gpuIds"?}
 //                        output: {"containerInstanceArn", "gpuIds", "requestId"}
 //     (`gantry gpus`, `gantry gpus return`)
+#include "ecs/jobs.h"
+
 #include "api/extension_input.h"
 #include "api/handler_support.h"
 #include "api/pagination.h"
 #include "ecs/container_instance_view.h"
 #include "ecs/gpu_requests.h"
-#include "ecs/jobs.h"
+#include "ecs/job_stop.h"
 
 namespace gantry::api {
 
@@ -92,6 +96,20 @@ json::object describe_jobs(const RequestContext& context, const state::ClusterSt
   return {{"jobs", std::move(jobs)}, {"failures", std::move(failures)}};
 }
 
+state::Outcome stop_job(const RequestContext& context, const state::ClusterState& state,
+                        const Services& services) {
+  check_extension_input(
+      context.body,
+      {{"cluster", Kind::kString}, {"job", Kind::kString}, {"reason", Kind::kString}});
+  ecs::StopJob command;
+  command.cluster = string_member(context.body, "cluster", "default");
+  command.job = string_member(context.body, "job");
+  if (command.job.empty()) throw core::invalid_parameter("job names the job to stop.");
+  command.reason = string_member(context.body, "reason", command.reason);
+  ecs::StoppedJob stopped = ecs::stop_job(ecs_context(context, state, services), command);
+  return {std::move(stopped.changes), json::object{{"job", std::move(stopped.job)}}};
+}
+
 json::object describe_gpus(const RequestContext& context, const state::ClusterState& state) {
   check_extension_input(context.body, {{"cluster", Kind::kString}});
   std::string cluster = active_cluster(state, context.body).name();
@@ -162,6 +180,7 @@ state::Outcome return_gpus(const RequestContext& context, const state::ClusterSt
 void register_job_handlers(Router& router, Services services) {
   router.add_extension("ListJobs", read_handler(services, list_jobs));
   router.add_extension("DescribeJobs", read_handler(services, describe_jobs));
+  router.add_extension("StopJob", write_handler(services, stop_job));
   router.add_extension("DescribeGpus", read_handler(services, describe_gpus));
   router.add_extension("ReturnGpusToService", write_handler(services, return_gpus));
 }

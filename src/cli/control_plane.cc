@@ -114,7 +114,8 @@ struct ControlPlane::Impl {
                                                                           clock, timers);
     controller_runtime->add(std::make_unique<controllers::TaskReaper>());
     controller_runtime->add(std::make_unique<controllers::ServiceController>(*commands));
-    controller_runtime->add(std::make_unique<controllers::JobController>(*commands));
+    controller_runtime->add(std::make_unique<controllers::JobController>(
+        *commands, controllers::JobSettings{options.gpu_diagnostic_task_definition}));
     controller_runtime->start();
     job_notifier->start();
   }

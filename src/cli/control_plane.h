@@ -33,6 +33,9 @@ struct ControlPlaneOptions {
   int64_t log_group_max_bytes = 0;
   // Webhooks (http://host:port/path) every GPU job's state change is POSTed to.
   std::vector<std::string> notify_urls;
+  // A task definition a job's GPU diagnostic runs as, on the instance with
+  // the GPUs in question; empty: the agent diagnoses.
+  std::string gpu_diagnostic_task_definition;
 };
 
 class ControlPlane {

@@ -46,6 +46,9 @@ CLI::App* add_jobs_command(CLI::App& app, JobsCommandOptions& options) {
                       "RESTARTING, SUCCEEDED, FAILED, STOPPED_BY_USER)");
   auto* describe = command->add_subcommand("describe", "One job whole, as DescribeJobs has it");
   describe->add_option("job", options.job, "The job's id or ARN")->required();
+  auto* stop = command->add_subcommand("stop", "Stop a job: its tasks stop, nothing restarts it");
+  stop->add_option("job", options.job, "The job's id or ARN")->required();
+  stop->add_option("--reason", options.reason, "Why: the tasks' stoppedReason (255 characters)");
   return command;
 }
 
@@ -53,6 +56,13 @@ int run_jobs(const CLI::App& command, const JobsCommandOptions& options) {
   return run_reporting_errors("jobs", [&]() -> int {
     core::SystemClock clock;
     agent::EcsClient client = ecs_client(options.client, clock);
+    if (command.get_subcommand("stop")->parsed()) {
+      json::object request{{"cluster", options.cluster}, {"job", options.job}};
+      if (!options.reason.empty()) request["reason"] = options.reason;
+      json::object answer = client.call("StopJob", request);
+      std::cout << jobs_table(json::object{{"jobs", json::array{answer["job"]}}}) << std::flush;
+      return 0;
+    }
     if (command.get_subcommand("describe")->parsed()) {
       json::object answer = client.call(
           "DescribeJobs",

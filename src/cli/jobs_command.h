@@ -2,6 +2,7 @@
 // `gantry jobs`: the multi-node jobs that recover by themselves.
 //   gantry jobs [--cluster C] [--status S]   a line per job
 //   gantry jobs describe JOB [--cluster C]   the job whole (DescribeJobs' JSON)
+//   gantry jobs stop JOB [--reason R]        StopJob: its tasks stop, nothing restarts it
 #include <boost/json.hpp>
 #include <string>
 
@@ -17,7 +18,8 @@ struct JobsCommandOptions {
   ClientOptions client;
   std::string cluster = "default";
   std::string status;  // empty: every job
-  std::string job;     // describe's
+  std::string job;     // describe's and stop's
+  std::string reason;  // stop's; empty: StopJob's default
 };
 
 CLI::App* add_jobs_command(CLI::App& app, JobsCommandOptions& options);

@@ -48,6 +48,12 @@ void add_control_plane_options(CLI::App& command, gantry::cli::ControlPlaneOptio
   command.add_option("--notify-url", options.notify_urls,
                      "POST every GPU job's state change to URL (repeatable)")
       ->type_name("URL");
+  command
+      .add_option("--gpu-diagnostic-task-definition", options.gpu_diagnostic_task_definition,
+                  "Run a GPU job's diagnostic as a task of this definition (family[:revision] "
+                  "or ARN) on the instance, with the GPUs it checks; exit 0 means healthy "
+                  "(default: the agent's --gpu-diagnostic-command, else an NVML check)")
+      ->type_name("TASKDEF");
 }
 
 void add_driver_options(CLI::App& command, gantry::cli::DriverOptions& options) {

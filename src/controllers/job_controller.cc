@@ -6,6 +6,7 @@
 #include "core/arn.h"
 #include "core/json_members.h"
 #include "ecs/jobs.h"
+#include "state/record_keys.h"
 
 namespace gantry::controllers {
 
@@ -16,6 +17,21 @@ const T* as(const std::shared_ptr<const state::Record>& record) {
   return record ? std::get_if<T>(record.get()) : nullptr;
 }
 
+// When a finished job's record expires.
+core::SystemTime expiry_of(const state::JobRecord& job) {
+  const boost::json::value* at = job.doc.if_contains("updatedAt");
+  double finished = at && at->is_number() ? at->to_number<double>() : 0;
+  return core::from_epoch_seconds(finished) + JobController::kFinishedJobRetention;
+}
+
+// The writer's half: the job is deleted if it is still finished and expired.
+state::Outcome delete_if_expired(const state::ClusterState& latest, const std::string& cluster,
+                                 const std::string& id, core::SystemTime now) {
+  const state::JobRecord* job = latest.job(cluster, id);
+  if (!job || !ecs::job_finished(job->status()) || expiry_of(*job) > now) return {};
+  return {{state::delete_change(state::job_key(cluster, id))}, {}};
+}
+
 }  // namespace
 
 void JobController::note_tasks(const state::JobRecord& job) {
@@ -24,6 +40,9 @@ void JobController::note_tasks(const state::JobRecord& job) {
       job_tasks_.emplace(
           core::arn_last_segment(core::string_member(entry.as_object(), "taskArn")));
     }
+  }
+  if (const auto* diagnostic = core::object_member(job.doc, "diagnostic")) {
+    job_tasks_.emplace(core::arn_last_segment(core::string_member(*diagnostic, "taskArn")));
   }
 }
 
@@ -54,7 +73,17 @@ Reconcile JobController::reconcile(const state::ClusterState& state, core::Syste
   job_tasks_.clear();  // those of finished jobs matter no more
   for (const auto& [cluster, record] : state.clusters()) {
     for (const auto& [id, job] : state.jobs(cluster)) {
-      if (ecs::job_finished(job->status())) continue;
+      if (ecs::job_finished(job->status())) {
+        if (core::SystemTime expiry = expiry_of(*job); expiry > now) {
+          wake(expiry);
+        } else {
+          decided.mutations.push_back(
+              [cluster = job->cluster, id = job->id(), now](const state::ClusterState& latest) {
+                return delete_if_expired(latest, cluster, id, now);
+              });
+        }
+        continue;
+      }
       note_tasks(*job);
       JobStep step = plan_job(gather_job_facts(state, *job), now);
       if (step.wake_at) wake(*step.wake_at);
@@ -64,8 +93,8 @@ Reconcile JobController::reconcile(const state::ClusterState& state, core::Syste
       // A restart's tasks take the job's region, as its first tasks did.
       auto arn = core::parse_arn(job->arn());
       decided.mutations.push_back(commands_.mutation(
-          [cluster = job->cluster, id = job->id()](const ecs::Context& context) {
-            return advance_job(context, cluster, id);
+          [this, cluster = job->cluster, id = job->id()](const ecs::Context& context) {
+            return advance_job(context, cluster, id, settings_);
           },
           arn ? arn->region : std::string()));
     }

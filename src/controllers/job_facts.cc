@@ -3,6 +3,7 @@
 #include "core/arn.h"
 #include "core/json_members.h"
 #include "ecs/job_documents.h"
+#include "model/instance_lifecycle.h"
 
 namespace gantry::controllers {
 
@@ -30,6 +31,10 @@ JobTaskFacts task_facts(const state::ClusterState& state, const std::string& clu
     return facts;
   }
   if (!task->instance_id.empty()) facts.instance_id = task->instance_id;
+  if (!facts.instance_id.empty()) {
+    const state::ContainerInstanceRecord* instance = state.instance(cluster, facts.instance_id);
+    facts.instance_gone = !instance || !model::is_registered(instance->status());
+  }
   if (facts.gpu_ids.empty()) facts.gpu_ids = task->reservation.gpu_ids;
   facts.last_status = task->last_status();
   facts.desired_status = task->desired_status();
@@ -46,12 +51,37 @@ JobTaskFacts task_facts(const state::ClusterState& state, const std::string& clu
   return facts;
 }
 
-JobCheckFacts check_facts(const json::object& job, std::string_view member) {
+// A diagnostic task's answer, once it stopped: its exit code.
+void answer_from_task(const state::ClusterState& state, const std::string& cluster,
+                      JobCheckFacts& facts) {
+  std::string id(core::arn_last_segment(facts.task_arn));
+  json::object entry{{"taskArn", facts.task_arn}};
+  JobTaskFacts task = task_facts(state, cluster, entry);
+  if (!task.found) {
+    facts.status = "UNHEALTHY";
+    facts.output = "the diagnostic task " + id + " is gone";
+    return;
+  }
+  if (task.last_status != "STOPPED") return;
+  facts.status = task_succeeded(task) ? "HEALTHY" : "UNHEALTHY";
+  facts.output = "the diagnostic task " + id + " stopped (" + task.stopped_reason;
+  for (int code : task.exit_codes) {
+    if (code != 0 || task_succeeded(task)) {
+      facts.output += ", exit code " + std::to_string(code);
+      break;
+    }
+  }
+  facts.output += ")";
+}
+
+JobCheckFacts check_facts(const state::ClusterState& state, const std::string& cluster,
+                          const json::object& job, std::string_view member) {
   JobCheckFacts facts;
   const json::object* check = object_member(job, member);
   if (!check) return facts;
   facts.asked = true;
   facts.status = string_member(*check, "status");
+  facts.task_arn = string_member(*check, "taskArn");
   facts.instance_id =
       std::string(core::arn_last_segment(string_member(*check, "containerInstanceArn")));
   if (const json::array* gpus = array_member(*check, "gpuIds")) {
@@ -64,10 +94,20 @@ JobCheckFacts check_facts(const json::object& job, std::string_view member) {
     facts.requested_at = core::from_epoch_seconds(at->to_number<double>());
   }
   facts.after_recovery = core::bool_member(*check, "afterRecovery", false);
+  if (!facts.task_arn.empty() && facts.status == "PENDING") answer_from_task(state, cluster, facts);
   return facts;
 }
 
 }  // namespace
+
+bool task_succeeded(const JobTaskFacts& task) {
+  if (!task.found || task.last_status != "STOPPED" || task.exit_codes.empty()) return false;
+  if (task.stop_code != "EssentialContainerExited") return false;
+  for (int code : task.exit_codes) {
+    if (code != 0) return false;
+  }
+  return true;
+}
 
 JobFacts gather_job_facts(const state::ClusterState& state, const state::JobRecord& job) {
   JobFacts facts;
@@ -77,8 +117,8 @@ JobFacts gather_job_facts(const state::ClusterState& state, const state::JobReco
   facts.attempt = ecs::job_attempt(job.doc);
   facts.max_attempts = ecs::job_max_attempts(job.doc);
   if (const json::object* fault = object_member(job.doc, "fault")) facts.fault = *fault;
-  facts.diagnostic = check_facts(job.doc, "diagnostic");
-  facts.recovery = check_facts(job.doc, "recovery");
+  facts.diagnostic = check_facts(state, job.cluster, job.doc, "diagnostic");
+  facts.recovery = check_facts(state, job.cluster, job.doc, "recovery");
   const json::object* baseline = object_member(job.doc, "gpuBaseline");
   if (const json::array* tasks = array_member(job.doc, "tasks")) {
     for (const auto& entry : *tasks) {

@@ -19,6 +19,9 @@ namespace gantry::controllers {
 struct JobTaskFacts {
   std::string arn;
   bool found = true;  // false: its record is gone (it expired)
+  // Its container instance was deregistered (or is gone): the task is lost
+  // with it, whatever its agent last said.
+  bool instance_gone = false;
   std::string instance_id;
   std::string instance_arn;
   std::vector<std::string> gpu_ids;
@@ -39,10 +42,13 @@ struct JobGpuFacts {
   std::optional<double> baseline_changed_at;
 };
 
-// A diagnostic's or a recovery's request, as the job keeps it.
+// A diagnostic's or a recovery's request, as the job keeps it. A
+// diagnostic run as a task (ecs/job_checks.h) is answered when the task
+// stops: HEALTHY when it exited 0.
 struct JobCheckFacts {
   bool asked = false;
   std::string status;  // PENDING, then HEALTHY | UNHEALTHY or RECOVERED | FAILED
+  std::string task_arn;  // a diagnostic task's
   std::string instance_id;
   std::vector<std::string> gpu_ids;
   std::string output;
@@ -62,6 +68,9 @@ struct JobFacts {
   std::vector<JobTaskFacts> tasks;
   std::map<std::string, JobGpuFacts> gpus;  // by UUID, those the tasks hold
 };
+
+// Whether the task ended as a job's task should: every container exited 0.
+bool task_succeeded(const JobTaskFacts& task);
 
 JobFacts gather_job_facts(const state::ClusterState& state, const state::JobRecord& job);
 

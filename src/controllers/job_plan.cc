@@ -13,7 +13,10 @@ using core::string_member;
 
 namespace {
 
-bool stopped(const JobTaskFacts& task) { return !task.found || task.last_status == "STOPPED"; }
+// A task on an instance that left the cluster is as good as stopped.
+bool stopped(const JobTaskFacts& task) {
+  return !task.found || task.instance_gone || task.last_status == "STOPPED";
+}
 
 std::string short_id(std::string_view arn) { return std::string(core::arn_last_segment(arn)); }
 
@@ -99,7 +102,10 @@ std::string answer_of(const JobCheckFacts& check) {
 JobStep on_running(const JobFacts& facts) {
   const std::string job = "Job " + facts.id;
   for (const JobTaskFacts& task : facts.tasks) {
-    if (task.desired_status == "STOPPED" && task.stop_code == "UserInitiated") {
+    // A forced deregistration stops its tasks as UserInitiated too: that is
+    // the node's loss, not the user's wish to end the job.
+    if (task.desired_status == "STOPPED" && task.stop_code == "UserInitiated" &&
+        !task.instance_gone) {
       JobStep step;
       step.action = JobAction::kStop;
       step.event_action = "STOP_TASKS";
@@ -172,11 +178,12 @@ JobStep on_running(const JobFacts& facts) {
         break;
       }
     }
-    std::string why = !task.found ? "is gone"
-                                  : "failed (" + task.stopped_reason +
-                                        (exit_code ? ", exit code " + std::to_string(*exit_code)
-                                                   : std::string()) +
-                                        ")";
+    std::string why =
+        !task.found ? "is gone"
+        : task.instance_gone
+            ? "was lost with its container instance " + task.instance_id
+            : "failed (" + task.stopped_reason +
+                  (exit_code ? ", exit code " + std::to_string(*exit_code) : std::string()) + ")";
     JobStep step;
     step.action = JobAction::kStop;
     step.event_action = "STOP_TASKS";
@@ -186,6 +193,7 @@ JobStep on_running(const JobFacts& facts) {
                   {"gpuIds", string_array(task.gpu_ids)},
                   {"reason", task.stopped_reason}};
     if (exit_code) step.fault["exitCode"] = *exit_code;
+    if (task.instance_gone) step.fault["instanceGone"] = true;
     step.stop_reason = job + ": its task " + short_id(task.arn) + " " + why;
     step.message = "task " + short_id(task.arn) + " " + why + ": stopping the job's other tasks";
     step.instance_id = task.instance_id;
@@ -226,6 +234,10 @@ JobStep on_stopped(const JobFacts& facts) {
                "every task stopped: recovering GPU " + joined(gpus) + " on " + instance);
   }
   std::string task = short_id(string_member(fault, "taskArn"));
+  if (core::bool_member(fault, "instanceGone", false)) {
+    return restart_or_fail(facts,
+                           "task " + task + " was lost with its container instance " + instance);
+  }
   if (gpus.empty() || instance.empty()) {
     return restart_or_fail(facts, "task " + task + " failed and held no GPU");
   }
@@ -251,13 +263,35 @@ JobStep on_diagnosed(const JobFacts& facts, core::SystemTime now) {
     step.avoid_instance = true;
     return step;
   }
-  if (healthy) {
+  // A fault the agent holds (the recovery did not clear it) keeps the GPU
+  // out, whatever a diagnostic task says.
+  std::string held;
+  for (const auto& uuid : check.gpu_ids) {
+    auto gpu = facts.gpus.find(uuid);
+    if (gpu != facts.gpus.end() && !gpu->second.health.healthy()) {
+      held = gpu->second.health.message.empty() ? gpu->second.health.reason
+                                                : gpu->second.health.message;
+      break;
+    }
+  }
+  if (healthy && held.empty()) {
     return restart_or_fail(facts, gpus + " checks healthy after its recovery and serves again");
   }
-  return restart_or_fail(facts, gpus +
-                                    " stays out of service until an operator returns it "
-                                    "(gantry gpus return): " +
-                                    answer_of(check));
+  if (healthy) {
+    return restart_or_fail(facts, gpus + " checks healthy, but its fault holds (" + held +
+                                      "): it stays out of service until an operator returns "
+                                      "it (gantry gpus return)");
+  }
+  JobStep step = restart_or_fail(facts, gpus +
+                                            " stays out of service until an operator returns "
+                                            "it (gantry gpus return): " +
+                                            answer_of(check));
+  // An agent holds the GPUs its own diagnostic failed; a task's verdict is
+  // passed to it.
+  step.hold_out = !check.task_arn.empty();
+  step.instance_id = check.instance_id;
+  step.gpus = check.gpu_ids;
+  return step;
 }
 
 JobStep on_recovered(const JobFacts& facts, core::SystemTime now) {
@@ -275,15 +309,6 @@ JobStep on_recovered(const JobFacts& facts, core::SystemTime now) {
 }
 
 }  // namespace
-
-bool task_succeeded(const JobTaskFacts& task) {
-  if (!task.found || task.last_status != "STOPPED" || task.exit_codes.empty()) return false;
-  if (task.stop_code != "EssentialContainerExited") return false;
-  for (int code : task.exit_codes) {
-    if (code != 0) return false;
-  }
-  return true;
-}
 
 JobStep plan_job(const JobFacts& facts, core::SystemTime now) {
   const std::string& status = facts.status;

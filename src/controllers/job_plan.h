@@ -40,6 +40,9 @@ struct JobStep {
   std::vector<std::string> gpus;
   bool avoid_instance = false;  // restarts go elsewhere when they fit
   bool after_recovery = false;  // kDiagnose
+  // The diagnostic task found `gpus` on `instance_id` unhealthy: hold them
+  // out of service (an agent holds those its own diagnostic failed).
+  bool hold_out = false;
   std::optional<core::SystemTime> wake_at;  // kNone: when time alone changes the answer
 };
 
@@ -48,8 +51,5 @@ struct JobStep {
 inline constexpr std::chrono::minutes kGpuRequestTimeout{11};
 
 JobStep plan_job(const JobFacts& facts, core::SystemTime now);
-
-// Whether the task ended as a job's task should: every container exited 0.
-bool task_succeeded(const JobTaskFacts& task);
 
 }  // namespace gantry::controllers

@@ -14,12 +14,27 @@ namespace gantry::ecs {
 namespace json = boost::json;
 using core::string_member;
 
+size_t drop_gpu_requests(state::ContainerInstanceRecord& instance, std::string_view member,
+                         std::string_view value) {
+  auto& requests = instance.gpu_requests;
+  auto kept = std::remove_if(requests.begin(), requests.end(), [&](const json::value& stored) {
+    return stored.is_object() && string_member(stored.get_object(), member) == value;
+  });
+  size_t dropped = static_cast<size_t>(requests.end() - kept);
+  requests.erase(kept, requests.end());
+  return dropped;
+}
+
 state::ContainerInstanceRecord with_gpu_request(const state::ContainerInstanceRecord& instance,
                                                 const model::GpuRequest& request,
                                                 std::string_view job, double now) {
   state::ContainerInstanceRecord record = instance;
   json::object stored = model::gpu_request_document(request);
-  if (!job.empty()) stored["job"] = job;
+  if (!job.empty()) {
+    // A job waits on one request at a time: one it opened before is stale.
+    drop_gpu_requests(record, "job", job);
+    stored["job"] = job;
+  }
   stored["requestedAt"] = now;
   record.gpu_requests.push_back(std::move(stored));
   return record;
@@ -67,6 +82,9 @@ std::vector<state::Change> close_gpu_request(const Context& context, std::string
   });
   if (open == instance->gpu_requests.end()) return {};
   std::string job_name = string_member(open->get_object(), "job");
+  // What was asked decides what the answer means, whatever kind it names.
+  model::GpuRequestResult answer = result;
+  answer.kind = string_member(open->get_object(), "kind");
   state::ContainerInstanceRecord record = *instance;
   record.gpu_requests.erase(record.gpu_requests.begin() +
                             (open - instance->gpu_requests.begin()));
@@ -77,7 +95,7 @@ std::vector<state::Change> close_gpu_request(const Context& context, std::string
         context.state.job(job_name.substr(0, slash), job_name.substr(slash + 1));
     if (job) {
       state::JobRecord next = *job;
-      record_result(next.doc, result, context.now_seconds());
+      record_result(next.doc, answer, context.now_seconds());
       if (next.doc != job->doc) changes.push_back(put_job(std::move(next)));
     }
   }

@@ -15,10 +15,16 @@
 namespace gantry::ecs {
 
 // The instance's record with `request` open; `job` ("<cluster>/<job id>")
-// names the job that asked, empty for none.
+// names the job that asked, empty for none. A request the same job opened
+// there before is dropped: a job waits on one at a time.
 state::ContainerInstanceRecord with_gpu_request(const state::ContainerInstanceRecord& instance,
                                                 const model::GpuRequest& request,
                                                 std::string_view job, double now);
+
+// Drops the instance's open requests whose `member` ("id", "job") is
+// `value`; how many it dropped.
+size_t drop_gpu_requests(state::ContainerInstanceRecord& instance, std::string_view member,
+                         std::string_view value);
 
 // The instance's open requests, as the agent hears them.
 std::vector<model::GpuRequest> open_gpu_requests(const state::ContainerInstanceRecord& instance);

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/json_members.h"
 #include "ecs/capacity_provider_strategy.h"
+#include "ecs/container_instance_view.h"
 #include "ecs/instance_placement_view.h"
 #include "ecs/launch_checks.h"
 #include "ecs/lookups.h"
@@ -13,8 +14,8 @@
 #include "ecs/tags.h"
 #include "ecs/task_factory.h"
 #include "ecs/task_view.h"
-#include "scheduler/resource_fit.h"
 #include "model/instance_lifecycle.h"
+#include "scheduler/resource_fit.h"
 
 namespace gantry::ecs {
 
@@ -200,6 +201,22 @@ Launched launch_on_fargate(const Context& context, TaskLaunch& launch,
   return launched;
 }
 
+// Those of `named` the instance registered and no task holds, in the order
+// named; placement then takes them (a task asks as many as are named).
+std::vector<std::string> named_free_gpus(const ClusterState& state,
+                                         const state::ContainerInstanceRecord& instance,
+                                         const std::vector<std::string>& named) {
+  std::vector<std::string> registered = registered_strings(instance.doc, "GPU");
+  const auto& held = state.holdings(instance.id()).gpu_ids;
+  std::vector<std::string> free;
+  for (const auto& gpu : named) {
+    if (std::ranges::find(registered, gpu) != registered.end() && !held.contains(gpu)) {
+      free.push_back(gpu);
+    }
+  }
+  return free;
+}
+
 }  // namespace
 
 Launched run_tasks(const Context& context, const RunTasks& command) {
@@ -278,6 +295,8 @@ Launched start_tasks(const Context& context, const StartTasks& command) {
     }
     auto [view, fresh] = views.try_emplace(instance->id());
     if (fresh) view->second = instance_view(state, *instance);
+    if (!command.gpu_ids.empty())
+      view->second.free_gpu_ids = named_free_gpus(state, *instance, command.gpu_ids);
     auto result = scheduler::place({view->second}, request, context.ids);
     if (result.placements.empty()) {
       for (const auto& f : result.failures) {

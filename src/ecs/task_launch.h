@@ -48,6 +48,11 @@ struct RunTasks {
 struct StartTasks {
   TaskSpec task;
   std::vector<std::string> container_instances;  // ids or ARNs, 1 to 10
+  // The GPUs the task takes, when the launch names them (a job's GPU
+  // diagnostic, on one instance): free ones, out of service or not, as a
+  // diagnostic checks the GPU it suspects. Empty: the first free healthy
+  // ones, as ECS assigns them.
+  std::vector<std::string> gpu_ids;
 };
 
 struct LaunchFailure {

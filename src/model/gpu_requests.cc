@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "core/json_members.h"
+#include "core/utf8_text.h"
 
 namespace gantry::model {
 
@@ -19,8 +20,8 @@ void expect_type(const json::object& message, std::string_view type) {
 std::string checked_kind(const json::object& document) {
   std::string kind = core::string_member(document, "kind");
   if (!known_gpu_request_kind(kind)) {
-    throw std::runtime_error("a GPU request's kind is diagnose, recover or return, not '" + kind +
-                             "'");
+    throw std::runtime_error("a GPU request's kind is diagnose, recover, return or hold, not '" +
+                             kind + "'");
   }
   return kind;
 }
@@ -28,13 +29,15 @@ std::string checked_kind(const json::object& document) {
 }  // namespace
 
 bool known_gpu_request_kind(std::string_view kind) {
-  return kind == kGpuDiagnose || kind == kGpuRecover || kind == kGpuReturn;
+  return kind == kGpuDiagnose || kind == kGpuRecover || kind == kGpuReturn || kind == kGpuHold;
 }
 
 json::object gpu_request_document(const GpuRequest& request) {
   json::array gpus;
   for (const auto& uuid : request.gpus) gpus.emplace_back(uuid);
-  return {{"id", request.id}, {"kind", request.kind}, {"gpus", std::move(gpus)}};
+  json::object document{{"id", request.id}, {"kind", request.kind}, {"gpus", std::move(gpus)}};
+  if (!request.message.empty()) document["message"] = request.message;
+  return document;
 }
 
 GpuRequest gpu_request_from(const json::object& document) {
@@ -50,6 +53,8 @@ GpuRequest gpu_request_from(const json::object& document) {
     }
     request.gpus.emplace_back(uuid.get_string());
   }
+  request.message =
+      core::utf8_prefix(core::string_member(document, "message"), kGpuRequestOutputBytes);
   return request;
 }
 
@@ -93,10 +98,7 @@ GpuRequestResult parse_gpu_request_result(const json::object& message) {
     if (!code->is_int64()) throw std::runtime_error("gpuRequestResult.exitCode is not an integer");
     result.exit_code = static_cast<int>(code->get_int64());
   }
-  result.output = core::string_member(message, "output");
-  if (result.output.size() > kGpuRequestOutputBytes) {
-    result.output.erase(0, result.output.size() - kGpuRequestOutputBytes);
-  }
+  result.output = core::utf8_suffix(core::string_member(message, "output"), kGpuRequestOutputBytes);
   if (const json::array* gpus = core::array_member(message, "gpus")) {
     for (const auto& item : *gpus) {
       if (!item.is_object()) throw std::runtime_error("a GPU's health is not an object");

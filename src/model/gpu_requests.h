@@ -6,7 +6,8 @@
 // server, once per request run; the agent answers a request it has run
 // again from what it remembers rather than run it twice).
 //
-// server -> agent: {"type": "gpuRequests", "requests": [{"id", "kind", "gpus": [uuid]}]}
+// server -> agent: {"type": "gpuRequests", "requests": [{"id", "kind", "gpus": [uuid],
+//                   "message"?}]}
 // agent -> server: {"type": "gpuRequestResult", "id", "kind", "ok", "exitCode"?,
 //                   "output", "gpus": [gpuHealth documents, after the request]}
 #include <boost/json.hpp>
@@ -27,14 +28,20 @@ namespace gantry::model {
 //   checked afresh; ok: the command ran, exited 0, and they check healthy.
 // return:   the operator returns the GPUs to service (ReturnGpusToService):
 //   the faults held are forgotten and the GPUs checked afresh; ok: healthy.
+// hold:     a diagnostic the control plane ran (a task) found the GPUs
+//   unhealthy: the agent holds them out of service as a fault
+//   (DIAGNOSTIC_FAILED, the request's message), which a recovery or a
+//   return forgets; ok: held. A failed diagnose holds them so by itself.
 inline constexpr std::string_view kGpuDiagnose = "diagnose";
 inline constexpr std::string_view kGpuRecover = "recover";
 inline constexpr std::string_view kGpuReturn = "return";
+inline constexpr std::string_view kGpuHold = "hold";
 
 struct GpuRequest {
   std::string id;  // unique for ever: the agent runs each id once
   std::string kind;
   std::vector<std::string> gpus;  // UUIDs, at least one
+  std::string message;            // a hold's: why (a diagnostic's answer); else empty
   bool operator==(const GpuRequest&) const = default;
 };
 

@@ -117,6 +117,13 @@ bool GpuHealthBook::on_poll(std::string_view uuid, const GpuPoll& poll, double n
   return false;
 }
 
+bool GpuHealthBook::hold_out(std::string_view uuid, std::string message, double now) {
+  Counters* counters = nullptr;
+  model::GpuHealth* gpu = find(uuid, &counters);
+  if (!gpu) return false;
+  return make_unhealthy(*gpu, "DIAGNOSTIC_FAILED", std::move(message), "RESET_GPU", now);
+}
+
 bool GpuHealthBook::forget_faults(std::string_view uuid, double now) {
   Counters* counters = nullptr;
   model::GpuHealth* gpu = find(uuid, &counters);

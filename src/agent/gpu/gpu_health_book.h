@@ -33,6 +33,9 @@ class GpuHealthBook {
   // Each returns true when a GPU's health changed. `now` is epoch seconds.
   bool on_xid(std::string_view uuid, int xid, double now);
   bool on_poll(std::string_view uuid, const GpuPoll& poll, double now);
+  // Holds a healthy GPU out of service: a diagnostic found it unhealthy
+  // (reason DIAGNOSTIC_FAILED, `message` its answer) until forget_faults.
+  bool hold_out(std::string_view uuid, std::string message, double now);
   // Makes the GPU healthy again; what it last raised (last_xid) stays.
   bool forget_faults(std::string_view uuid, double now);
 

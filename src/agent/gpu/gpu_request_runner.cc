@@ -162,6 +162,14 @@ model::GpuRequestResult GpuRequestRunner::run(const model::GpuRequest& request) 
   if (request.kind == model::kGpuDiagnose) return diagnose(request);
   if (request.kind == model::kGpuRecover) return recover(request);
   model::GpuRequestResult result{.id = request.id, .kind = request.kind};
+  if (request.kind == model::kGpuHold) {
+    result.gpus =
+        hold_out(request.gpus,
+                 request.message.empty() ? "a GPU diagnostic found it unhealthy" : request.message);
+    result.ok = true;
+    result.output = "held out of service: " + joined(request.gpus);
+    return result;
+  }
   if (request.kind != model::kGpuReturn) {
     result.output = "unknown GPU request kind " + request.kind;
     result.gpus = actions_.check_now({});
@@ -185,8 +193,21 @@ model::GpuRequestResult GpuRequestRunner::diagnose(const model::GpuRequest& requ
     return result;
   }
   result.ok = run_command(options_.diagnostic_command, request, result);
-  result.gpus = actions_.check_now(request.gpus);
+  if (result.ok) {
+    result.gpus = actions_.check_now(request.gpus);
+    return result;
+  }
+  // Out of service until a recovery or a return: the GPU checks healthy
+  // again before anything runs on it.
+  std::string first_line = result.output.substr(0, result.output.find('\n'));
+  result.gpus = hold_out(
+      request.gpus, "the GPU diagnostic failed" + (first_line.empty() ? "" : ": " + first_line));
   return result;
+}
+
+std::vector<model::GpuHealth> GpuRequestRunner::hold_out(const std::vector<std::string>& gpus,
+                                                         const std::string& message) {
+  return actions_.hold_out ? actions_.hold_out(gpus, message) : actions_.check_now(gpus);
 }
 
 model::GpuRequestResult GpuRequestRunner::recover(const model::GpuRequest& request) {

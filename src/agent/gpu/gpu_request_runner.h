@@ -35,6 +35,10 @@ struct GpuHealthActions {
   std::function<std::vector<model::GpuHealth>(const std::vector<std::string>&)> check_now;
   // Forgets the faults held for these GPUs, then polls them now.
   std::function<std::vector<model::GpuHealth>(const std::vector<std::string>&)> forget_faults;
+  // Holds these GPUs out of service: a diagnostic found them unhealthy.
+  std::function<std::vector<model::GpuHealth>(const std::vector<std::string>&,
+                                              const std::string& message)>
+      hold_out;
 };
 
 struct GpuIdentity {
@@ -66,6 +70,8 @@ class GpuRequestRunner {
   model::GpuRequestResult run(const model::GpuRequest& request);
   model::GpuRequestResult diagnose(const model::GpuRequest& request);
   model::GpuRequestResult recover(const model::GpuRequest& request);
+  std::vector<model::GpuHealth> hold_out(const std::vector<std::string>& gpus,
+                                         const std::string& message);
   // Runs an operator's command on the request's GPUs; false when it did not
   // exit 0, with `result` saying why.
   bool run_command(const std::string& command, const model::GpuRequest& request,

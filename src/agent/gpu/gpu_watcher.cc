@@ -103,6 +103,21 @@ std::vector<model::GpuHealth> GpuWatcher::forget_faults(const std::vector<std::s
   return recheck(uuids, true);
 }
 
+std::vector<model::GpuHealth> GpuWatcher::hold_out(const std::vector<std::string>& uuids,
+                                                   const std::string& message) {
+  std::vector<model::GpuHealth> before;
+  {
+    std::lock_guard poll_lock(poll_mutex_);
+    before = health();
+    double now = core::to_epoch_seconds(clock_.now());
+    std::lock_guard lock(mutex_);
+    for (const auto& uuid : uuids) book_.hold_out(uuid, message, now);
+  }
+  std::vector<model::GpuHealth> after = health();
+  if (after != before) publish();
+  return after;
+}
+
 std::vector<model::GpuHealth> GpuWatcher::recheck(const std::vector<std::string>& uuids,
                                                   bool forget) {
   std::vector<const GpuDevice*> devices;

@@ -49,6 +49,10 @@ class GpuWatcher {
   // Forgets the faults held for these GPUs (a reset or an operator cleared
   // them), then as check_now(): a fault still there is found again at once.
   std::vector<model::GpuHealth> forget_faults(const std::vector<std::string>& uuids);
+  // Holds these GPUs out of service (GpuHealthBook::hold_out) and publishes
+  // what changed; returns every GPU's health after it.
+  std::vector<model::GpuHealth> hold_out(const std::vector<std::string>& uuids,
+                                         const std::string& message);
 
  private:
   void take_events(std::chrono::milliseconds wait, bool& poll_now);

@@ -20,6 +20,7 @@
 #include "ecs/gpu_health_report.h"
 #include "ecs/gpu_requests.h"
 #include "ecs/job_launch.h"
+#include "ecs/job_stop.h"
 #include "ecs/jobs.h"
 #include "ecs/placement_indexes.h"
 #include "ecs/run_task_request.h"
@@ -120,7 +121,7 @@ class JobStepTest : public ::testing::Test {
   // One step of the controller; how many changes it made.
   size_t advance() {
     clock_.advance(1s);
-    state::Outcome outcome = advance_job(context(), "c", job_id_);
+    state::Outcome outcome = advance_job(context(), "c", job_id_, settings_);
     apply(outcome.changes);
     return outcome.changes.size();
   }
@@ -210,6 +211,23 @@ class JobStepTest : public ::testing::Test {
     return statuses;
   }
 
+  // A diagnostic task's definition: one container, no GPUs of its own.
+  void register_diagnostic() {
+    json::object definition = json::parse(R"({"family":"diag","revision":1,"status":"ACTIVE",
+        "taskDefinitionArn":"arn:aws:ecs:us-east-1:1:task-definition/diag:1",
+        "containerDefinitions":[{"name":"main","image":"dcgm","cpu":128,"memory":128,
+          "command":["dcgmi","diag","-r","2"]}]})")
+                                  .as_object();
+    apply({state::put_change(state::task_definition_key("diag", 1),
+                             state::TaskDefinitionRecord{std::move(definition), {}})});
+    settings_.diagnostic_task_definition = "diag";
+  }
+
+  // Attempt 1 running, its task 1 failed with exit 1 and task 0 stopped:
+  // the job diagnoses task 1's GPUs.
+  std::vector<JobTask> fail_task_and_diagnose();
+
+  JobSettings settings_;
   state::ClusterState draft_;
   ecs::PlacementIndexes indexes_;
   std::unique_ptr<core::Random> ids_ = core::make_seeded_random(7);
@@ -499,27 +517,21 @@ TEST_F(JobStepTest, EveryTaskExitingZeroSucceeds) {
 }
 
 TEST_F(JobStepTest, ADiagnosticWithoutAnAnswerRecoversAfterItsTimeout) {
-  start();
-  report_all("RUNNING");
-  auto tasks = job_tasks();
-  report(tasks[0].id, "STOPPED", 2);
-  advance();
-  report(tasks[1].id, "STOPPED", 137);
-  advance();
-  ASSERT_EQ(status(), "DIAGNOSING");
+  auto tasks = fail_task_and_diagnose();
   EXPECT_EQ(advance(), 0u);
   clock_.advance(kGpuRequestTimeout);
   EXPECT_GT(advance(), 0u);
   EXPECT_EQ(status(), "RECOVERING");
-  auto arn = draft_.instance("c", tasks[0].instance_id)->arn();
+  auto arn = draft_.instance("c", tasks[1].instance_id)->arn();
   EXPECT_EQ(doc().at("avoidInstances"), json::array{json::value(arn)});
-  auto open = requests_on(tasks[0].instance_id);
-  ASSERT_GE(open.size(), 1u);
-  EXPECT_EQ(open.back().kind, "recover");
-  EXPECT_EQ(doc().at("recovery").at("requestId"), json::value(open.back().id));
+  // The diagnostic that had no answer is withdrawn: only the recovery is open.
+  auto open = requests_on(tasks[1].instance_id);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, "recover");
+  EXPECT_EQ(doc().at("recovery").at("requestId"), json::value(open[0].id));
   EXPECT_EQ(doc().at("statusReason"),
-            json::value("the diagnostic found GPU " + tasks[0].gpus[0] + ", " + tasks[0].gpus[1] +
-                        " on " + tasks[0].instance_id +
+            json::value("the diagnostic found GPU " + tasks[1].gpus[0] + ", " + tasks[1].gpus[1] +
+                        " on " + tasks[1].instance_id +
                         " unhealthy (no answer from the agent within 11 minutes): recovering it"));
 }
 
@@ -644,6 +656,253 @@ TEST_F(JobStepTest, ReturnGpusToServiceOpensAReturnRequest) {
   EXPECT_TRUE(ecs::close_gpu_request(context(), "c", instance, result).empty());
 }
 
+std::vector<JobStepTest::JobTask> JobStepTest::fail_task_and_diagnose() {
+  start();
+  report_all("RUNNING");
+  auto tasks = job_tasks();
+  report(tasks[1].id, "STOPPED", 1);
+  advance();
+  report(tasks[0].id, "STOPPED", 137);
+  advance();
+  EXPECT_EQ(status(), "DIAGNOSING");
+  return tasks;
+}
+
+// The one task the job's diagnostic started, or null.
+const state::TaskRecord* diagnostic_task(const state::ClusterState& state,
+                                         const json::object& job) {
+  const json::object* diagnostic = core::object_member(job, "diagnostic");
+  std::string arn = diagnostic ? core::string_member(*diagnostic, "taskArn") : "";
+  return arn.empty() ? nullptr : state.task("c", core::arn_last_segment(arn));
+}
+
+TEST_F(JobStepTest, ADiagnosticTaskRunsOnTheInstanceWithTheGpusItChecks) {
+  register_diagnostic();
+  auto tasks = fail_task_and_diagnose();
+  const JobTask& failed = tasks[1];
+  // No request for the agent: a task of the operator's definition.
+  EXPECT_TRUE(requests_on(failed.instance_id).empty());
+  const state::TaskRecord* diagnostic = diagnostic_task(draft_, doc());
+  ASSERT_NE(diagnostic, nullptr);
+  EXPECT_EQ(diagnostic->instance_id, failed.instance_id);
+  EXPECT_EQ(diagnostic->reservation.gpu_ids, failed.gpus);
+  json::object d = diagnostic->doc();
+  EXPECT_EQ(d.at("taskDefinitionArn"), "arn:aws:ecs:us-east-1:1:task-definition/diag:1");
+  EXPECT_EQ(d.at("group"), "gantry:gpu-diagnostic");
+  EXPECT_EQ(d.at("startedBy"), json::value("gantry/job/" + job_id_));
+  EXPECT_EQ(d.at("containers").at(0).at("gpuIds"),
+            json::array(failed.gpus.begin(), failed.gpus.end()));
+  EXPECT_EQ(d.at("tags"),
+            (json::array{json::object{{"key", "gantry:gpu-diagnostic-for"}, {"value", job_id_}}}));
+  const json::object& check = doc().at("diagnostic").as_object();
+  EXPECT_EQ(check.at("status"), "PENDING");
+  EXPECT_EQ(check.at("containerInstanceArn"),
+            json::value(draft_.instance("c", failed.instance_id)->arn()));
+  EXPECT_FALSE(check.contains("requestId"));
+  const std::string id(diagnostic->id());  // the record is replaced as it changes
+  EXPECT_EQ(advance(), 0u);                // it runs
+  report(id, "RUNNING");
+  EXPECT_EQ(advance(), 0u);
+
+  // It exits 0: the GPUs are healthy, an application failure.
+  report(id, "STOPPED", 0);
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "RUNNING");
+  EXPECT_EQ(doc().at("attempt"), 2);
+  const json::object& answered = doc().at("previousAttempt").at("diagnostic").as_object();
+  EXPECT_EQ(answered.at("status"), "HEALTHY");
+  EXPECT_EQ(answered.at("output"),
+            json::value("the diagnostic task " + id +
+                        " stopped (Essential container in task exited, exit code 0)"));
+  EXPECT_EQ(event_statuses(), (std::vector<std::string>{"RUNNING", "STOPPING", "DIAGNOSING",
+                                                        "RESTARTING", "RUNNING"}));
+  // The restarted job may take the GPUs the diagnostic held: it stopped.
+  EXPECT_EQ(job_tasks().size(), 2u);
+}
+
+TEST_F(JobStepTest, ADiagnosticTaskThatFailsRecoversTheNode) {
+  register_diagnostic();
+  auto tasks = fail_task_and_diagnose();
+  const state::TaskRecord* diagnostic = diagnostic_task(draft_, doc());
+  ASSERT_NE(diagnostic, nullptr);
+  std::string id(diagnostic->id());
+  report(id, "STOPPED", 1);
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "RECOVERING");
+  EXPECT_EQ(doc().at("diagnostic").at("status"), "UNHEALTHY");
+  auto open = requests_on(tasks[1].instance_id);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, "recover");
+  EXPECT_EQ(doc().at("avoidInstances"),
+            json::array{json::value(draft_.instance("c", tasks[1].instance_id)->arn())});
+  EXPECT_NE(std::string(doc().at("statusReason").as_string())
+                .find("the diagnostic task " + id +
+                      " stopped (Essential container in task exited, exit code 1)"),
+            std::string::npos)
+      << doc().at("statusReason");
+
+  // Recovered: the diagnostic runs again as a task, after the recovery.
+  answer(tasks[1].instance_id, true, "reset");
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "DIAGNOSING");
+  EXPECT_EQ(doc().at("diagnostic").at("afterRecovery"), true);
+  const state::TaskRecord* again = diagnostic_task(draft_, doc());
+  ASSERT_NE(again, nullptr);
+  EXPECT_NE(again->id(), id);
+  const std::string again_id(again->id());
+  report(again_id, "RUNNING");  // one that never ran failed to start
+  report(again_id, "STOPPED", 0);
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "RUNNING");
+  EXPECT_EQ(event_statuses(),
+            (std::vector<std::string>{"RUNNING", "STOPPING", "DIAGNOSING", "RECOVERING",
+                                      "DIAGNOSING", "RESTARTING", "RUNNING"}));
+  EXPECT_TRUE(std::string(doc().at("events").at(5).at("message").as_string())
+                  .find("checks healthy after its recovery and serves again") != std::string::npos)
+      << doc().at("events").at(5);
+  EXPECT_TRUE(requests_on(tasks[1].instance_id).empty());  // nothing held
+}
+
+TEST_F(JobStepTest, ADiagnosticTaskThatFailsAfterTheRecoveryHoldsTheGpusOut) {
+  register_diagnostic();
+  auto tasks = fail_task_and_diagnose();
+  const std::string instance = tasks[1].instance_id;
+  report(std::string(diagnostic_task(draft_, doc())->id()), "STOPPED", 1);
+  advance();
+  answer(instance, true, "reset");
+  advance();
+  ASSERT_EQ(status(), "DIAGNOSING");
+  std::string again(diagnostic_task(draft_, doc())->id());
+  report(again, "STOPPED", 4);
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "RUNNING");  // attempt 2, elsewhere
+  for (const auto& t : job_tasks()) EXPECT_NE(t.instance_id, instance);
+  auto open = requests_on(instance);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, "hold");
+  EXPECT_EQ(open[0].gpus, tasks[1].gpus);
+  EXPECT_EQ(open[0].message, "job " + job_id_ + ": the diagnostic task " + again +
+                                 " stopped (Essential container in task exited, exit code 4)");
+  EXPECT_NE(std::string(doc().at("events").at(5).at("message").as_string())
+                .find("stays out of service until an operator returns it"),
+            std::string::npos)
+      << doc().at("events").at(5);
+}
+
+TEST_F(JobStepTest, StopJobEndsAJobInAnyStateAndWithdrawsItsCheck) {
+  auto tasks = fail_task_and_diagnose();
+  ASSERT_EQ(requests_on(tasks[1].instance_id).size(), 1u);
+  clock_.advance(1s);
+  ecs::StoppedJob stopped = ecs::stop_job(context(), {"c", job_id_, "out of budget"});
+  apply(stopped.changes);
+  EXPECT_EQ(status(), "STOPPED_BY_USER");
+  EXPECT_EQ(stopped.job.at("status"), "STOPPED_BY_USER");
+  EXPECT_EQ(doc().at("statusReason"),
+            "the user stopped the job (out of budget): 0 tasks stop; nothing restarts it");
+  EXPECT_TRUE(requests_on(tasks[1].instance_id).empty());
+  EXPECT_EQ(advance(), 0u);
+  // Stopping it again changes nothing; an unknown job is refused.
+  EXPECT_TRUE(ecs::stop_job(context(), {"c", job_id_, "again"}).changes.empty());
+  try {
+    ecs::stop_job(context(), {"c", "nope", "x"});
+    ADD_FAILURE() << "stopped an unknown job";
+  } catch (const core::ApiError& error) {
+    EXPECT_EQ(error.type(), "InvalidParameterException");
+    EXPECT_EQ(std::string(error.what()), "The referenced job was not found.");
+  }
+  EXPECT_THROW(ecs::stop_job(context(), {"c", job_id_, std::string(256, 'x')}), core::ApiError);
+}
+
+TEST_F(JobStepTest, StopJobStopsTheRunningTasksAsTheUser) {
+  start();
+  report_all("RUNNING");
+  auto tasks = job_tasks();
+  std::string arn = doc().at("jobArn").as_string().c_str();
+  apply(ecs::stop_job(context(), {"c", arn, "Job stopped by user"}).changes);
+  EXPECT_EQ(status(), "STOPPED_BY_USER");
+  for (const auto& t : tasks) {
+    EXPECT_EQ(task_doc(t.id).at("desiredStatus"), "STOPPED");
+    EXPECT_EQ(task_doc(t.id).at("stopCode"), "UserInitiated");
+    EXPECT_EQ(task_doc(t.id).at("stoppedReason"), "Job stopped by user");
+  }
+  EXPECT_EQ(doc().at("statusReason"),
+            "the user stopped the job (Job stopped by user): 2 tasks stop; nothing restarts it");
+  report_all("STOPPED");
+  EXPECT_EQ(advance(), 0u);
+  EXPECT_EQ(draft_.tasks("c").size(), 2u);
+}
+
+TEST_F(JobStepTest, ADiagnosticTaskThatCannotStartLeavesTheCheckToTheAgent) {
+  settings_.diagnostic_task_definition = "no-such-definition";
+  auto tasks = fail_task_and_diagnose();
+  EXPECT_EQ(diagnostic_task(draft_, doc()), nullptr);
+  auto open = requests_on(tasks[1].instance_id);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, "diagnose");
+  EXPECT_NE(std::string(doc().at("statusReason").as_string())
+                .find("(the diagnostic task no-such-definition did not start: "),
+            std::string::npos)
+      << doc().at("statusReason");
+}
+
+TEST_F(JobStepTest, ADiagnosticTaskWithoutAnAnswerIsStoppedAfterItsTimeout) {
+  register_diagnostic();
+  fail_task_and_diagnose();
+  const state::TaskRecord* diagnostic = diagnostic_task(draft_, doc());
+  ASSERT_NE(diagnostic, nullptr);
+  std::string id(diagnostic->id());
+  clock_.advance(kGpuRequestTimeout);
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "RECOVERING");
+  json::object stopped = task_doc(id);
+  EXPECT_EQ(stopped.at("desiredStatus"), "STOPPED");
+  EXPECT_EQ(stopped.at("stoppedReason"),
+            json::value("Job " + job_id_ + " moved on: no answer within 11 minutes"));
+}
+
+TEST_F(JobStepTest, AForcedDeregistrationRestartsTheJobElsewhere) {
+  start();
+  report_all("RUNNING");
+  auto first = job_tasks();
+  ecs::DeregisterInstance deregister{"c", first[0].instance_id, true};
+  apply(ecs::deregister_instance(context(), deregister).changes);
+  EXPECT_EQ(task_doc(first[0].id).at("stopCode"), "UserInitiated");
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "STOPPING");
+  EXPECT_EQ(doc().at("fault").at("kind"), "TASK_FAILED");
+  EXPECT_EQ(doc().at("fault").at("instanceGone"), true);
+  EXPECT_EQ(task_doc(first[1].id).at("stoppedReason"),
+            json::value("Job " + job_id_ + ": its task " + first[0].id +
+                        " was lost with its container instance " + first[0].instance_id));
+  // The lost task never reports again; its sibling's stop is enough.
+  report(first[1].id, "STOPPED", 137);
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "RUNNING");
+  EXPECT_EQ(doc().at("attempt"), 2);
+  for (const auto& t : job_tasks()) EXPECT_NE(t.instance_id, first[0].instance_id);
+  EXPECT_EQ(doc().at("events").at(2).at("message"),
+            json::value("task " + first[0].id + " was lost with its container instance " +
+                        first[0].instance_id + "; restarting it as attempt 2 of 3"));
+}
+
+TEST_F(JobStepTest, AnAnswerMeansWhatWasAskedWhateverKindItNames) {
+  start();
+  report_all("RUNNING");
+  auto tasks = job_tasks();
+  report_xid79(tasks[0].instance_id, tasks[0].gpus[0]);
+  advance();
+  report_all("STOPPED");
+  advance();
+  ASSERT_EQ(status(), "RECOVERING");
+  auto open = requests_on(tasks[0].instance_id);
+  ASSERT_EQ(open.size(), 1u);
+  clock_.advance(1s);
+  model::GpuRequestResult mislabelled{open[0].id, "diagnose", true, std::nullopt, "ok"};
+  apply(ecs::close_gpu_request(context(), "c", tasks[0].instance_id, mislabelled));
+  EXPECT_EQ(doc().at("recovery").at("status"), "RECOVERED");
+  EXPECT_FALSE(doc().contains("diagnostic"));
+}
+
 // The controller itself: its reconcile's mutations, run against the draft
 // as the writer runs them.
 class JobControllerTest : public JobStepTest {
@@ -660,7 +919,7 @@ class JobControllerTest : public JobStepTest {
   testing::MemoryStore store_;
   state::ControlState state_{store_};
   ecs::CommandRunner commands_{state_, indexes_, *ids_, clock_, "1"};
-  JobController controller_{commands_};
+  JobController controller_{commands_, {}};
   std::optional<core::SystemTime> next_run_;
 };
 
@@ -691,6 +950,26 @@ TEST_F(JobControllerTest, RestartedTasksGetTheJobsRegion) {
                     .starts_with("arn:aws:ecs:us-east-1:1:container/"))
         << task.at("containers").at(0).at("containerArn");
   }
+}
+
+TEST_F(JobControllerTest, AFinishedJobExpiresAfterItsRetention) {
+  start();
+  report_all("RUNNING");
+  for (const auto& t : job_tasks()) report(t.id, "STOPPED", 0);
+  EXPECT_EQ(reconcile(), 1u);
+  ASSERT_EQ(status(), "SUCCEEDED");
+  EXPECT_EQ(reconcile(), 0u);
+  ASSERT_TRUE(next_run_);
+  const core::SystemTime finished =
+      core::from_epoch_seconds(doc().at("updatedAt").to_number<double>());
+  EXPECT_EQ(*next_run_, finished + JobController::kFinishedJobRetention);
+  clock_.advance(JobController::kFinishedJobRetention - 3s);
+  EXPECT_EQ(reconcile(), 0u);  // a second short
+  EXPECT_NE(draft_.job("c", job_id_), nullptr);
+  EXPECT_EQ(reconcile(), 1u);
+  EXPECT_EQ(draft_.job("c", job_id_), nullptr);
+  EXPECT_EQ(reconcile(), 0u);
+  EXPECT_FALSE(next_run_);
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ GpuRequestResult a_result() {
 TEST(GpuRequestsProtocol, RequestsRoundTripThroughTheWire) {
   std::vector<GpuRequest> requests{{"req-1", "diagnose", {"GPU-aaaa", "GPU-bbbb"}},
                                    {"req-2", "recover", {"GPU-bbbb"}},
-                                   {"req-3", "return", {"GPU-aaaa"}}};
+                                   {"req-3", "return", {"GPU-aaaa"}},
+                                   {"req-4", "hold", {"GPU-aaaa"}, "the diagnostic failed"}};
   json::object message = gpu_requests_message(requests);
   EXPECT_EQ(message_type(message), "gpuRequests");
   EXPECT_EQ(parse_gpu_requests(wire(message)), requests);
@@ -55,10 +56,11 @@ TEST(GpuRequestsProtocol, ResultsRoundTripThroughTheWire) {
   EXPECT_EQ(parse_gpu_request_result(wire(message)), result);
 }
 
-TEST(GpuRequestsProtocol, KnowsTheThreeKinds) {
+TEST(GpuRequestsProtocol, KnowsTheFourKinds) {
   EXPECT_TRUE(known_gpu_request_kind("diagnose"));
   EXPECT_TRUE(known_gpu_request_kind("recover"));
   EXPECT_TRUE(known_gpu_request_kind("return"));
+  EXPECT_TRUE(known_gpu_request_kind("hold"));
   EXPECT_FALSE(known_gpu_request_kind("reset"));
   EXPECT_FALSE(known_gpu_request_kind(""));
 }

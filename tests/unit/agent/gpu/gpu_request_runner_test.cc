@@ -81,12 +81,18 @@ class GpuRequestRunnerTest : public testing::Test {
     runner_ = std::make_unique<GpuRequestRunner>(
         gpus_,
         GpuHealthActions{
-            .check_now = [this](const std::vector<std::string>& uuids) {
-              return watcher_->check_now(uuids);
-            },
-            .forget_faults = [this](const std::vector<std::string>& uuids) {
-              return watcher_->forget_faults(uuids);
-            }},
+            .check_now =
+                [this](const std::vector<std::string>& uuids) {
+                  return watcher_->check_now(uuids);
+                },
+            .forget_faults =
+                [this](const std::vector<std::string>& uuids) {
+                  return watcher_->forget_faults(uuids);
+                },
+            .hold_out =
+                [this](const std::vector<std::string>& uuids, const std::string& message) {
+                  return watcher_->hold_out(uuids, message);
+                }},
         std::move(options), [this](const GpuRequestResult& result) {
           std::lock_guard lock(mutex_);
           results_.push_back(result);
@@ -178,6 +184,36 @@ TEST_F(GpuRequestRunnerTest, ADiagnosticCommandThatFailsWithItsOutput) {
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_EQ(result.output, "checking\nrow remap failed\n");
+}
+
+TEST_F(GpuRequestRunnerTest, AFailedDiagnosticHoldsTheGpuOutUntilItIsReturned) {
+  start({.diagnostic_command = "echo 'dcgm: memory test failed'; echo more; exit 1"});
+  GpuRequestResult result = one({"r1", "diagnose", {"GPU-bbbb"}});
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(second(result).health_status, "UNHEALTHY");
+  EXPECT_EQ(second(result).reason, "DIAGNOSTIC_FAILED");
+  EXPECT_EQ(second(result).message, "the GPU diagnostic failed: dcgm: memory test failed");
+  EXPECT_TRUE(result.gpus[0].healthy());  // not diagnosed
+  // A poll does not forget it; a return does.
+  watcher_->run_once(milliseconds(0));
+  EXPECT_EQ(watcher_->health()[1].reason, "DIAGNOSTIC_FAILED");
+  GpuRequestResult returned = one({"r2", "return", {"GPU-bbbb"}});
+  EXPECT_TRUE(returned.ok);
+  EXPECT_TRUE(second(returned).healthy());
+}
+
+TEST_F(GpuRequestRunnerTest, AHoldRequestHoldsTheGpuOutWithItsMessage) {
+  start();
+  GpuRequestResult result =
+      one({"h1", "hold", {"GPU-bbbb"}, "job j: the diagnostic task t stopped (exit code 1)"});
+  EXPECT_TRUE(result.ok);
+  EXPECT_EQ(result.kind, "hold");
+  EXPECT_EQ(result.output, "held out of service: GPU-bbbb");
+  EXPECT_EQ(second(result).reason, "DIAGNOSTIC_FAILED");
+  EXPECT_EQ(second(result).message, "job j: the diagnostic task t stopped (exit code 1)");
+  std::lock_guard lock(mutex_);
+  ASSERT_FALSE(published_.empty());
+  EXPECT_EQ(published_.back(), result.gpus);
 }
 
 TEST_F(GpuRequestRunnerTest, OnlyTheEndOfALongOutputIsKept) {

@@ -6,6 +6,9 @@
 #include <ctime>
 #include <optional>
 
+#include "core/json_members.h"
+#include "ecs/container_instance_health.h"
+
 namespace gantry::ecs {
 
 namespace json = boost::json;
@@ -13,10 +16,11 @@ namespace json = boost::json;
 namespace {
 
 // The timestamps ECS's event details write as ISO 8601 (the API writes
-// them as epoch seconds).
+// them as epoch seconds); the last two are a health check's.
 constexpr std::string_view kTimestamps[] = {
     "createdAt",     "startedAt",          "stoppingAt",     "stoppedAt",    "pullStartedAt",
-    "pullStoppedAt", "executionStoppedAt", "connectivityAt", "registeredAt", "updatedAt"};
+    "pullStoppedAt", "executionStoppedAt", "connectivityAt", "registeredAt", "updatedAt",
+    "lastUpdated",   "lastStatusChange"};
 
 void timestamps_as_iso8601(json::object& detail) {
   for (std::string_view name : kTimestamps) {
@@ -64,8 +68,12 @@ json::object envelope(const state::LoggedChange& change, std::string_view detail
   std::string time = iso8601(change.committed_at);
   detail["updatedAt"] = time;
   timestamps_as_iso8601(detail);
+  // A change's second event (an instance's health) differs in its id.
+  std::string id_key = detail_type == kContainerInstanceHealthChange
+                           ? change.key + "#health"
+                           : change.key;
   return json::object{{"version", "0"},
-                      {"id", event_id(change.revision, change.key)},
+                      {"id", event_id(change.revision, id_key)},
                       {"detail-type", detail_type},
                       {"source", "aws.ecs"},
                       {"account", std::move(account)},
@@ -86,14 +94,62 @@ std::optional<json::object> task_event(const state::LoggedChange& change) {
   return envelope(change, kTaskStateChange, after.arn(), std::move(detail));
 }
 
+std::string cluster_arn_of(const state::ContainerInstanceRecord& instance) {
+  return instance.arn().substr(0, instance.arn().find(":container-instance/")) + ":cluster/" +
+         instance.cluster;
+}
+
 json::object instance_event(const state::LoggedChange& change) {
   const auto& after = std::get<state::ContainerInstanceRecord>(*change.after);
   json::object detail = after.doc;
   detail.erase("tags");
-  detail["clusterArn"] =
-      json::string(after.arn().substr(0, after.arn().find(":container-instance/")) + ":cluster/" +
-                   after.cluster);
+  detail["clusterArn"] = cluster_arn_of(after);
   return envelope(change, kContainerInstanceStateChange, after.arn(), std::move(detail));
+}
+
+// What a health change is about: the overall status and each check's
+// status and reason, not when they were last read.
+json::array health_verdict(const json::object& health) {
+  json::array verdict{health.at("overallStatus")};
+  for (const auto& detail : health.at("details").as_array()) {
+    const json::object& check = detail.as_object();
+    verdict.emplace_back(core::string_member(check, "type") + ":" +
+                         core::string_member(check, "status") + ":" +
+                         core::string_member(check, "statusReason"));
+  }
+  return verdict;
+}
+
+// ECS's shape (docs.aws.amazon.com/AmazonECS/latest/developerguide/
+// ecs_container_instance_health_events.html): the instance, its overall
+// status and its checks. A new instance has no transition to tell.
+std::optional<json::object> health_event(const state::LoggedChange& change) {
+  const auto& after = std::get<state::ContainerInstanceRecord>(*change.after);
+  const auto* before =
+      change.before ? std::get_if<state::ContainerInstanceRecord>(change.before.get()) : nullptr;
+  if (!before) return std::nullopt;
+  json::object now = instance_health(after, after.agent_connected());
+  if (health_verdict(instance_health(*before, before->agent_connected())) == health_verdict(now)) {
+    return std::nullopt;
+  }
+  json::array checks = now.at("details").as_array();
+  for (auto& check : checks) {
+    json::object& result = check.as_object();
+    for (std::string_view name : {"lastUpdated", "lastStatusChange"}) {
+      const json::value* at = result.if_contains(name);
+      if (at && at->is_number() && at->to_number<double>() <= 0) result.erase(name);
+    }
+    timestamps_as_iso8601(result);
+  }
+  std::string provider = core::string_member(after.doc, "capacityProviderName");
+  json::object detail{{"clusterArn", cluster_arn_of(after)},
+                      {"containerInstanceArn", after.arn()},
+                      {"capacityProviderName", provider.empty() ? json::value(nullptr)
+                                                                : json::value(provider)},
+                      {"ec2InstanceId", core::string_member(after.doc, "ec2InstanceId")},
+                      {"overallStatus", now.at("overallStatus")},
+                      {"healthChecks", std::move(checks)}};
+  return envelope(change, kContainerInstanceHealthChange, after.arn(), std::move(detail));
 }
 
 }  // namespace
@@ -118,6 +174,7 @@ std::vector<json::object> ecs_events(const state::LoggedChange& change) {
     if (auto event = task_event(change)) events.push_back(std::move(*event));
   } else if (std::holds_alternative<state::ContainerInstanceRecord>(*change.after)) {
     events.push_back(instance_event(change));
+    if (auto health = health_event(change)) events.push_back(std::move(*health));
   }
   return events;
 }

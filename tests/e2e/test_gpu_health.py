@@ -6,14 +6,18 @@ loading the fake NVML (tests/fake_nvml, built beside gantry) with
 agent's GPUs come from its own JSON file; a test injects a fault by
 rewriting that file (an XID to deliver, a GPU lost) and watches what ECS
 shows: DescribeContainerInstances' ACCELERATED_COMPUTE health check, the
-GPUs remainingResources lists, and where placement puts GPU tasks.
+"ECS Container Instance Health Change" events, the GPUs
+remainingResources lists, and where placement puts GPU tasks.
 """
+import json
+import subprocess
 import tempfile
 import unittest
 
 from cluster_processes import (ServerWithAgentsTestCase, container_of, instance_of, resource,
                                shell, wait_for, wait_for_task)
 from fake_gpus import DRIVER, MODEL, FakeGpus, fake_nvml_library
+from gantry_process import gantry_binary
 
 CLUSTER = "gpu"
 FAULT_TIMEOUT_S = 10  # a poll is every 2 s; an XID is reported at once
@@ -103,6 +107,20 @@ class GpuHealthTest(ServerWithAgentsTestCase):
         self.assertEqual(overall, "IMPAIRED")
         self.assertEqual(detail["statusReason"], "XID_79")
         self.assertIn("lastStatusChange", detail)
+        # ECS's event for it, through `gantry events`.
+        pattern = {"detail-type": ["ECS Container Instance Health Change"],
+                   "detail": {"containerInstanceArn": [agent.instance_arn],
+                              "overallStatus": ["IMPAIRED"]}}
+        out = subprocess.run([gantry_binary(), "events", "--pattern", json.dumps(pattern),
+                              "--endpoint", self.server.endpoint],
+                             env=self.server.cli_env(), capture_output=True, text=True,
+                             timeout=20)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        events = [json.loads(line) for line in out.stdout.splitlines()]
+        self.assertTrue(events, "no health change event")
+        checks = {c["type"]: c for c in events[-1]["detail"]["healthChecks"]}
+        self.assertEqual((checks["ACCELERATED_COMPUTE"]["status"],
+                          checks["ACCELERATED_COMPUTE"]["statusReason"]), ("IMPAIRED", "XID_79"))
         instance = self.describe(0)
         self.assertEqual(resource(instance, "remainingResources", "GPU"), [gpus.uuids[0]])
         self.assertEqual(sorted(resource(instance, "registeredResources", "GPU")),

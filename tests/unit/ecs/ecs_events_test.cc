@@ -64,12 +64,65 @@ TEST(EcsEventsTest, ARemovedTaskSendsNothing) {
 
 TEST(EcsEventsTest, AnInstanceChangeIsAContainerInstanceStateChange) {
   auto events = ecs_events(change(instance(true, 2), instance(false, 3)));
-  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events.size(), 2u);  // and its health: the agent is gone
   EXPECT_EQ(events[0].at("detail-type"), "ECS Container Instance State Change");
   EXPECT_EQ(events[0].at("resources"), (json::array{json::string(kInstanceArn)}));
   const json::object& detail = events[0].at("detail").as_object();
   EXPECT_EQ(detail.at("agentConnected"), false);
   EXPECT_EQ(detail.at("clusterArn"), "arn:aws:ecs:eu-west-1:111122223333:cluster/web");
+}
+
+std::shared_ptr<const state::Record> gpu_instance(bool impaired, double reported_at) {
+  state::ContainerInstanceRecord record{"web", json::object{{"containerInstanceArn", kInstanceArn},
+                                                            {"ec2InstanceId", "i-0abc"},
+                                                            {"status", "ACTIVE"},
+                                                            {"agentConnected", true},
+                                                            {"version", 4}}};
+  json::object gpu{{"uuid", "GPU-aaaa"},
+                   {"healthStatus", impaired ? "UNHEALTHY" : "HEALTHY"},
+                   {"reportedAt", reported_at},
+                   {"changedAt", 1764759500.0}};
+  if (impaired) gpu["reason"] = "XID_79";
+  record.gpu_health.push_back(std::move(gpu));
+  return std::make_shared<const state::Record>(std::move(record));
+}
+
+TEST(EcsEventsTest, AnImpairedGpuIsAContainerInstanceHealthChange) {
+  auto events = ecs_events(change(gpu_instance(false, 1764759500), gpu_instance(true, 1764759600)));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].at("detail-type"), "ECS Container Instance State Change");
+  const json::object& event = events[1];
+  EXPECT_EQ(event.at("detail-type"), "ECS Container Instance Health Change");
+  EXPECT_EQ(event.at("source"), "aws.ecs");
+  EXPECT_EQ(event.at("resources"), (json::array{json::string(kInstanceArn)}));
+  EXPECT_NE(event.at("id"), events[0].at("id"));
+  const json::object& detail = event.at("detail").as_object();
+  EXPECT_EQ(detail.at("clusterArn"), "arn:aws:ecs:eu-west-1:111122223333:cluster/web");
+  EXPECT_EQ(detail.at("containerInstanceArn"), json::string(kInstanceArn));
+  EXPECT_EQ(detail.at("ec2InstanceId"), "i-0abc");
+  EXPECT_TRUE(detail.at("capacityProviderName").is_null());
+  EXPECT_EQ(detail.at("overallStatus"), "IMPAIRED");
+  const json::array& checks = detail.at("healthChecks").as_array();
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0].at("type"), "CONTAINER_RUNTIME");
+  EXPECT_EQ(checks[0].at("status"), "OK");
+  EXPECT_EQ(checks[1].at("type"), "ACCELERATED_COMPUTE");
+  EXPECT_EQ(checks[1].at("status"), "IMPAIRED");
+  EXPECT_EQ(checks[1].at("statusReason"), "XID_79");
+  EXPECT_EQ(checks[1].at("lastStatusChange"), "2025-12-03T10:58:20.000Z");
+  EXPECT_EQ(checks[1].at("lastUpdated"), "2025-12-03T11:00:00.000Z");
+}
+
+TEST(EcsEventsTest, OnlyATransitionIsAHealthChange) {
+  // A fresh report of the same verdict: the state change only.
+  EXPECT_EQ(ecs_events(change(gpu_instance(true, 1764759500), gpu_instance(true, 1764759600))).size(),
+            1u);
+  // A new instance: no transition.
+  EXPECT_EQ(ecs_events(change(nullptr, gpu_instance(true, 1764759600))).size(), 1u);
+  // OK again.
+  auto events = ecs_events(change(gpu_instance(true, 1764759500), gpu_instance(false, 1764759600)));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].at("detail").at("overallStatus"), "OK");
 }
 
 TEST(EcsEventsTest, AReplayRepeatsTheIdAndAnotherRevisionDoesNot) {

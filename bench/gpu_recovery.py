@@ -6,11 +6,13 @@ one of the job's GPUs in the agent's fake NVML file and reports:
   (a) fault -> siblings STOPPED: the later stoppedAt of the job's two tasks,
   (b) fault -> job RUNNING again: the later startedAt of attempt 2's tasks,
 both from the time just before the file was written. The diagnostic is the
-agent's built-in NVML check and no recovery command is set, so the faulty GPU
-stays out and the job restarts on the other two instances. Between rounds the
-GPU is returned to service and the job's tasks are stopped.
+agent's built-in NVML check, or with --diagnostic-task a task
+(--gpu-diagnostic-task-definition) started on the faulty instance with its
+GPU, which exits 0; no recovery command is set, so the faulty GPU stays out
+and the job restarts on the other two instances. Between rounds the GPU is
+returned to service and the job's tasks are stopped.
 
-    GANTRY_BIN=build/release/gantry python3 bench/gpu_recovery.py --rounds 20
+    GANTRY_BIN=build/release/gantry python3 bench/gpu_recovery.py --rounds 20 [--diagnostic-task]
 """
 import argparse
 import os
@@ -51,11 +53,14 @@ def percentile(values, p):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--diagnostic-task", action="store_true",
+                        help="diagnose with a task on the instance, not the agent's NVML check")
     args = parser.parse_args()
     os.environ.setdefault("GANTRY_BIN", "build/release/gantry")
 
     tmp = tempfile.mkdtemp(prefix="gantry-bench-gpu-")
-    server = GantryServer().start()
+    extra = ["--gpu-diagnostic-task-definition", "diag"] if args.diagnostic_task else []
+    server = GantryServer(extra_args=extra).start()
     agents = []
     try:
         ecs = server.client()
@@ -72,6 +77,9 @@ def main():
             "name": "main", "image": "none", "essential": True, "memory": 64,
             "command": ["/bin/sh", "-c", "exec sleep 600"],
             "resourceRequirements": [{"type": "GPU", "value": "2"}]}])
+        ecs.register_task_definition(family="diag", containerDefinitions=[{
+            "name": "main", "image": "none", "essential": True, "memory": 16,
+            "command": ["/bin/sh", "-c", "exit 0"]}])
 
         stopped_s, running_s = [], []
         for _ in range(args.rounds):

@@ -57,6 +57,7 @@ json::object list_jobs(const RequestContext& context, const state::ClusterState&
 json::object render_job(const state::ClusterState& state, const state::JobRecord& job) {
   json::object out = job.doc;
   out.erase("gpuBaseline");
+  out.erase(ecs::kJobNotifiedMember);
   if (json::value* tasks = out.if_contains("tasks"); tasks && tasks->is_array()) {
     for (auto& entry : tasks->as_array()) {
       json::object& task = entry.as_object();

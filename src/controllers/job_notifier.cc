@@ -8,6 +8,8 @@
 #include "core/clock.h"
 #include "core/json_members.h"
 #include "ecs/ecs_events.h"
+#include "ecs/job_documents.h"
+#include "ecs/jobs.h"
 #include "state/record_keys.h"
 
 namespace gantry::controllers {
@@ -56,6 +58,7 @@ std::vector<JobNotification> job_notifications(const std::string& key, const sta
     if (without_events.empty()) {
       without_events = job.doc;
       without_events.erase("events");
+      without_events.erase(ecs::kJobNotifiedMember);
     }
     const json::object& e = event.get_object();
     json::object body{{"source", kJobNotificationSource},
@@ -74,6 +77,32 @@ std::vector<JobNotification> job_notifications(const state::LoggedChange& change
   if (!after) return {};
   const auto* before = change.before ? std::get_if<state::JobRecord>(change.before.get()) : nullptr;
   return job_notifications(change.key, *after, before ? last_job_event_id(before->doc) : 0);
+}
+
+std::vector<JobNotification> owed_notifications(const std::string& key, const state::JobRecord& job,
+                                                const std::string& url) {
+  const json::object* notified = core::object_member(job.doc, ecs::kJobNotifiedMember);
+  const json::value* taken = notified ? notified->if_contains(url) : nullptr;
+  if (taken && taken->is_int64()) return job_notifications(key, job, taken->get_int64());
+  if (ecs::job_finished(job.status())) return {};
+  return job_notifications(key, job, 0);
+}
+
+state::Outcome record_delivery(const state::ClusterState& latest, const std::string& key,
+                               const std::string& url, int64_t event_id) {
+  std::string_view rest = std::string_view(key).substr(state::kJobPrefix.size());
+  const size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return {};
+  const state::JobRecord* job = latest.job(rest.substr(0, slash), rest.substr(slash + 1));
+  if (!job) return {};
+  const json::object* notified = core::object_member(job->doc, ecs::kJobNotifiedMember);
+  const json::value* taken = notified ? notified->if_contains(url) : nullptr;
+  if (taken && taken->is_int64() && taken->get_int64() >= event_id) return {};
+  state::JobRecord next = *job;
+  json::value& member = next.doc[ecs::kJobNotifiedMember];
+  if (!member.is_object()) member.emplace_object();
+  member.as_object()[url] = event_id;
+  return {{ecs::put_job(std::move(next))}, {}};
 }
 
 void JobEventTracker::seed(const state::ClusterState& state) {
@@ -144,7 +173,18 @@ void JobNotifier::start() {
   // The cursor before the seed: a change between the two is read again,
   // and the tracker tells its events once.
   cursor_ = state_.events().last_revision();
-  state_.read([&](const state::ClusterState& published) { tracker_.seed(published); });
+  state_.read([&](const state::ClusterState& published) {
+    tracker_.seed(published);
+    // What each URL did not take before the restart goes first.
+    for (const auto& [cluster, record] : published.clusters()) {
+      for (const auto& [id, job] : published.jobs(cluster)) {
+        const std::string key = state::job_key(cluster, id);
+        for (auto& sender : senders_) {
+          for (const auto& n : owed_notifications(key, *job, sender->url().url)) send(*sender, n);
+        }
+      }
+    }
+  });
   // The wake runs on the committer: it only flags the follower.
   subscription_ = state_.events().subscribe([wake = wake_] {
     std::lock_guard lock(wake->mutex);
@@ -194,12 +234,23 @@ void JobNotifier::drain() {
 void JobNotifier::tell(const std::vector<JobNotification>& notifications) {
   for (const auto& n : notifications) {
     spdlog::info("{}", n.summary);
-    for (auto& sender : senders_) {
-      sender->enqueue(WebhookMessage{"job " + n.job_key.substr(state::kJobPrefix.size()) +
-                                         " event " + std::to_string(n.event_id),
-                                     n.body});
-    }
+    for (auto& sender : senders_) send(*sender, n);
   }
+}
+
+void JobNotifier::send(WebhookSender& sender, const JobNotification& n) {
+  // The delivery is recorded by the writer; its answer matters to no one
+  // (a lost record only sends the event again after a restart).
+  auto delivered = [&state = state_, key = n.job_key, url = sender.url().url, id = n.event_id] {
+    state.submit(
+        [key, url, id](const state::ClusterState& latest) {
+          return record_delivery(latest, key, url, id);
+        },
+        [](state::Answer) {});
+  };
+  sender.enqueue(WebhookMessage{
+      "job " + n.job_key.substr(state::kJobPrefix.size()) + " event " + std::to_string(n.event_id),
+      n.body, std::move(delivered)});
 }
 
 }  // namespace gantry::controllers

@@ -8,6 +8,11 @@
 //    "job": the Job document without "events"}
 // The shape follows EventBridge's envelope, as the ECS events gantry
 // streams do, so that the same receivers can take both.
+//
+// Delivery is at least once, across restarts: each job records in its
+// "notified" the last event each URL took (a write after the 2xx), and a
+// notifier starting again sends every URL what it has not taken yet, of
+// the jobs still unfinished or that it took some events of.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -36,6 +41,17 @@ struct JobNotification {
 
 // The highest "id" among a job document's events (0: none).
 int64_t last_job_event_id(const boost::json::object& job);
+
+// What a webhook at `url` is owed of `job` when a notifier starts: the
+// events above the last it took; every event when it took none of an
+// unfinished job; none of a finished job it took none of (it came later).
+std::vector<JobNotification> owed_notifications(const std::string& key, const state::JobRecord& job,
+                                                const std::string& url);
+
+// The writer's half of a delivery: the job records that `url` took
+// `event_id` (a job gone, or a later event recorded, changes nothing).
+state::Outcome record_delivery(const state::ClusterState& latest, const std::string& key,
+                               const std::string& url, int64_t event_id);
 
 // One notification for each of `job`'s events with an id above `above`,
 // oldest first.
@@ -87,6 +103,7 @@ class JobNotifier {
   void follow();
   void drain();
   void tell(const std::vector<JobNotification>& notifications);
+  void send(WebhookSender& sender, const JobNotification& notification);
 
   state::ControlState& state_;
   std::vector<std::unique_ptr<WebhookSender>> senders_;

@@ -109,7 +109,14 @@ void WebhookSender::run() {
     if (stopping_) return;
     if (error.empty()) {
       ++stats_.delivered;
+      std::function<void()> delivered = std::move(current_->message.on_delivered);
       current_.reset();
+      if (delivered) {
+        lock.unlock();
+        delivered();
+        lock.lock();
+        if (stopping_) return;
+      }
       continue;
     }
     const int failures = ++current_->failures;

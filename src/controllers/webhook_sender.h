@@ -4,11 +4,13 @@
 // holds back neither the caller nor the senders of other URLs. A message is
 // delivered when the endpoint answers 2xx; anything else is retried after a
 // capped exponential back-off on the injected timers (so that tests run on
-// fake time), then dropped with a warning. Nothing is kept across restarts.
+// fake time), then dropped with a warning. The sender keeps nothing across
+// restarts; a message's on_delivered lets its caller record what arrived.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -49,6 +51,8 @@ std::chrono::milliseconds webhook_backoff(const WebhookOptions& options, int fai
 struct WebhookMessage {
   std::string label;  // what the warnings call it, e.g. "job prod/abc event 3"
   std::string body;   // JSON
+  // Called on the sender's thread once the endpoint answered 2xx.
+  std::function<void()> on_delivered;
 };
 
 class WebhookSender {

@@ -24,6 +24,8 @@
 //                      nothing else fits,
 //    "events": [{"id": 1, 2, ..., "at", "status", "action", "message"}]}
 //                      the last kMaxJobEvents moves, oldest first.
+// Not shown: "gpuBaseline" (each GPU's changedAt as the attempt began) and
+// "notified" (by webhook URL, the last event it took: job_notifier.h).
 #include <cstddef>
 #include <string_view>
 
@@ -35,6 +37,10 @@ inline constexpr std::string_view kMaxAttemptsTag = "gantry:max-attempts";
 inline constexpr int kDefaultMaxAttempts = 3;  // the first attempt included
 inline constexpr int kMaxMaxAttempts = 100;
 inline constexpr size_t kMaxJobEvents = 100;
+// The member that records, by webhook URL, the last event id each took
+// (controllers/job_notifier.h): shown by neither DescribeJobs nor the
+// notifications.
+inline constexpr std::string_view kJobNotifiedMember = "notified";
 
 // The job's states.
 inline constexpr std::string_view kJobRunning = "RUNNING";

@@ -177,6 +177,13 @@ class GpuJobRecoveryTest(GpuJobTestCase):
         # Two tasks run: attempt 2's, and no other.
         running = self.ecs.list_tasks(cluster=CLUSTER, desiredStatus="RUNNING")["taskArns"]
         self.assertEqual(sorted(running), sorted(t["taskArn"] for t in restarted["tasks"]))
+        # Every event reached the webhook, those the killed server had not sent too
+        # (at least once: one it sent but had not recorded comes again).
+        last = max(e["id"] for e in restarted["events"])
+        wait_for(lambda: {e["id"] for e in self.webhook.events_of(job["jobId"])} ==
+                 set(range(1, last + 1)) or None, 10,
+                 "events 1 to %d at the webhook" % last)
+        self.assertNotIn("notified", restarted)
 
     def test_bad_job_tags_are_refused(self):
         self.ecs.register_task_definition(family="tags", containerDefinitions=[shell("exit 0")])

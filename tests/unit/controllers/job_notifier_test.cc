@@ -7,7 +7,10 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 #include "core/clock.h"
 #include "fakes/memory_store.h"
@@ -261,17 +264,115 @@ TEST_F(JobNotifierEndToEnd, PostsEachNewEventToEveryUrl) {
                                                      "job j1 DIAGNOSING: diag (attempt 1 of 3)"}));
 }
 
-TEST_F(JobNotifierEndToEnd, HistoryBeforeTheStartIsNotRetold) {
+TEST_F(JobNotifierEndToEnd, WhatAUrlTookBeforeTheStartIsNotRetold) {
   WebhookTestServer server;
   put({state::put_change(state::cluster_key("prod"),
                          state::ClusterRecord{json::object{{"clusterName", "prod"}}})});
-  put({job_change(job_doc({event(1, "RUNNING", "started")}))});
+  json::object doc = job_doc({event(1, "RUNNING", "started")});
+  doc["notified"] = json::object{{server.url(), 1}};
+  put({job_change(doc)});
   JobNotifier notifier(state_, clock_, {server.url()});
   notifier.start();
-  put({job_change(job_doc({event(1, "RUNNING", "started"), event(2, "STOPPING", "XID 79")}))});
+  doc = job_doc({event(1, "RUNNING", "started"), event(2, "STOPPING", "XID 79")});
+  doc["notified"] = json::object{{server.url(), 1}};
+  put({job_change(doc)});
   ASSERT_TRUE(server.wait_for(1));
   auto received = server.received();
+  ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(json::parse(received.at(0).body).at("event").at("id"), 2);
+  EXPECT_FALSE(json::parse(received.at(0).body).at("job").as_object().contains("notified"));
+}
+
+// Whether the job comes to record that `url` took `id`: checked on every
+// commit the event log tells of, for 10 s at most.
+bool recorded(state::ControlState& state, const std::string& url, int64_t id) {
+  auto taken = [&] {
+    return state.read([&](const state::ClusterState& published) {
+      const state::JobRecord* job = published.job("prod", "j1");
+      const json::value* notified = job ? job->doc.if_contains("notified") : nullptr;
+      const json::value* at =
+          notified && notified->is_object() ? notified->as_object().if_contains(url) : nullptr;
+      return at && *at == id;
+    });
+  };
+  // Shared with the log's callback, which may run once more after the
+  // subscription is dropped.
+  struct Wake {
+    std::mutex mutex;
+    std::condition_variable committed;
+    bool woken = false;
+  };
+  auto wake = std::make_shared<Wake>();
+  auto subscription = state.events().subscribe([wake] {
+    std::lock_guard lock(wake->mutex);
+    wake->woken = true;
+    wake->committed.notify_all();
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!taken()) {
+    std::unique_lock lock(wake->mutex);
+    if (!wake->committed.wait_until(lock, deadline, [&] { return wake->woken; })) return false;
+    wake->woken = false;
+  }
+  return true;
+}
+
+TEST_F(JobNotifierEndToEnd, WhatAUrlDidNotTakeIsSentAfterARestart) {
+  WebhookTestServer server;
+  put({state::put_change(state::cluster_key("prod"),
+                         state::ClusterRecord{json::object{{"clusterName", "prod"}}})});
+  {
+    JobNotifier notifier(state_, clock_, {server.url()});
+    notifier.start();
+    put({job_change(job_doc({event(1, "RUNNING", "started")}))});
+    ASSERT_TRUE(server.wait_for(1));
+    ASSERT_TRUE(recorded(state_, server.url(), 1));
+  }
+  // Event 2 is committed while no notifier runs (as if it died with it queued).
+  put({job_change([&] {
+    json::object doc = job_doc({event(1, "RUNNING", "started"), event(2, "STOPPING", "XID 79")});
+    doc["notified"] = json::object{{server.url(), 1}};
+    return doc;
+  }())});
+  JobNotifier again(state_, clock_, {server.url()});
+  again.start();
+  ASSERT_TRUE(server.wait_for(2));
+  std::vector<int64_t> told;
+  for (const auto& r : server.received()) {
+    told.push_back(json::parse(r.body).at("event").at("id").as_int64());
+  }
+  EXPECT_EQ(told, (std::vector<int64_t>{1, 2}));  // 1 once, 2 after the restart
+  EXPECT_TRUE(recorded(state_, server.url(), 2));
+}
+
+TEST(JobNotifierTest, AUrlIsOwedWhatItDidNotTake) {
+  json::object doc =
+      job_doc({event(1, "RUNNING", "a"), event(2, "STOPPING", "b"), event(3, "DIAGNOSING", "c")});
+  doc["notified"] = json::object{{"http://a/", 2}};
+  state::JobRecord running{"prod", doc, {}};
+  EXPECT_EQ(ids(owed_notifications(kKey, running, "http://a/")), (std::vector<int64_t>{3}));
+  // An unfinished job a URL took nothing of: all of it.
+  EXPECT_EQ(ids(owed_notifications(kKey, running, "http://b/")), (std::vector<int64_t>{1, 2, 3}));
+  // A finished one: nothing (the URL came after it).
+  doc["status"] = "SUCCEEDED";
+  state::JobRecord finished{"prod", doc, {}};
+  EXPECT_TRUE(owed_notifications(kKey, finished, "http://b/").empty());
+  EXPECT_EQ(ids(owed_notifications(kKey, finished, "http://a/")), (std::vector<int64_t>{3}));
+}
+
+TEST(JobNotifierTest, ADeliveryIsRecordedOnceAndNeverBackwards) {
+  state::ClusterState state;
+  state.apply(state::put_change(
+      kKey, state::JobRecord{
+                "prod", job_doc({event(1, "RUNNING", "a"), event(2, "STOPPING", "b")}), {}}));
+  state::Outcome first = record_delivery(state, kKey, "http://a/", 2);
+  ASSERT_EQ(first.changes.size(), 1u);
+  state.apply(first.changes[0]);
+  EXPECT_EQ(state.job("prod", "j1")->doc.at("notified"), (json::object{{"http://a/", 2}}));
+  EXPECT_TRUE(record_delivery(state, kKey, "http://a/", 1).changes.empty());
+  EXPECT_TRUE(record_delivery(state, kKey, "http://a/", 2).changes.empty());
+  EXPECT_TRUE(
+      record_delivery(state, state::job_key("prod", "gone"), "http://a/", 3).changes.empty());
 }
 
 }  // namespace

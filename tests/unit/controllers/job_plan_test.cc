@@ -510,6 +510,34 @@ TEST(JobPlanTest, UnhealthyAfterTheRecoveryRestartsWithoutIt) {
             "return): still lost; restarting it as attempt 2 of 3");
 }
 
+TEST(JobPlanTest, AnAgentsDiagnosticHoldsItsGpusItselfATasksIsPassedOn) {
+  JobCheckFacts by_agent = check("UNHEALTHY", true);
+  EXPECT_FALSE(plan_job(diagnosing_job(by_agent), kNow).hold_out);
+  JobCheckFacts by_task = check("UNHEALTHY", true);
+  by_task.task_arn = task_arn("diag1");
+  JobStep step = plan_job(diagnosing_job(by_task), kNow);
+  EXPECT_EQ(step.action, JobAction::kRestart);
+  EXPECT_TRUE(step.hold_out);
+  EXPECT_EQ(step.instance_id, "i1");
+  EXPECT_EQ(step.gpus, std::vector<std::string>{"G-1a"});
+  // Before a recovery an unhealthy verdict recovers: nothing to hold yet.
+  JobCheckFacts first = check("UNHEALTHY", false);
+  first.task_arn = task_arn("diag0");
+  EXPECT_FALSE(plan_job(diagnosing_job(first), kNow).hold_out);
+}
+
+TEST(JobPlanTest, AHealthyVerdictDoesNotReturnAGpuWhoseFaultHolds) {
+  JobFacts f = diagnosing_job(check("HEALTHY", true));
+  f.gpus["G-1a"] = fallen_off_the_bus(f.gpus["G-1a"]);
+  f.gpus["G-1a"].held = false;
+  JobStep step = plan_job(f, kNow);
+  EXPECT_EQ(step.action, JobAction::kRestart);
+  EXPECT_EQ(step.message,
+            "GPU G-1a on i1 checks healthy, but its fault holds (XID 79: GPU has fallen off the "
+            "bus): it stays out of service until an operator returns it (gantry gpus return); "
+            "restarting it as attempt 2 of 3");
+}
+
 TEST(JobPlanTest, TheLastAttemptFailsAfterItsDiagnostic) {
   for (bool after_recovery : {false, true}) {
     JobStep step = plan_job(diagnosing_job(check("HEALTHY", after_recovery), 3), kNow);
@@ -573,6 +601,27 @@ TEST(JobPlanTest, ALostRecoveryRestarts) {
   JobStep step = plan_job(recovering_job(JobCheckFacts{}), kNow);
   EXPECT_EQ(step.action, JobAction::kRestart);
   EXPECT_EQ(step.message, "the recovery is lost; restarting it as attempt 2 of 3");
+}
+
+TEST(JobPlanTest, ATaskLostWithItsInstanceIsAFailureNotAUserStop) {
+  JobFacts f = running_job();
+  // A forced deregistration: UserInitiated, its agent gone with the instance.
+  f.tasks[0].desired_status = "STOPPED";
+  f.tasks[0].stop_code = "UserInitiated";
+  f.tasks[0].stopped_reason = "Container instance deregistered";
+  f.tasks[0].instance_gone = true;
+  JobStep step = plan_job(f, kNow);
+  EXPECT_EQ(step.action, JobAction::kStop);
+  EXPECT_EQ(step.fault.at("kind"), "TASK_FAILED");
+  EXPECT_EQ(step.fault.at("instanceGone"), true);
+  EXPECT_EQ(step.stop_reason, "Job job1: its task t1 was lost with its container instance i1");
+  // Once its sibling stopped, the lost one counts as stopped too: restart.
+  JobFacts stopping = stopping_job(step.fault);
+  stopping.tasks[0] = f.tasks[0];
+  step = plan_job(stopping, kNow);
+  EXPECT_EQ(step.action, JobAction::kRestart);
+  EXPECT_EQ(step.message,
+            "task t1 was lost with its container instance i1; restarting it as attempt 2 of 3");
 }
 
 // --- RESTARTING and the end ------------------------------------------------

@@ -18,8 +18,9 @@ json::object state_change_request(const std::string& cluster, const TaskStatus& 
                         {"networkBindings", network_bindings_to_json(c.network_bindings)}};
     if (!c.runtime_id.empty()) change["runtimeId"] = c.runtime_id;
     if (c.exit_code) change["exitCode"] = *c.exit_code;
-    if (!c.reason.empty())
+    if (!c.reason.empty()) {
       change["reason"] = core::utf8_prefix(c.reason, core::kMaxStoppedReasonBytes);
+    }
     containers.push_back(std::move(change));
   }
   json::object body{{"cluster", cluster},

@@ -15,14 +15,13 @@
 //   ReturnGpusToService  input:  {"cluster"?, "containerInstance", "gpuIds"?}
 //                        output: {"containerInstanceArn", "gpuIds", "requestId"}
 //     (`gantry gpus`, `gantry gpus return`)
-#include "ecs/jobs.h"
-
 #include "api/extension_input.h"
 #include "api/handler_support.h"
 #include "api/pagination.h"
 #include "ecs/container_instance_view.h"
 #include "ecs/gpu_requests.h"
 #include "ecs/job_stop.h"
+#include "ecs/jobs.h"
 
 namespace gantry::api {
 

@@ -93,9 +93,9 @@ Reconcile JobController::reconcile(const state::ClusterState& state, core::Syste
       // A restart's tasks take the job's region, as its first tasks did.
       auto arn = core::parse_arn(job->arn());
       decided.mutations.push_back(commands_.mutation(
-          [this, cluster = job->cluster, id = job->id()](const ecs::Context& context) {
-            return advance_job(context, cluster, id, settings_);
-          },
+          // The settings by value: the writer may run it after the controller is gone.
+          [settings = settings_, cluster = job->cluster, id = job->id()](
+              const ecs::Context& context) { return advance_job(context, cluster, id, settings); },
           arn ? arn->region : std::string()));
     }
   }

@@ -294,9 +294,12 @@ Launched start_tasks(const Context& context, const StartTasks& command) {
       continue;
     }
     auto [view, fresh] = views.try_emplace(instance->id());
-    if (fresh) view->second = instance_view(state, *instance);
-    if (!command.gpu_ids.empty())
-      view->second.free_gpu_ids = named_free_gpus(state, *instance, command.gpu_ids);
+    if (fresh) {
+      view->second = instance_view(state, *instance);
+      if (!command.gpu_ids.empty()) {
+        view->second.free_gpu_ids = named_free_gpus(state, *instance, command.gpu_ids);
+      }
+    }
     auto result = scheduler::place({view->second}, request, context.ids);
     if (result.placements.empty()) {
       for (const auto& f : result.failures) {

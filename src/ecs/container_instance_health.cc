@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string_view>
 
 #include "model/gpu_health.h"
@@ -27,7 +28,7 @@ double number(const json::object& doc, std::string_view name) {
 }
 
 json::object accelerated_compute(const json::array& gpus, bool agent_connected) {
-  const json::object* first_fault = nullptr;
+  std::optional<model::GpuHealth> first_fault;
   double reported = 0;
   double changed = 0;
   for (const auto& item : gpus) {
@@ -36,16 +37,14 @@ json::object accelerated_compute(const json::array& gpus, bool agent_connected) 
     changed = std::max(changed, number(gpu, "changedAt"));
     model::GpuHealth health = model::gpu_health_from(gpu);
     if (health.healthy()) continue;
-    if (!first_fault || number(gpu, "changedAt") < number(*first_fault, "changedAt")) {
-      first_fault = &gpu;
-    }
+    if (!first_fault || health.changed_at < first_fault->changed_at) first_fault = health;
   }
   json::object detail{{"type", "ACCELERATED_COMPUTE"}, {"lastUpdated", reported}};
   if (first_fault) {
     // A fault stays until the agent, restarted after the repair, says otherwise.
     detail["status"] = "IMPAIRED";
-    detail["statusReason"] = first_fault->at("reason");
-    detail["lastStatusChange"] = number(*first_fault, "changedAt");
+    detail["statusReason"] = first_fault->reason;
+    detail["lastStatusChange"] = first_fault->changed_at;
   } else {
     detail["status"] = agent_connected ? "OK" : "INSUFFICIENT_DATA";
     if (changed > 0) detail["lastStatusChange"] = changed;

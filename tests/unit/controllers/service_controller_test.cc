@@ -13,6 +13,7 @@
 #include "ecs/service_deployment_view.h"
 #include "ecs/service_deployments.h"
 #include "ecs/task_reports.h"
+#include "fakes/record_changes.h"
 
 namespace gantry::controllers {
 namespace {
@@ -23,11 +24,7 @@ class ServiceControllerTest : public RuntimeFixture {
  protected:
   void SetUp() override {
     state_.set_draft_listener(&placement_);
-    put({state::put_change(
-        state::cluster_key("web"),
-        state::ClusterRecord{json::object{{"clusterName", "web"},
-                                          {"clusterArn", "arn:aws:ecs:eu-west-1:1:cluster/web"},
-                                          {"status", "ACTIVE"}}})});
+    put({testing::active_cluster_change("web", "eu-west-1")});
     for (int revision : {1, 2}) {
       json::object definition =
           json::parse(R"({"family":"app","status":"ACTIVE","networkMode":"bridge",
@@ -36,8 +33,7 @@ class ServiceControllerTest : public RuntimeFixture {
       definition["revision"] = revision;
       definition["taskDefinitionArn"] =
           "arn:aws:ecs:eu-west-1:1:task-definition/app:" + std::to_string(revision);
-      put({state::put_change(state::task_definition_key("app", revision),
-                             state::TaskDefinitionRecord{std::move(definition), {}})});
+      put({testing::task_definition_change(std::move(definition))});
     }
     run([](const ecs::Context& context) {
       ecs::RegisterInstance command;

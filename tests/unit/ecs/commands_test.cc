@@ -9,26 +9,22 @@
 #include "ecs/task_launch.h"
 #include "ecs/task_reports.h"
 #include "ecs/task_stop.h"
+#include "fakes/record_changes.h"
 
 namespace gantry::ecs {
 namespace {
 
 namespace json = boost::json;
 
-class CommandsTest : public testing::Test {
+class CommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    apply({state::put_change(
-        state::cluster_key("web"),
-        state::ClusterRecord{json::object{{"clusterName", "web"},
-                                          {"clusterArn", "arn:aws:ecs:eu-west-1:1:cluster/web"},
-                                          {"status", "ACTIVE"}}})});
+    apply({testing::active_cluster_change("web", "eu-west-1")});
     json::object definition = json::parse(R"({"family":"app","revision":1,"status":"ACTIVE",
         "taskDefinitionArn":"arn:aws:ecs:eu-west-1:1:task-definition/app:1",
         "containerDefinitions":[{"name":"main","image":"busybox","cpu":256,"memory":512}]})")
                                   .as_object();
-    apply({state::put_change(state::task_definition_key("app", 1),
-                             state::TaskDefinitionRecord{std::move(definition), {}})});
+    apply({testing::task_definition_change(std::move(definition))});
   }
 
   Context context() { return {draft_, indexes_, *ids_, now_, "1", "eu-west-1"}; }

@@ -12,20 +12,17 @@
 #include "ecs/service_commands.h"
 #include "ecs/service_view.h"
 #include "ecs/task_sets.h"
+#include "fakes/record_changes.h"
 
 namespace gantry::ecs {
 namespace {
 
 namespace json = boost::json;
 
-class TaskSetCommandsTest : public testing::Test {
+class TaskSetCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    apply({state::put_change(
-        state::cluster_key("web"),
-        state::ClusterRecord{json::object{{"clusterName", "web"},
-                                          {"clusterArn", "arn:aws:ecs:eu-west-1:1:cluster/web"},
-                                          {"status", "ACTIVE"}}})});
+    apply({testing::active_cluster_change("web", "eu-west-1")});
     for (int revision : {1, 2}) {
       json::object definition{
           {"family", "app"},
@@ -35,8 +32,7 @@ class TaskSetCommandsTest : public testing::Test {
            "arn:aws:ecs:eu-west-1:1:task-definition/app:" + std::to_string(revision)},
           {"containerDefinitions",
            json::array{json::object{{"name", "main"}, {"image", "busybox"}, {"memory", 512}}}}};
-      apply({state::put_change(state::task_definition_key("app", revision),
-                               state::TaskDefinitionRecord{std::move(definition), {}})});
+      apply({testing::task_definition_change(std::move(definition))});
     }
   }
 

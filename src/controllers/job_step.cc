@@ -128,6 +128,9 @@ void restart(const ecs::Context& context, const JobFacts& facts, const JobStep& 
   if (facts.status != ecs::kJobRestarting) {
     ecs::move_job(job.doc, now, ecs::kJobRestarting, step.event_action, step.message);
   }
+  // The hold written with this step is not yet in the state placement
+  // reads: the attempt launches on the next wake, when it is.
+  if (step.hold_out) return;
   ecs::Launched launched = ecs::launch_attempt(context, job);
   if (!launched.failures.empty() || launched.changes.empty()) {
     std::string why = launched.failures.empty() ? "no task launched" : launched.failures[0].reason;

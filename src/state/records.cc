@@ -6,6 +6,7 @@
 
 #include "core/arn.h"
 #include "core/json_members.h"
+#include "model/gpu_requests.h"
 #include "model/task_lifecycle.h"
 
 namespace gantry::state {
@@ -141,6 +142,16 @@ bool ContainerInstanceRecord::agent_connected() const {
   return v && v->is_bool() && v->get_bool();
 }
 bool ContainerInstanceRecord::gpu_unhealthy(std::string_view uuid) const {
+  for (const auto& request : gpu_requests) {
+    if (!request.is_object() || string_member(request.get_object(), "kind") != model::kGpuHold) {
+      continue;
+    }
+    if (const json::array* gpus = core::array_member(request.get_object(), "gpus")) {
+      for (const auto& gpu : *gpus) {
+        if (gpu.is_string() && gpu.get_string() == uuid) return true;
+      }
+    }
+  }
   for (const auto& gpu : gpu_health) {
     if (!gpu.is_object()) continue;
     if (string_member(gpu.get_object(), "uuid") == uuid) {

@@ -56,6 +56,9 @@ struct ContainerInstanceRecord {
   std::string id() const;  // the last segment of the ARN
   std::string status() const;
   bool agent_connected() const;  // false when the record never said
+  // Out of service: its agent reports it UNHEALTHY, or a hold on it is still
+  // on its way to the agent (model/gpu_requests.h), so that nothing lands on
+  // a GPU a diagnostic task has just failed.
   bool gpu_unhealthy(std::string_view uuid) const;
 };
 // Not ECS member names, so they cannot meet one.

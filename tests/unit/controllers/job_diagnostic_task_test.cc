@@ -109,7 +109,12 @@ TEST_F(JobDiagnosticTaskTest, ADiagnosticTaskThatFailsAfterTheRecoveryHoldsTheGp
   std::string again(diagnostic_task(draft_, doc())->id());
   report(again, "STOPPED", 4);
   EXPECT_GT(advance(), 0u);
-  EXPECT_EQ(status(), "RUNNING");  // attempt 2, elsewhere
+  // The hold first; attempt 2 places once the state holds it, elsewhere.
+  EXPECT_EQ(status(), "RESTARTING");
+  EXPECT_EQ(doc().at("attempt"), 1);
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "RUNNING");
+  EXPECT_EQ(doc().at("attempt"), 2);
   for (const auto& t : job_tasks()) EXPECT_NE(t.instance_id, instance);
   auto open = requests_on(instance);
   ASSERT_EQ(open.size(), 1u);
@@ -121,6 +126,29 @@ TEST_F(JobDiagnosticTaskTest, ADiagnosticTaskThatFailsAfterTheRecoveryHoldsTheGp
                 .find("stays out of service until an operator returns it"),
             std::string::npos)
       << doc().at("events").at(5);
+}
+
+TEST_F(JobDiagnosticTaskTest, GpusOnHoldTakeNoTaskBeforeTheirAgentHasHeldThem) {
+  register_diagnostic();
+  auto tasks = fail_task_and_diagnose();
+  const std::string instance = tasks[1].instance_id;
+  // The third instance's GPUs are taken: the failed one is all that is left.
+  ecs::Launched other = run({{"cluster", "c"}, {"taskDefinition", "train"}});
+  ASSERT_EQ(other.tasks.size(), 1u);
+  report(std::string(diagnostic_task(draft_, doc())->id()), "STOPPED", 1);
+  advance();
+  answer(instance, true, "reset");
+  advance();
+  report(std::string(diagnostic_task(draft_, doc())->id()), "STOPPED", 4);
+  advance();
+  ASSERT_EQ(requests_on(instance).size(), 1u);  // the hold, not yet answered
+  EXPECT_GT(advance(), 0u);
+  EXPECT_EQ(status(), "RESTARTING");
+  EXPECT_EQ(doc().at("attempt"), 1);
+  EXPECT_NE(std::string(doc().at("statusReason").as_string()).find("RESOURCE:GPU"),
+            std::string::npos)
+      << doc().at("statusReason");
+  EXPECT_TRUE(draft_.holdings(instance).gpu_ids.empty());
 }
 
 TEST_F(JobDiagnosticTaskTest, ADiagnosticTaskThatCannotStartLeavesTheCheckToTheAgent) {
